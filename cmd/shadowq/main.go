@@ -1,0 +1,79 @@
+// Command shadowq is the one binary: presence-aware expert routing beside
+// Genesys Cloud. main only parses flags, wires packages and maps errors to
+// exit codes; the logic lives in engine, sim, fakes and reports.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+// Exit codes CI can branch on.
+const (
+	exitOK       = 0
+	exitFailed   = 1 // a check or expectation failed
+	exitBadInput = 2 // bad flags, files or input
+)
+
+type command struct {
+	name, usage, summary string
+	run                  func(args []string, stdout, stderr io.Writer) int
+}
+
+func commands() []command {
+	return []command{
+		{"version", "shadowq version", "print the version", runVersion},
+		{"policy", "shadowq policy check FILE...", "validate routing policy files (all problems, with file:line:column)", runPolicy},
+		{"help", "shadowq help [COMMAND]", "show help", nil},
+	}
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return exitBadInput
+	}
+	name := args[0]
+	if name == "help" || name == "-h" || name == "--help" || name == "-help" {
+		if len(args) > 1 {
+			for _, c := range commands() {
+				if c.name == args[1] {
+					fmt.Fprintf(stdout, "usage: %s\n\n%s\n", c.usage, c.summary)
+					return exitOK
+				}
+			}
+			fmt.Fprintf(stderr, "shadowq: unknown command %q\n", args[1])
+			return exitBadInput
+		}
+		usage(stdout)
+		return exitOK
+	}
+	for _, c := range commands() {
+		if c.name == name && c.run != nil {
+			return c.run(args[1:], stdout, stderr)
+		}
+	}
+	fmt.Fprintf(stderr, "shadowq: unknown command %q (run 'shadowq help')\n", name)
+	return exitBadInput
+}
+
+func usage(w io.Writer) {
+	fmt.Fprintf(w, "shadowq %s: presence-aware expert routing for Genesys Cloud\n\nusage: shadowq COMMAND [ARGS]\n\ncommands:\n", version)
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintf(w, "\nNot built yet: sim, test, report (simulator), fake (Genesys Cloud twin), serve (production).\n")
+}
+
+func runVersion(_ []string, stdout, _ io.Writer) int {
+	fmt.Fprintf(stdout, "shadowq %s\n", version)
+	return exitOK
+}

@@ -1,0 +1,341 @@
+package engine
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Config wires an Engine to its ports.
+type Config struct {
+	Clock      Clock
+	Store      Store
+	Dispatcher Dispatcher
+	Predictor  Predictor // nil disables micro-wait
+	Policy     *Policy   // nil means DefaultPolicy()
+	Experts    []Expert
+	// ReplicaID prefixes claim holders so replicas never mint the same one.
+	ReplicaID string
+	// OnDecision, if set, sees every decision after it is logged. The
+	// decision must not be retained or modified.
+	OnDecision func(*Decision)
+}
+
+// Engine is the routing core. It is a synchronous state machine and is not
+// safe for concurrent use: one goroutine owns it (the simulator's event
+// loop, or the serve loop that serialises HTTP requests and feed events).
+type Engine struct {
+	clock  Clock
+	store  Store
+	disp   Dispatcher
+	pred   Predictor
+	pol    *Policy
+	replic string
+	onDec  func(*Decision)
+
+	experts []expertRec
+	index   map[ExpertID]int32
+	bySkill map[string][]int32 // expert indexes, sorted by expert ID
+
+	escs      map[string]*esc // in flight
+	done      map[string]Action
+	held      []*esc // sorted by priority, arrival, conversation id
+	byHolder  map[string]*esc
+	deadlines deadlineHeap
+
+	dirty    []int32 // experts to write through
+	isDirty  []bool
+	wakeHeld bool // an expert may have become eligible
+
+	unknown map[PresenceDefID]*UnknownPresence
+
+	scratch scratch
+}
+
+type expertRec struct {
+	Expert
+	st      ExpertState
+	rule    Rule // cached presence rule for st.Presence
+	ruleOK  bool // a rule was found
+	byGUID  bool // the rule names the GUID
+	pending *esc // delivery in flight to this expert (this engine only)
+}
+
+type escState uint8
+
+const (
+	escDeciding escState = iota
+	escDelivering
+	escHeld
+)
+
+type esc struct {
+	Escalation
+	state     escState
+	seq       int
+	attempts  int
+	tried     []int32
+	expert    int32 // delivering: the expert
+	holder    string
+	interrupt bool
+	lastRes   string
+	holdStart time.Time
+	holdUntil time.Time
+	gen       uint64 // deadline generation; stale heap entries are skipped
+}
+
+// UnknownPresence is a presence-definition GUID seen in events that the
+// policy does not name. Such experts are routed only by a system-presence
+// fallback rule (route or never), never interrupted.
+type UnknownPresence struct {
+	Def      PresenceDefID
+	System   SystemPresence
+	Fallback string // the fallback action applied, or "none (never routed)"
+	Events   int
+	LastSeen time.Time
+}
+
+// New builds an engine. Experts are copied.
+func New(cfg Config) (*Engine, error) {
+	if cfg.Clock == nil || cfg.Store == nil || cfg.Dispatcher == nil {
+		return nil, errors.New("engine: Clock, Store and Dispatcher are required")
+	}
+	pol := cfg.Policy
+	if pol == nil {
+		pol = DefaultPolicy()
+	}
+	if err := pol.Validate(); err != nil {
+		return nil, fmt.Errorf("engine: policy: %w", err)
+	}
+	e := &Engine{
+		clock: cfg.Clock, store: cfg.Store, disp: cfg.Dispatcher, pred: cfg.Predictor,
+		pol: pol, replic: cfg.ReplicaID, onDec: cfg.OnDecision,
+		index:    make(map[ExpertID]int32, len(cfg.Experts)),
+		bySkill:  map[string][]int32{},
+		escs:     map[string]*esc{},
+		done:     map[string]Action{},
+		byHolder: map[string]*esc{},
+		unknown:  map[PresenceDefID]*UnknownPresence{},
+	}
+	sorted := slices.Clone(cfg.Experts)
+	slices.SortFunc(sorted, func(a, b Expert) int { return cmp.Compare(a.ID, b.ID) })
+	for i, x := range sorted {
+		if err := x.Validate(); err != nil {
+			return nil, fmt.Errorf("engine: %w", err)
+		}
+		if i > 0 && sorted[i-1].ID == x.ID {
+			return nil, fmt.Errorf("engine: expert %s listed twice", x.ID)
+		}
+		e.index[x.ID] = int32(i)
+		e.experts = append(e.experts, expertRec{Expert: x, st: ExpertState{ID: x.ID}})
+		e.experts[i].refreshRule(pol)
+		for s := range x.Skills {
+			e.bySkill[s] = append(e.bySkill[s], int32(i))
+		}
+	}
+	e.isDirty = make([]bool, len(e.experts))
+	return e, nil
+}
+
+// Policy returns the policy in force.
+func (e *Engine) Policy() *Policy { return e.pol }
+
+// SetPolicy swaps the policy (a reload). Cached rules are recomputed.
+func (e *Engine) SetPolicy(p *Policy) error {
+	if err := p.Validate(); err != nil {
+		return err
+	}
+	e.pol = p
+	for i := range e.experts {
+		e.experts[i].refreshRule(p)
+	}
+	return nil
+}
+
+func (r *expertRec) refreshRule(p *Policy) {
+	r.rule, r.byGUID, r.ruleOK = p.presenceRule(r.st.Presence)
+}
+
+// Load replaces the engine's expert states with those persisted in the
+// store (a replica starting, or a restart). Experts the engine does not know
+// are ignored.
+func (e *Engine) Load(ctx context.Context) error {
+	states, err := e.store.LoadExperts(ctx)
+	if err != nil {
+		return err
+	}
+	for _, st := range states {
+		if i, ok := e.index[st.ID]; ok {
+			e.experts[i].st = st
+			e.experts[i].refreshRule(e.pol)
+		}
+	}
+	return nil
+}
+
+// State returns the engine's view of one expert.
+func (e *Engine) State(id ExpertID) (ExpertState, bool) {
+	i, ok := e.index[id]
+	if !ok {
+		return ExpertState{}, false
+	}
+	st := e.experts[i].st
+	st.Interrupts = slices.Clone(st.Interrupts)
+	return st, true
+}
+
+// Staleness is the time since the expert's state was last confirmed by an
+// event or snapshot; ok is false for unknown experts or ones never heard of.
+func (e *Engine) Staleness(id ExpertID) (time.Duration, bool) {
+	i, ok := e.index[id]
+	if !ok || e.experts[i].st.ConfirmedAt.IsZero() {
+		return 0, false
+	}
+	return e.clock.Now().Sub(e.experts[i].st.ConfirmedAt), true
+}
+
+// UnknownPresences lists the GUIDs seen that the policy does not name,
+// sorted by GUID.
+func (e *Engine) UnknownPresences() []UnknownPresence {
+	out := make([]UnknownPresence, 0, len(e.unknown))
+	for _, u := range e.unknown {
+		out = append(out, *u)
+	}
+	slices.SortFunc(out, func(a, b UnknownPresence) int { return cmp.Compare(a.Def, b.Def) })
+	return out
+}
+
+// Apply ingests a batch of events: each is applied in event-time order per
+// expert and kind (older ones are ignored), changed experts are written
+// through to the store in one call, conversation events complete pending
+// deliveries, and held escalations are re-decided if anyone may have become
+// eligible. Events for unknown experts are ignored.
+func (e *Engine) Apply(ctx context.Context, evs ...Event) error {
+	now := e.clock.Now()
+	for k := range evs {
+		ev := &evs[k]
+		i, ok := e.index[ev.Expert]
+		if !ok {
+			continue
+		}
+		r := &e.experts[i]
+		res := applyEvent(&r.st, ev, now)
+		if res == applyIgnored {
+			continue
+		}
+		e.markDirty(i)
+		if res == applyChanged {
+			if ev.Kind == EvPresence {
+				r.refreshRule(e.pol)
+				e.noteUnknown(r, now)
+			}
+			e.wakeHeld = true
+		}
+		if ev.Kind == EvConversation && r.pending != nil && r.pending.ConversationID == ev.Conversation {
+			if o, ok := conversationOutcome(r, ev); ok {
+				if err := e.handleOutcome(ctx, o); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return e.settle(ctx)
+}
+
+// ApplySnapshot merges a bulk presence read (see Snapshot).
+func (e *Engine) ApplySnapshot(ctx context.Context, s Snapshot) error {
+	now := e.clock.Now()
+	for k := range s.Entries {
+		en := &s.Entries[k]
+		i, ok := e.index[en.Expert]
+		if !ok {
+			continue
+		}
+		r := &e.experts[i]
+		if applySnapshotEntry(&r.st, en, now) == applyChanged {
+			r.refreshRule(e.pol)
+			e.noteUnknown(r, now)
+			e.wakeHeld = true
+		}
+		e.markDirty(i)
+	}
+	return e.settle(ctx)
+}
+
+func conversationOutcome(r *expertRec, ev *Event) (Outcome, bool) {
+	o := Outcome{ConversationID: ev.Conversation, Expert: r.ID, Holder: r.pending.holder, At: ev.At}
+	switch {
+	case ev.ConvState == ConvConnected:
+		o.Result = Accepted
+	case ev.ConvState == ConvDisconnected && ev.NeverAnswered && ev.TimedOut:
+		o.Result = NoAnswer
+	case ev.ConvState == ConvDisconnected && ev.NeverAnswered:
+		o.Result = Declined
+	default:
+		return o, false
+	}
+	return o, true
+}
+
+func (e *Engine) noteUnknown(r *expertRec, now time.Time) {
+	if r.byGUID || r.st.Presence.Def == "" {
+		return
+	}
+	u := e.unknown[r.st.Presence.Def]
+	if u == nil {
+		u = &UnknownPresence{Def: r.st.Presence.Def, System: r.st.Presence.System}
+		if r.ruleOK {
+			u.Fallback = "systemPresences." + r.st.Presence.System.String() + ": " + r.rule.Action.String()
+		} else {
+			u.Fallback = "none (never routed)"
+		}
+		e.unknown[r.st.Presence.Def] = u
+	}
+	u.Events++
+	u.LastSeen = now
+}
+
+func (e *Engine) markDirty(i int32) {
+	if !e.isDirty[i] {
+		e.isDirty[i] = true
+		e.dirty = append(e.dirty, i)
+	}
+}
+
+// settle writes dirty experts through and re-decides held escalations.
+func (e *Engine) settle(ctx context.Context) error {
+	if e.wakeHeld && len(e.held) > 0 {
+		e.wakeHeld = false
+		if err := e.redecideHeld(ctx); err != nil {
+			return err
+		}
+	}
+	e.wakeHeld = false
+	return e.flush(ctx)
+}
+
+func (e *Engine) flush(ctx context.Context) error {
+	if len(e.dirty) == 0 {
+		return nil
+	}
+	buf := e.scratch.states[:0]
+	for _, i := range e.dirty {
+		buf = append(buf, e.experts[i].st)
+		e.isDirty[i] = false
+	}
+	e.dirty = e.dirty[:0]
+	e.scratch.states = buf[:0]
+	if err := e.store.PutExperts(ctx, buf); err != nil {
+		return fmt.Errorf("%w: write-through: %w", ErrStore, err)
+	}
+	return nil
+}
+
+// SetCalendar records the scheduled end of the calendar block an expert is
+// in (zero clears it); the predictor uses it for micro-wait.
+func (e *Engine) SetCalendar(ctx context.Context, id ExpertID, blockEnd time.Time) error {
+	return e.Apply(ctx, Event{Kind: EvCalendar, Expert: id, BlockEnd: blockEnd})
+}

@@ -1,0 +1,501 @@
+package engine
+
+import (
+	"cmp"
+	"container/heap"
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+)
+
+// ErrInvalid marks a rejected escalation; the wrapped message names the field.
+var ErrInvalid = fmt.Errorf("invalid escalation")
+
+// Status is the current state of an escalation.
+type Status struct {
+	ConversationID string
+	Action         Action // the latest decision's action
+	Expert         ExpertID
+	Attempts       int
+	HoldUntil      time.Time
+	Terminal       bool
+}
+
+// Submit routes a new escalation and returns the first decision: deliver
+// (an expert is claimed and the dispatcher alerted), hold (micro-wait) or
+// fallback. It is idempotent per conversation id: submitting one that is in
+// flight or finished returns its current status as a decision without
+// routing it again.
+func (e *Engine) Submit(ctx context.Context, x Escalation) (Decision, error) {
+	if err := x.Validate(); err != nil {
+		return Decision{}, fmt.Errorf("%w: %w", ErrInvalid, err)
+	}
+	if es, ok := e.escs[x.ConversationID]; ok {
+		return e.replay(es.ConversationID, es.lastAction(), es), nil
+	}
+	if a, ok := e.done[x.ConversationID]; ok {
+		return e.replay(x.ConversationID, a, nil), nil
+	}
+	if x.Arrival.IsZero() {
+		x.Arrival = e.clock.Now()
+	}
+	x.Skills = slices.Clone(x.Skills)
+	es := &esc{Escalation: x, expert: -1}
+	e.escs[x.ConversationID] = es
+	d, err := e.decide(ctx, es)
+	if err != nil {
+		return Decision{}, err
+	}
+	return d, e.settle(ctx)
+}
+
+func (es *esc) lastAction() Action {
+	switch es.state {
+	case escDelivering:
+		return ActDeliver
+	case escHeld:
+		return ActHold
+	}
+	return 0
+}
+
+// replay answers a duplicate Submit without side effects.
+func (e *Engine) replay(conv string, a Action, es *esc) Decision {
+	d := Decision{ConversationID: conv, At: e.clock.Now(), Action: a, Why: "duplicate submission: current state, nothing re-routed"}
+	if es != nil {
+		d.Seq, d.Priority, d.Attempt, d.HoldUntil = es.seq, es.Priority, es.attempts, es.holdUntil
+		if es.expert >= 0 {
+			d.Expert = e.experts[es.expert].ID
+		}
+	}
+	return d
+}
+
+// Status returns the state of an escalation this engine knows.
+func (e *Engine) Status(conv string) (Status, bool) {
+	if es, ok := e.escs[conv]; ok {
+		s := Status{ConversationID: conv, Action: es.lastAction(), Attempts: es.attempts, HoldUntil: es.holdUntil}
+		if es.expert >= 0 {
+			s.Expert = e.experts[es.expert].ID
+		}
+		return s, true
+	}
+	if a, ok := e.done[conv]; ok {
+		return Status{ConversationID: conv, Action: a, Terminal: true}, true
+	}
+	return Status{}, false
+}
+
+// InFlight is the number of escalations not yet terminal.
+func (e *Engine) InFlight() int { return len(e.escs) }
+
+// decide picks an expert for es, or holds it, or falls back.
+func (e *Engine) decide(ctx context.Context, es *esc) (Decision, error) {
+	now := e.clock.Now()
+	if es.attempts >= e.pol.MaxAttempts {
+		return e.finish(ctx, es, ActFallback, fmt.Sprintf("%d delivery attempts failed (delivery.maxAttempts)", es.attempts), nil)
+	}
+	ev := e.evaluate(es, now, e.pred != nil && e.pol.MicroWait.Enabled)
+	for len(ev.cands) > 0 {
+		ids := e.scratch.ids[:0]
+		for i := range ev.cands {
+			ids = append(ids, ev.cands[i].Expert)
+		}
+		e.scratch.ids = ids
+		holder := e.replic + "/" + es.ConversationID + "/" + strconv.Itoa(es.attempts+1)
+		got, err := e.store.ClaimFirst(ctx, ids, holder, e.pol.ClaimTTL)
+		if err != nil {
+			return Decision{}, fmt.Errorf("%w: claim: %w", ErrStore, err)
+		}
+		// Candidates ranked ahead of the claimed one are held elsewhere
+		// (another replica's delivery, a cool-down or a busy mark).
+		lost := len(ev.cands)
+		if got >= 0 {
+			lost = got
+		}
+		for _, c := range ev.cands[:lost] {
+			ev.counts[ExClaimed]++
+			ev.eligible--
+			if len(ev.excluded) < e.pol.ExplainLimit {
+				ev.excluded = append(ev.excluded, Exclusion{Expert: c.Expert, Reason: ExClaimed, Detail: "held in store"})
+			}
+		}
+		if got >= 0 {
+			ev.cands = ev.cands[got:]
+			return e.deliver(ctx, es, &ev, holder, now)
+		}
+		if ev.eligible <= 0 {
+			break
+		}
+		// Every ranked candidate was taken: mark them tried-by-claim for
+		// this pass and rank the rest.
+		for _, c := range ev.cands {
+			es.tried = append(es.tried, e.index[c.Expert])
+		}
+		ev = e.evaluate(es, now, e.pred != nil && e.pol.MicroWait.Enabled)
+		es.tried = es.tried[:len(es.tried)-lost]
+	}
+	return e.holdOrFallback(ctx, es, &ev, now)
+}
+
+func (e *Engine) deliver(ctx context.Context, es *esc, ev *evaluation, holder string, now time.Time) (Decision, error) {
+	c := ev.cands[0]
+	idx := e.index[c.Expert]
+	r := &e.experts[idx]
+	es.attempts++
+	es.state = escDelivering
+	es.expert = idx
+	es.holder = holder
+	es.interrupt = c.Interrupt
+	es.holdUntil = time.Time{}
+	e.removeHeld(es)
+	r.pending = es
+	e.byHolder[holder] = es
+	r.st.LastDelivery = now
+	if c.Interrupt {
+		r.st.LastInterrupt = now
+		r.st.Interrupts = append(trimHour(r.st.Interrupts, now), now)
+	}
+	e.markDirty(idx)
+	d := e.newDecision(es, ActDeliver, now)
+	d.Expert, d.Attempt, d.Holder, d.Interrupt = c.Expert, es.attempts, holder, c.Interrupt
+	d.Why = fmt.Sprintf("best of %d eligible (score %.3f)", ev.eligible, c.Score)
+	e.explain(&d, ev)
+	e.pushDeadline(es, now.Add(e.pol.ClaimTTL))
+	if err := e.log(ctx, &d); err != nil {
+		return d, err
+	}
+	del := Delivery{ConversationID: es.ConversationID, Expert: c.Expert, Attempt: es.attempts, Holder: holder,
+		Interrupt: c.Interrupt, Priority: es.Priority, At: now, AlertTimeout: e.pol.AlertTimeout}
+	if err := e.disp.Deliver(del); err != nil {
+		// Not started: treat as a failed delivery now. The caller sees
+		// the deliver decision; the log shows what followed.
+		if err2 := e.handleOutcome(ctx, Outcome{ConversationID: es.ConversationID, Expert: c.Expert, Holder: holder,
+			Result: DeliveryError, At: now, Detail: err.Error()}); err2 != nil {
+			return d, err2
+		}
+	}
+	return d, nil
+}
+
+func trimHour(ts []time.Time, now time.Time) []time.Time {
+	cut := now.Add(-time.Hour)
+	i := 0
+	for i < len(ts) && !ts[i].After(cut) {
+		i++
+	}
+	return append(ts[:0], ts[i:]...)
+}
+
+func (e *Engine) explain(d *Decision, ev *evaluation) {
+	d.SkillHolders = ev.skillHolders
+	d.EligibleCount = ev.eligible
+	n := min(len(ev.cands), e.pol.ExplainLimit)
+	d.Candidates = slices.Clone(ev.cands[:n])
+	d.Excluded = ev.excluded
+	d.ExcludedCounts = countsMap(&ev.counts)
+}
+
+func (e *Engine) holdOrFallback(ctx context.Context, es *esc, ev *evaluation, now time.Time) (Decision, error) {
+	mw := e.pol.MicroWait
+	if e.pred == nil || !mw.Enabled {
+		return e.finish(ctx, es, ActFallback, "no eligible expert (micro-wait off)", ev)
+	}
+	if es.holdStart.IsZero() {
+		es.holdStart = now
+	}
+	limit := es.holdStart.Add(mw.MaxHold)
+	if es.Patience > 0 {
+		limit = minTime(limit, es.Arrival.Add(es.Patience))
+	}
+	window := limit.Sub(now)
+	if window <= 0 {
+		return e.finish(ctx, es, ActFallback, "no eligible expert; hold window used up", ev)
+	}
+	best, who := 0.0, int32(-1)
+	for _, idx := range ev.blocked {
+		p := e.pred.ProbFreeWithin(e.blocking(idx, es), now, window)
+		if p > best || (p == best && who >= 0 && e.experts[idx].ID < e.experts[who].ID) {
+			best, who = p, idx
+		}
+	}
+	if who < 0 || best < mw.Threshold {
+		why := fmt.Sprintf("no eligible expert; best chance to free up within %v is %.2f < threshold %.2f", window.Round(time.Second), best, mw.Threshold)
+		return e.finish(ctx, es, ActFallback, why, ev)
+	}
+	if es.state == escHeld {
+		// Still held; nothing new to log.
+		return Decision{ConversationID: es.ConversationID, Action: ActHold, At: now, HoldUntil: es.holdUntil}, nil
+	}
+	// The ETA is the smallest announced bucket (within the window) whose
+	// probability clears the threshold; else the window itself.
+	eta := window
+	for _, b := range mw.ETABuckets {
+		if b >= window {
+			break
+		}
+		if e.pred.ProbFreeWithin(e.blocking(who, es), now, b) >= mw.Threshold {
+			eta = b
+			break
+		}
+	}
+	es.state = escHeld
+	es.expert = -1
+	es.holdUntil = limit
+	e.insertHeld(es)
+	e.pushDeadline(es, limit)
+	d := e.newDecision(es, ActHold, now)
+	d.HoldUntil, d.HoldProb, d.HoldExpert = limit, best, e.experts[who].ID
+	d.ETA, d.ETAMessage = eta, etaMessage(eta)
+	d.Why = fmt.Sprintf("no eligible expert; %s frees up within %v with p=%.2f ≥ %.2f", e.experts[who].ID, window.Round(time.Second), best, mw.Threshold)
+	e.explain(&d, ev)
+	return d, e.log(ctx, &d)
+}
+
+func (e *Engine) blocking(idx int32, es *esc) Blocking {
+	r := &e.experts[idx]
+	b := Blocking{Presence: r.st.Presence, Routing: r.st.Routing, Since: r.st.PresenceSince, BlockEnd: r.st.BlockEnd}
+	if ok, _ := r.rule.allows(es.Priority); ok && r.ruleOK {
+		// The presence allows; the routing status (or a claim) blocks.
+		b.ByRouting = true
+		b.Since = r.st.RoutingSince
+		if r.st.Conversation != "" && b.Routing != RSCommunicating {
+			b.Routing = RSInteracting
+		}
+		b.BlockEnd = time.Time{}
+	}
+	return b
+}
+
+// etaMessage is what the caller hears.
+func etaMessage(d time.Duration) string {
+	m := int((d + time.Minute - 1) / time.Minute)
+	if m <= 1 {
+		return "less than 1 minute"
+	}
+	return fmt.Sprintf("less than %d minutes", m)
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func (e *Engine) newDecision(es *esc, a Action, now time.Time) Decision {
+	es.seq++
+	d := Decision{ConversationID: es.ConversationID, Seq: es.seq, At: now, Action: a, Priority: es.Priority,
+		Result: es.lastRes, Wait: now.Sub(es.Arrival)}
+	es.lastRes = ""
+	return d
+}
+
+func (e *Engine) log(ctx context.Context, d *Decision) error {
+	if err := e.store.AppendDecision(ctx, d); err != nil {
+		return fmt.Errorf("%w: decision log: %w", ErrStore, err)
+	}
+	if e.onDec != nil {
+		e.onDec(d)
+	}
+	return nil
+}
+
+// finish ends an escalation with a terminal action.
+func (e *Engine) finish(ctx context.Context, es *esc, a Action, why string, ev *evaluation) (Decision, error) {
+	now := e.clock.Now()
+	d := e.newDecision(es, a, now)
+	d.Why = why
+	if es.expert >= 0 {
+		d.Expert = e.experts[es.expert].ID
+		d.Attempt = es.attempts
+	}
+	if a == ActFallback {
+		d.Queue = cmp.Or(es.Queue, e.pol.FallbackQueue)
+	}
+	if ev != nil {
+		e.explain(&d, ev)
+	}
+	e.removeHeld(es)
+	delete(e.escs, es.ConversationID)
+	e.done[es.ConversationID] = a
+	es.gen++
+	return d, e.log(ctx, &d)
+}
+
+// HandleOutcome applies the result of a delivery. Outcomes for deliveries
+// that are no longer in flight (late, duplicated, or for a holder that lost
+// its claim) are ignored.
+func (e *Engine) HandleOutcome(ctx context.Context, o Outcome) error {
+	if err := e.handleOutcome(ctx, o); err != nil {
+		return err
+	}
+	return e.settle(ctx)
+}
+
+func (e *Engine) handleOutcome(ctx context.Context, o Outcome) error {
+	es, ok := e.byHolder[o.Holder]
+	if !ok || es.state != escDelivering || es.ConversationID != o.ConversationID {
+		return nil
+	}
+	idx := es.expert
+	r := &e.experts[idx]
+	now := e.clock.Now()
+	delete(e.byHolder, es.holder)
+	r.pending = nil
+	switch o.Result {
+	case Accepted:
+		if _, err := e.store.Transition(ctx, r.ID, es.holder, "busy:"+es.ConversationID, e.pol.BusyHold); err != nil {
+			return fmt.Errorf("%w: claim: %w", ErrStore, err)
+		}
+		// The expert is busy from now; the feed confirms it later, and an
+		// event older than this cannot roll it back.
+		r.st.Conversation = es.ConversationID
+		if !o.At.Before(r.st.RoutingSince) {
+			r.st.Routing, r.st.RoutingSince = RSInteracting, o.At
+		}
+		e.markDirty(idx)
+		es.lastRes = o.Result.String()
+		_, err := e.finish(ctx, es, ActRouted, "accepted by "+string(r.ID), nil)
+		return err
+	default:
+		var err error
+		if e.pol.Cooldown > 0 {
+			_, err = e.store.Transition(ctx, r.ID, es.holder, "cooldown:"+es.ConversationID, e.pol.Cooldown)
+		} else {
+			_, err = e.store.Release(ctx, r.ID, es.holder)
+		}
+		if err != nil {
+			return fmt.Errorf("%w: claim: %w", ErrStore, err)
+		}
+		r.st.CooldownUntil = now.Add(e.pol.Cooldown)
+		e.markDirty(idx)
+		es.tried = append(es.tried, idx)
+		es.state = escDeciding
+		es.expert = -1
+		es.holder = ""
+		es.gen++
+		es.lastRes = o.Result.String()
+		_, err = e.decide(ctx, es)
+		return err
+	}
+}
+
+// Abandon records that the caller hung up. An in-flight delivery's claim is
+// released. Unknown or finished escalations are ignored.
+func (e *Engine) Abandon(ctx context.Context, conv string) error {
+	es, ok := e.escs[conv]
+	if !ok {
+		return nil
+	}
+	if es.state == escDelivering {
+		r := &e.experts[es.expert]
+		r.pending = nil
+		delete(e.byHolder, es.holder)
+		if _, err := e.store.Release(ctx, r.ID, es.holder); err != nil {
+			return fmt.Errorf("%w: claim: %w", ErrStore, err)
+		}
+	}
+	if _, err := e.finish(ctx, es, ActAbandoned, "caller hung up", nil); err != nil {
+		return err
+	}
+	return e.settle(ctx)
+}
+
+// NextDeadline is when Tick next has work: a delivery whose outcome is
+// overdue (treated as no answer) or a hold that runs out (fallback).
+func (e *Engine) NextDeadline() (time.Time, bool) {
+	for len(e.deadlines) > 0 {
+		top := e.deadlines[0]
+		if es, ok := e.escs[top.conv]; ok && es.gen == top.gen {
+			return top.at, true
+		}
+		heap.Pop(&e.deadlines)
+	}
+	return time.Time{}, false
+}
+
+// Tick processes every deadline at or before the clock's now.
+func (e *Engine) Tick(ctx context.Context) error {
+	now := e.clock.Now()
+	for {
+		at, ok := e.NextDeadline()
+		if !ok || at.After(now) {
+			break
+		}
+		top := heap.Pop(&e.deadlines).(deadline)
+		es := e.escs[top.conv]
+		switch es.state {
+		case escDelivering:
+			if err := e.handleOutcome(ctx, Outcome{ConversationID: es.ConversationID, Expert: e.experts[es.expert].ID,
+				Holder: es.holder, Result: NoAnswer, At: now, Detail: "no outcome before the claim TTL"}); err != nil {
+				return err
+			}
+		case escHeld:
+			if _, err := e.finish(ctx, es, ActFallback, "hold reached its cap with nobody eligible", nil); err != nil {
+				return err
+			}
+		}
+	}
+	return e.settle(ctx)
+}
+
+// redecideHeld retries held escalations, most urgent first.
+func (e *Engine) redecideHeld(ctx context.Context) error {
+	held := slices.Clone(e.held)
+	for _, es := range held {
+		if es.state != escHeld {
+			continue
+		}
+		if _, err := e.decide(ctx, es); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func heldLess(a, b *esc) int {
+	return cmp.Or(cmp.Compare(a.Priority, b.Priority), a.Arrival.Compare(b.Arrival), cmp.Compare(a.ConversationID, b.ConversationID))
+}
+
+func (e *Engine) insertHeld(es *esc) {
+	i, _ := slices.BinarySearchFunc(e.held, es, heldLess)
+	e.held = slices.Insert(e.held, i, es)
+}
+
+func (e *Engine) removeHeld(es *esc) {
+	if i, ok := slices.BinarySearchFunc(e.held, es, heldLess); ok {
+		e.held = slices.Delete(e.held, i, i+1)
+	}
+}
+
+type deadline struct {
+	at   time.Time
+	conv string
+	gen  uint64
+}
+
+type deadlineHeap []deadline
+
+func (h deadlineHeap) Len() int { return len(h) }
+func (h deadlineHeap) Less(i, j int) bool {
+	if !h[i].at.Equal(h[j].at) {
+		return h[i].at.Before(h[j].at)
+	}
+	return h[i].conv < h[j].conv
+}
+func (h deadlineHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
+func (h *deadlineHeap) Push(x any)   { *h = append(*h, x.(deadline)) }
+func (h *deadlineHeap) Pop() any {
+	old := *h
+	x := old[len(old)-1]
+	*h = old[:len(old)-1]
+	return x
+}
+
+func (e *Engine) pushDeadline(es *esc, at time.Time) {
+	es.gen++
+	heap.Push(&e.deadlines, deadline{at: at, conv: es.ConversationID, gen: es.gen})
+}

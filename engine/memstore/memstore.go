@@ -1,0 +1,153 @@
+// Package memstore is the in-memory Store: the simulator's fast path and the
+// twin that tests use in place of Redis. It honours the same contract as
+// engine/redisstore, checked by the shared engine/storetest suite; claim
+// TTLs run on the injected engine.Clock, so virtual time expires them.
+package memstore
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/shadowq/shadowq/engine"
+)
+
+type claim struct {
+	holder  string
+	expires time.Time
+}
+
+// Store is safe for concurrent use.
+type Store struct {
+	clock engine.Clock
+
+	mu        sync.Mutex
+	experts   map[engine.ExpertID]engine.ExpertState
+	claims    map[engine.ExpertID]claim
+	decisions map[string][]engine.Decision
+}
+
+// New returns an empty store whose claim TTLs run on clock.
+func New(clock engine.Clock) *Store {
+	return &Store{
+		clock:     clock,
+		experts:   make(map[engine.ExpertID]engine.ExpertState),
+		claims:    make(map[engine.ExpertID]claim),
+		decisions: make(map[string][]engine.Decision),
+	}
+}
+
+// PutExperts implements engine.Store.
+func (s *Store) PutExperts(_ context.Context, states []engine.ExpertState) error {
+	s.mu.Lock()
+	for i := range states {
+		st := states[i]
+		st.Interrupts = slices.Clone(st.Interrupts)
+		s.experts[st.ID] = st
+	}
+	s.mu.Unlock()
+	return nil
+}
+
+// LoadExperts implements engine.Store.
+func (s *Store) LoadExperts(context.Context) ([]engine.ExpertState, error) {
+	s.mu.Lock()
+	out := make([]engine.ExpertState, 0, len(s.experts))
+	for _, st := range s.experts {
+		st.Interrupts = slices.Clone(st.Interrupts)
+		out = append(out, st)
+	}
+	s.mu.Unlock()
+	slices.SortFunc(out, func(a, b engine.ExpertState) int {
+		switch {
+		case a.ID < b.ID:
+			return -1
+		case a.ID > b.ID:
+			return 1
+		}
+		return 0
+	})
+	return out, nil
+}
+
+// held reports whether e is claimed now; it drops an expired claim.
+func (s *Store) held(e engine.ExpertID, now time.Time) (claim, bool) {
+	c, ok := s.claims[e]
+	if !ok {
+		return claim{}, false
+	}
+	if !now.Before(c.expires) {
+		delete(s.claims, e)
+		return claim{}, false
+	}
+	return c, true
+}
+
+// ClaimFirst implements engine.Store.
+func (s *Store) ClaimFirst(_ context.Context, candidates []engine.ExpertID, holder string, ttl time.Duration) (int, error) {
+	now := s.clock.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, e := range candidates {
+		if _, ok := s.held(e, now); ok {
+			continue
+		}
+		s.claims[e] = claim{holder: holder, expires: now.Add(ttl)}
+		return i, nil
+	}
+	return -1, nil
+}
+
+// Transition implements engine.Store.
+func (s *Store) Transition(_ context.Context, e engine.ExpertID, holder, newHolder string, ttl time.Duration) (bool, error) {
+	now := s.clock.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.held(e, now)
+	if !ok || c.holder != holder {
+		return false, nil
+	}
+	s.claims[e] = claim{holder: newHolder, expires: now.Add(ttl)}
+	return true, nil
+}
+
+// Release implements engine.Store.
+func (s *Store) Release(_ context.Context, e engine.ExpertID, holder string) (bool, error) {
+	now := s.clock.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.held(e, now)
+	if !ok || c.holder != holder {
+		return false, nil
+	}
+	delete(s.claims, e)
+	return true, nil
+}
+
+// Holder implements engine.Store.
+func (s *Store) Holder(_ context.Context, e engine.ExpertID) (string, error) {
+	now := s.clock.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, _ := s.held(e, now)
+	return c.holder, nil
+}
+
+// AppendDecision implements engine.Store. The decision is stored by value;
+// its slices are shared with the caller, who must not modify them after.
+func (s *Store) AppendDecision(_ context.Context, d *engine.Decision) error {
+	s.mu.Lock()
+	s.decisions[d.ConversationID] = append(s.decisions[d.ConversationID], *d)
+	s.mu.Unlock()
+	return nil
+}
+
+// Decisions implements engine.Store.
+func (s *Store) Decisions(_ context.Context, conv string) ([]engine.Decision, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.decisions[conv]), nil
+}
+
+var _ engine.Store = (*Store)(nil)

@@ -1,0 +1,33 @@
+package memstore_test
+
+import (
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shadowq/shadowq/engine"
+	"github.com/shadowq/shadowq/engine/memstore"
+	"github.com/shadowq/shadowq/engine/storetest"
+)
+
+// fakeClock is a virtual clock shared by the store under test and the suite.
+type fakeClock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *fakeClock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *fakeClock) Advance(d time.Duration) {
+	c.mu.Lock()
+	c.now = c.now.Add(d)
+	c.mu.Unlock()
+}
+
+func TestConformance(t *testing.T) {
+	clock := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	storetest.Run(t, storetest.Harness{
+		New:     func(testing.TB) engine.Store { return memstore.New(clock) },
+		Advance: func(_ testing.TB, d time.Duration) { clock.Advance(d) },
+		TTL:     time.Minute,
+	})
+}

@@ -1,0 +1,199 @@
+package engine
+
+import (
+	"fmt"
+	"time"
+)
+
+// RuleAction is what a policy rule allows.
+type RuleAction uint8
+
+// Rule actions. The zero value is Never, so anything unset is safe.
+const (
+	Never RuleAction = iota
+	Route
+	Interrupt
+)
+
+var ruleNames = [...]string{"never", "route", "interrupt"}
+
+func (a RuleAction) String() string {
+	if int(a) < len(ruleNames) {
+		return ruleNames[a]
+	}
+	return "unknown"
+}
+
+// Rule is one line of policy: what to do with an expert in a given presence
+// definition (or routing status).
+type Rule struct {
+	Action RuleAction
+	// MinPriority applies to Interrupt: only escalations at least this
+	// urgent (P1 is the most urgent) may interrupt. "Interrupt for P1" is
+	// {Interrupt, P1}.
+	MinPriority Priority
+	Name        string // label for explanations, e.g. "In a Meeting – Interrupt for P1"
+}
+
+// allows reports whether an escalation of priority p may be delivered under
+// r, and whether that delivery is an interruption.
+func (r Rule) allows(p Priority) (ok, interrupt bool) {
+	switch r.Action {
+	case Route:
+		return true, false
+	case Interrupt:
+		return p.AtLeast(r.MinPriority), true
+	}
+	return false, false
+}
+
+// Weights weigh the parts of the selection score. See Score.
+type Weights struct {
+	Skill, Presence, Fairness, Budget float64
+}
+
+// MicroWait configures holding the caller when nobody is eligible.
+type MicroWait struct {
+	Enabled bool
+	// Threshold is the probability that the best expert becomes eligible
+	// within the hold window above which the caller is held.
+	Threshold float64
+	// MaxHold is the hard cap on a hold, measured from the first hold.
+	MaxHold time.Duration
+	// ETABuckets are the waits the caller may be told ("less than 2
+	// minutes"), ascending; the smallest bucket whose probability clears
+	// Threshold is announced.
+	ETABuckets []time.Duration
+}
+
+// Policy is the routing policy. Build one with DefaultPolicy or
+// ParsePolicy; the zero value routes nobody.
+type Policy struct {
+	// Presences are rules per presence-definition GUID. They take
+	// precedence over Systems.
+	Presences map[PresenceDefID]Rule
+	// Systems are fallback rules per system presence for GUIDs not listed
+	// in Presences. Only Route and Never are allowed here: interrupting a
+	// meeting must name the meeting's GUID, so a new "Do Not Disturb"
+	// variant can never be interrupted by accident. A GUID matched only
+	// here (or not at all) is reported by Engine.UnknownPresences.
+	Systems map[SystemPresence]Rule
+	// Routing are rules per routing status (RSUnknown included: used until
+	// the first routing-status event).
+	Routing map[RoutingStatus]Rule
+
+	Weights Weights
+	// FairnessHorizon is the time since the last delivery at which the
+	// fairness part of the score saturates at 1.
+	FairnessHorizon time.Duration
+
+	MaxAttempts  int           // deliveries per escalation before fallback
+	AlertTimeout time.Duration // how long a delivery alerts before "no answer"
+	ClaimTTL     time.Duration // claim lifetime while the outcome is unknown
+	Cooldown     time.Duration // no delivery to an expert after a decline/no-answer
+	BusyHold     time.Duration // claim kept after "accepted" until routing status catches up
+	MaxStaleness time.Duration // exclude experts not confirmed for this long; 0 = off
+
+	FallbackQueue string
+	MicroWait     MicroWait
+	// ExplainLimit caps the candidates and the exclusions listed in one
+	// decision (their totals are always recorded).
+	ExplainLimit int
+}
+
+// DefaultPolicy routes Available and On Queue experts who are idle or off
+// queue, interrupts nobody, and falls back to the "Tier 3" queue.
+func DefaultPolicy() *Policy {
+	return &Policy{
+		Presences: map[PresenceDefID]Rule{},
+		Systems: map[SystemPresence]Rule{
+			SysAvailable: {Action: Route, Name: "Available"},
+			SysOnQueue:   {Action: Route, Name: "On Queue"},
+		},
+		Routing: map[RoutingStatus]Rule{
+			RSUnknown:  {Action: Route},
+			RSOffQueue: {Action: Route},
+			RSIdle:     {Action: Route},
+		},
+		Weights:         Weights{Skill: 0.4, Presence: 0.3, Fairness: 0.2, Budget: 0.1},
+		FairnessHorizon: 2 * time.Hour,
+		MaxAttempts:     3,
+		AlertTimeout:    20 * time.Second,
+		ClaimTTL:        35 * time.Second,
+		Cooldown:        10 * time.Minute,
+		BusyHold:        30 * time.Second,
+		FallbackQueue:   "Tier 3",
+		MicroWait: MicroWait{
+			Enabled:    true,
+			Threshold:  0.6,
+			MaxHold:    5 * time.Minute,
+			ETABuckets: []time.Duration{time.Minute, 2 * time.Minute, 5 * time.Minute},
+		},
+		ExplainLimit: 50,
+	}
+}
+
+// presenceRule returns the rule for a presence and whether the GUID is
+// listed by id (false means it was resolved by the system fallback or not
+// at all).
+func (p *Policy) presenceRule(pr Presence) (r Rule, byGUID, found bool) {
+	if r, ok := p.Presences[pr.Def]; ok {
+		return r, true, true
+	}
+	if r, ok := p.Systems[pr.System]; ok {
+		return r, false, true
+	}
+	return Rule{}, false, false
+}
+
+// Validate checks the invariants ParsePolicy also checks, for policies built
+// in code.
+func (p *Policy) Validate() error {
+	for s, r := range p.Systems {
+		if r.Action == Interrupt {
+			return fmt.Errorf("systemPresences.%s: interrupt must name a presence-definition GUID", s)
+		}
+	}
+	for id, r := range p.Presences {
+		if r.Action == Interrupt && !r.MinPriority.Valid() {
+			return fmt.Errorf("presences[%s]: interrupt needs minPriority P1..P5", id)
+		}
+	}
+	for s, r := range p.Routing {
+		if r.Action == Interrupt && !r.MinPriority.Valid() {
+			return fmt.Errorf("routingStatus.%s: interrupt needs minPriority P1..P5", s)
+		}
+	}
+	w := p.Weights
+	if w.Skill < 0 || w.Presence < 0 || w.Fairness < 0 || w.Budget < 0 {
+		return fmt.Errorf("selection.weights: negative weight")
+	}
+	switch {
+	case p.MaxAttempts < 1:
+		return fmt.Errorf("delivery.maxAttempts: must be at least 1")
+	case p.AlertTimeout <= 0:
+		return fmt.Errorf("delivery.alertTimeout: must be positive")
+	case p.ClaimTTL <= p.AlertTimeout:
+		return fmt.Errorf("delivery.claimTTL (%v): must exceed alertTimeout (%v)", p.ClaimTTL, p.AlertTimeout)
+	case p.Cooldown < 0 || p.BusyHold < 0 || p.MaxStaleness < 0:
+		return fmt.Errorf("delivery: negative duration")
+	case p.FairnessHorizon <= 0:
+		return fmt.Errorf("selection.fairnessHorizon: must be positive")
+	case p.ExplainLimit < 0:
+		return fmt.Errorf("explainLimit: negative")
+	}
+	if m := p.MicroWait; m.Enabled {
+		if m.Threshold < 0 || m.Threshold > 1 {
+			return fmt.Errorf("microWait.threshold: %v outside 0..1", m.Threshold)
+		}
+		if m.MaxHold <= 0 {
+			return fmt.Errorf("microWait.maxHold: must be positive")
+		}
+		for i, b := range m.ETABuckets {
+			if b <= 0 || (i > 0 && b <= m.ETABuckets[i-1]) {
+				return fmt.Errorf("microWait.etaBuckets[%d]: must be positive and ascending", i)
+			}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,147 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Clock is the engine's only source of time.
+//
+// Contract: Now is monotone non-decreasing across calls made by one Engine.
+// The simulator passes its virtual clock; production passes a wall clock.
+// Implementations must be safe for concurrent use if shared by several
+// engines (stores also read it).
+type Clock interface {
+	Now() time.Time
+}
+
+// ClockFunc adapts a function to Clock.
+type ClockFunc func() time.Time
+
+// Now calls f.
+func (f ClockFunc) Now() time.Time { return f() }
+
+// ErrStore wraps failures of the Store port so callers can tell them from
+// domain errors with errors.Is.
+var ErrStore = errors.New("store")
+
+// Store holds what must survive an engine and be shared by replicas: the
+// presence cache (write-through), expert claims and the decision log.
+//
+// Ownership: the Engine keeps its own in-process copy of every ExpertState
+// (it must decide in microseconds) and writes every change through to the
+// Store; the Store is the copy replicas load at start and the one that
+// survives a crash. Slices passed in are owned by the caller and must not be
+// retained; values returned are owned by the caller.
+//
+// Concurrency: every method is safe for concurrent use by many engines in
+// one or many processes. Claims are atomic across all of them.
+//
+// Time: claim TTLs are measured on the store's own clock (the engine's Clock
+// for the memory store, the server clock for Redis).
+type Store interface {
+	// PutExperts persists the state of the given experts (write-through).
+	// Implementations batch: one call is one round trip.
+	PutExperts(ctx context.Context, states []ExpertState) error
+	// LoadExperts returns every persisted expert state, sorted by ID.
+	LoadExperts(ctx context.Context) ([]ExpertState, error)
+
+	// ClaimFirst atomically claims the first expert of candidates (in
+	// order) that nobody holds, for holder, expiring after ttl. It returns
+	// the index of the claimed candidate, or -1 when all are held. A holder
+	// string identifies one delivery attempt and must be unique.
+	ClaimFirst(ctx context.Context, candidates []ExpertID, holder string, ttl time.Duration) (int, error)
+	// Transition replaces a claim held by holder with newHolder and a new
+	// ttl (used to turn a delivery claim into a cool-down or a busy mark).
+	// It returns false, changing nothing, when holder no longer holds it.
+	Transition(ctx context.Context, expert ExpertID, holder, newHolder string, ttl time.Duration) (bool, error)
+	// Release drops the claim if holder still holds it.
+	Release(ctx context.Context, expert ExpertID, holder string) (bool, error)
+	// Holder returns the current holder of an expert's claim ("" if none).
+	Holder(ctx context.Context, expert ExpertID) (string, error)
+
+	// AppendDecision adds d to the log of its escalation, in order.
+	AppendDecision(ctx context.Context, d *Decision) error
+	// Decisions returns the log of one escalation, oldest first.
+	Decisions(ctx context.Context, conversationID string) ([]Decision, error)
+}
+
+// Delivery is one attempt to hand a conversation to one expert.
+type Delivery struct {
+	ConversationID string
+	Expert         ExpertID
+	Attempt        int    // 1-based
+	Holder         string // claim holder id, unique per attempt
+	Interrupt      bool   // the expert is in an interruptible presence
+	Priority       Priority
+	At             time.Time
+	AlertTimeout   time.Duration
+}
+
+// DeliveryResult is how a delivery ended.
+type DeliveryResult uint8
+
+// Delivery results.
+const (
+	Accepted DeliveryResult = 1 + iota
+	Declined
+	NoAnswer
+	DeliveryError
+)
+
+var resultNames = [...]string{"", "accepted", "declined", "no_answer", "error"}
+
+func (r DeliveryResult) String() string {
+	if int(r) < len(resultNames) {
+		return resultNames[r]
+	}
+	return "unknown"
+}
+
+// Outcome reports how a Delivery ended. It arrives as an event through
+// Engine.HandleOutcome (or is derived from a conversation event).
+type Outcome struct {
+	ConversationID string
+	Expert         ExpertID
+	Holder         string
+	Result         DeliveryResult
+	At             time.Time
+	Detail         string
+}
+
+// Dispatcher delivers conversations to experts (in production through the
+// Genesys Platform API; in the simulator by scheduling the expert's answer).
+//
+// Contract: Deliver must not block on the network and must not call back
+// into the Engine; it starts the delivery and the result comes back later as
+// an Outcome through Engine.HandleOutcome, from the goroutine that owns the
+// engine. A non-nil error means the delivery was not started; the engine
+// treats it as a DeliveryError outcome at once.
+type Dispatcher interface {
+	Deliver(d Delivery) error
+}
+
+// Predictor estimates how likely an expert who is not eligible now becomes
+// eligible within a window.
+//
+// Contract: pure and deterministic for equal inputs; safe to call many times
+// per decision (it is on the hold path, not the routing hot path).
+type Predictor interface {
+	// ProbFreeWithin returns P(the expert leaves its current blocking state
+	// within window | it has been in it since `since`), in [0,1].
+	// blocking names what blocks the expert (presence definition, or a
+	// routing status) so the predictor can choose a duration model.
+	ProbFreeWithin(b Blocking, now time.Time, window time.Duration) float64
+}
+
+// Blocking describes why an expert is not eligible, for the predictor.
+type Blocking struct {
+	Presence Presence
+	Routing  RoutingStatus
+	// ByRouting is true when the routing status blocks (e.g. INTERACTING),
+	// false when the presence does.
+	ByRouting bool
+	Since     time.Time // when the blocking state started
+	BlockEnd  time.Time // scheduled end of a calendar block, zero if unknown
+}

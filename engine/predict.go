@@ -1,0 +1,149 @@
+package engine
+
+import (
+	"math"
+	"slices"
+	"time"
+)
+
+// DurationModel is the distribution of how long a state lasts.
+type DurationModel interface {
+	// CDF returns P(duration ≤ d).
+	CDF(d time.Duration) float64
+}
+
+// Exponential durations with the given mean (memoryless: time already spent
+// does not matter).
+type Exponential struct{ Mean time.Duration }
+
+// CDF implements DurationModel.
+func (m Exponential) CDF(d time.Duration) float64 {
+	if d <= 0 || m.Mean <= 0 {
+		return 0
+	}
+	return -math.Expm1(-float64(d) / float64(m.Mean))
+}
+
+// LogNormal durations given by their median and the standard deviation of
+// the log (meetings: most end near the scheduled length, a few overrun).
+type LogNormal struct {
+	Median time.Duration
+	Sigma  float64
+}
+
+// CDF implements DurationModel.
+func (m LogNormal) CDF(d time.Duration) float64 {
+	if d <= 0 || m.Median <= 0 || m.Sigma <= 0 {
+		return 0
+	}
+	z := (math.Log(float64(d)) - math.Log(float64(m.Median))) / m.Sigma
+	return 0.5 * math.Erfc(-z/math.Sqrt2)
+}
+
+// Empirical durations from observed history (for example presence segments
+// from POST /api/v2/analytics/users/details/query).
+type Empirical struct {
+	sorted []time.Duration
+}
+
+// NewEmpirical copies and sorts the samples.
+func NewEmpirical(samples []time.Duration) *Empirical {
+	s := slices.Clone(samples)
+	slices.Sort(s)
+	return &Empirical{sorted: s}
+}
+
+// CDF implements DurationModel.
+func (m *Empirical) CDF(d time.Duration) float64 {
+	if len(m.sorted) == 0 {
+		return 0
+	}
+	n, _ := slices.BinarySearch(m.sorted, d+1)
+	return float64(n) / float64(len(m.sorted))
+}
+
+// ProbEndWithin is P(D ≤ a+w | D > a): the chance a state that has lasted a
+// ends within the next w.
+func ProbEndWithin(m DurationModel, a, w time.Duration) float64 {
+	if a < 0 {
+		a = 0
+	}
+	fa := m.CDF(a)
+	if fa >= 1 {
+		// Already past every observed duration: it is overdue; assume it
+		// ends at the next chance.
+		return 1
+	}
+	p := (m.CDF(a+w) - fa) / (1 - fa)
+	return math.Min(1, math.Max(0, p))
+}
+
+// ModelPredictor is the default Predictor: a conditional duration model per
+// presence definition (falling back to the system presence, then Default),
+// one per blocking routing status (time left in a conversation), and the
+// scheduled end of a calendar block when one is known.
+type ModelPredictor struct {
+	ByDef     map[PresenceDefID]DurationModel
+	BySystem  map[SystemPresence]DurationModel
+	ByRouting map[RoutingStatus]DurationModel
+	Default   DurationModel // nil: unknown states never free up
+	// CalendarConfidence is the probability that a calendar block ends at
+	// its scheduled end (people leave meetings on time this often). Used
+	// when BlockEnd is known: inside the window → this value; beyond it →
+	// (1 − confidence) × the model's estimate.
+	CalendarConfidence float64
+}
+
+// DefaultPredictor has conservative built-in duration models for when no
+// history is available yet.
+func DefaultPredictor() *ModelPredictor {
+	return &ModelPredictor{
+		ByDef: map[PresenceDefID]DurationModel{},
+		BySystem: map[SystemPresence]DurationModel{
+			SysMeeting:   LogNormal{Median: 45 * time.Minute, Sigma: 0.5},
+			SysBusy:      LogNormal{Median: 30 * time.Minute, Sigma: 0.8},
+			SysAway:      LogNormal{Median: 10 * time.Minute, Sigma: 0.8},
+			SysBreak:     LogNormal{Median: 15 * time.Minute, Sigma: 0.3},
+			SysMeal:      LogNormal{Median: 30 * time.Minute, Sigma: 0.3},
+			SysTraining:  LogNormal{Median: 90 * time.Minute, Sigma: 0.4},
+			SysOffline:   LogNormal{Median: 14 * time.Hour, Sigma: 0.3},
+			SysIdle:      LogNormal{Median: 10 * time.Minute, Sigma: 1},
+			SysAvailable: Exponential{Mean: 30 * time.Minute},
+			SysOnQueue:   Exponential{Mean: 30 * time.Minute},
+		},
+		ByRouting: map[RoutingStatus]DurationModel{
+			RSInteracting:   LogNormal{Median: 8 * time.Minute, Sigma: 0.7},
+			RSCommunicating: LogNormal{Median: 5 * time.Minute, Sigma: 0.9},
+			RSNotResponding: Exponential{Mean: 2 * time.Minute},
+		},
+		CalendarConfidence: 0.85,
+	}
+}
+
+// ProbFreeWithin implements Predictor.
+func (p *ModelPredictor) ProbFreeWithin(b Blocking, now time.Time, window time.Duration) float64 {
+	var m DurationModel
+	if b.ByRouting {
+		m = p.ByRouting[b.Routing]
+	} else if dm, ok := p.ByDef[b.Presence.Def]; ok {
+		m = dm
+	} else if dm, ok := p.BySystem[b.Presence.System]; ok {
+		m = dm
+	}
+	if m == nil {
+		m = p.Default
+	}
+	est := 0.0
+	if m != nil {
+		est = ProbEndWithin(m, now.Sub(b.Since), window)
+	}
+	if !b.ByRouting && !b.BlockEnd.IsZero() {
+		if !b.BlockEnd.After(now.Add(window)) {
+			return math.Max(p.CalendarConfidence, est)
+		}
+		return (1 - p.CalendarConfidence) * est
+	}
+	return est
+}
+
+var _ Predictor = (*ModelPredictor)(nil)
