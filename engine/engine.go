@@ -28,17 +28,20 @@ type Config struct {
 // safe for concurrent use: one goroutine owns it (the simulator's event
 // loop, or the serve loop that serialises HTTP requests and feed events).
 type Engine struct {
-	clock  Clock
-	store  Store
-	disp   Dispatcher
-	pred   Predictor
-	pol    *Policy
-	replic string
-	onDec  func(*Decision)
+	clock Clock
+	store Store
+	disp  Dispatcher
+	pred  Predictor
+	pol   *Policy
+	// routing caches pol.Routing as an array: the hot path indexes it.
+	routing [RSNotResponding + 1]Rule
+	replic  string
+	onDec   func(*Decision)
 
-	experts []expertRec
-	index   map[ExpertID]int32
-	bySkill map[string][]int32 // expert indexes, sorted by expert ID
+	experts  []expertRec
+	index    map[ExpertID]int32
+	skillIDs map[string]int32 // skill name → dense id
+	bySkill  [][]int32        // per skill id: expert indexes, sorted by expert ID
 
 	escs      map[string]*esc // in flight
 	done      map[string]Action
@@ -46,6 +49,7 @@ type Engine struct {
 	byHolder  map[string]*esc
 	deadlines deadlineHeap
 
+	all      []int32 // 0..n-1, the pool for escalations without skills
 	dirty    []int32 // experts to write through
 	isDirty  []bool
 	wakeHeld bool // an expert may have become eligible
@@ -57,6 +61,7 @@ type Engine struct {
 
 type expertRec struct {
 	Expert
+	prof    []int8 // per skill id: proficiency 0..5, or -1 when not held
 	st      ExpertState
 	rule    Rule // cached presence rule for st.Presence
 	ruleOK  bool // a rule was found
@@ -74,17 +79,19 @@ const (
 
 type esc struct {
 	Escalation
-	state     escState
-	seq       int
-	attempts  int
-	tried     []int32
-	expert    int32 // delivering: the expert
-	holder    string
-	interrupt bool
-	lastRes   string
-	holdStart time.Time
-	holdUntil time.Time
-	gen       uint64 // deadline generation; stale heap entries are skipped
+	skillIDs     []int32
+	unknownSkill bool
+	state        escState
+	seq          int
+	attempts     int
+	tried        []int32
+	expert       int32 // delivering: the expert
+	holder       string
+	interrupt    bool
+	lastRes      string
+	holdStart    time.Time
+	holdUntil    time.Time
+	gen          uint64 // deadline generation; stale heap entries are skipped
 }
 
 // UnknownPresence is a presence-definition GUID seen in events that the
@@ -114,12 +121,13 @@ func New(cfg Config) (*Engine, error) {
 		clock: cfg.Clock, store: cfg.Store, disp: cfg.Dispatcher, pred: cfg.Predictor,
 		pol: pol, replic: cfg.ReplicaID, onDec: cfg.OnDecision,
 		index:    make(map[ExpertID]int32, len(cfg.Experts)),
-		bySkill:  map[string][]int32{},
+		skillIDs: map[string]int32{},
 		escs:     map[string]*esc{},
 		done:     map[string]Action{},
 		byHolder: map[string]*esc{},
 		unknown:  map[PresenceDefID]*UnknownPresence{},
 	}
+	e.cacheRouting()
 	sorted := slices.Clone(cfg.Experts)
 	slices.SortFunc(sorted, func(a, b Expert) int { return cmp.Compare(a.ID, b.ID) })
 	for i, x := range sorted {
@@ -132,8 +140,26 @@ func New(cfg Config) (*Engine, error) {
 		e.index[x.ID] = int32(i)
 		e.experts = append(e.experts, expertRec{Expert: x, st: ExpertState{ID: x.ID}})
 		e.experts[i].refreshRule(pol)
-		for s := range x.Skills {
-			e.bySkill[s] = append(e.bySkill[s], int32(i))
+		for _, s := range sortedKeys(x.Skills) {
+			id, ok := e.skillIDs[s]
+			if !ok {
+				id = int32(len(e.bySkill))
+				e.skillIDs[s] = id
+				e.bySkill = append(e.bySkill, nil)
+			}
+			e.bySkill[id] = append(e.bySkill[id], int32(i))
+		}
+	}
+	// Dense proficiency tables: a skill check on the hot path is an index,
+	// not a string-keyed map lookup.
+	for i := range e.experts {
+		r := &e.experts[i]
+		r.prof = make([]int8, len(e.bySkill))
+		for k := range r.prof {
+			r.prof[k] = -1
+		}
+		for s, p := range r.Skills {
+			r.prof[e.skillIDs[s]] = int8(p)
 		}
 	}
 	e.isDirty = make([]bool, len(e.experts))
@@ -149,10 +175,17 @@ func (e *Engine) SetPolicy(p *Policy) error {
 		return err
 	}
 	e.pol = p
+	e.cacheRouting()
 	for i := range e.experts {
 		e.experts[i].refreshRule(p)
 	}
 	return nil
+}
+
+func (e *Engine) cacheRouting() {
+	for s := range e.routing {
+		e.routing[s] = e.pol.Routing[RoutingStatus(s)]
+	}
 }
 
 func (r *expertRec) refreshRule(p *Policy) {

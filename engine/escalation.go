@@ -43,6 +43,14 @@ func (e *Engine) Submit(ctx context.Context, x Escalation) (Decision, error) {
 	}
 	x.Skills = slices.Clone(x.Skills)
 	es := &esc{Escalation: x, expert: -1}
+	for _, s := range x.Skills {
+		id, ok := e.skillIDs[s]
+		if !ok {
+			es.unknownSkill = true // nobody holds it
+			continue
+		}
+		es.skillIDs = append(es.skillIDs, id)
+	}
 	e.escs[x.ConversationID] = es
 	d, err := e.decide(ctx, es)
 	if err != nil {

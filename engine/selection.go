@@ -20,14 +20,14 @@ import (
 //
 // Ties break on the expert ID, ascending, so a decision is a pure function
 // of state, policy and time.
-func score(w Weights, horizon time.Duration, r *expertRec, skills []string, interrupt bool, now time.Time) Candidate {
+func score(w Weights, horizon time.Duration, r *expertRec, skills []int32, interrupt bool, now time.Time) Candidate {
 	c := Candidate{Expert: r.ID, Interrupt: interrupt}
 	if len(skills) == 0 {
 		c.Skill = 1
 	} else {
 		sum := 0
 		for _, s := range skills {
-			sum += r.Skills[s]
+			sum += int(r.prof[s])
 		}
 		c.Skill = float64(sum) / float64(5*len(skills))
 	}
@@ -96,7 +96,7 @@ func (e *Engine) eligibility(r *expertRec, idx int32, es *esc, now time.Time) (R
 	if st.Conversation != "" && rs != RSCommunicating {
 		rs = RSInteracting // connected to a conversation: busy whatever the feed says yet
 	}
-	rr := e.pol.Routing[rs]
+	rr := e.routing[rs]
 	rok, rintr := rr.allows(es.Priority)
 	if !rok {
 		if rr.Action == Never {
@@ -123,9 +123,10 @@ func (e *Engine) eligibility(r *expertRec, idx int32, es *esc, now time.Time) (R
 // scratch holds buffers reused across decisions so the hot path does not
 // allocate beyond what the decision keeps.
 type scratch struct {
-	cands  []Candidate
-	ids    []ExpertID
-	states []ExpertState
+	blocked []int32
+	cands   []Candidate
+	ids     []ExpertID
+	states  []ExpertState
 }
 
 // evaluation is the result of scanning the skill holders.
@@ -142,14 +143,17 @@ type evaluation struct {
 
 // evaluate scans the experts holding every required skill.
 func (e *Engine) evaluate(es *esc, now time.Time, wantBlocked bool) evaluation {
-	var ev evaluation
-	pool := e.pool(es.Skills)
+	ev := evaluation{excluded: make([]Exclusion, 0, min(e.pol.ExplainLimit, 16))}
+	if wantBlocked {
+		ev.blocked = e.scratch.blocked[:0]
+	}
+	pool := e.pool(es)
 	k := max(e.pol.ExplainLimit, minRanked)
 	top := e.scratch.cands[:0]
 	limit := e.pol.ExplainLimit
 	for _, idx := range pool {
 		r := &e.experts[idx]
-		if !hasSkills(r, es.Skills) {
+		if len(es.skillIDs) > 1 && !hasSkills(r, es.skillIDs) {
 			continue
 		}
 		ev.skillHolders++
@@ -165,10 +169,13 @@ func (e *Engine) evaluate(es *esc, now time.Time, wantBlocked bool) evaluation {
 			continue
 		}
 		ev.eligible++
-		c := score(e.pol.Weights, e.pol.FairnessHorizon, r, es.Skills, intr, now)
-		top = insertTop(top, k, &c)
+		c := score(e.pol.Weights, e.pol.FairnessHorizon, r, es.skillIDs, intr, now)
+		top = insertTop(top, k, c)
 	}
 	e.scratch.cands = top
+	if wantBlocked {
+		e.scratch.blocked = ev.blocked
+	}
 	ev.cands = top
 	return ev
 }
@@ -179,22 +186,26 @@ const minRanked = 16
 
 // insertTop keeps top sorted best-first with at most k entries. Only
 // candidates that beat the current k-th are inserted, so a scan of n
-// eligible experts costs O(n + k·log(n/k)·k) moves, not a full sort.
-func insertTop(top []Candidate, k int, c *Candidate) []Candidate {
-	if len(top) == k && !better(c, &top[k-1]) {
+// eligible experts costs O(n) comparisons plus O(k) moves per insertion,
+// not a full sort. c is passed by value so it stays on the stack.
+func insertTop(top []Candidate, k int, c Candidate) []Candidate {
+	if len(top) == k && !better(&c, &top[k-1]) {
 		return top
 	}
-	i, _ := slices.BinarySearchFunc(top, c, func(a Candidate, c *Candidate) int {
-		if better(&a, c) {
-			return -1
+	lo, hi := 0, len(top)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if better(&top[m], &c) {
+			lo = m + 1
+		} else {
+			hi = m
 		}
-		return 1
-	})
+	}
 	if len(top) < k {
 		top = append(top, Candidate{})
 	}
-	copy(top[i+1:], top[i:len(top)-1])
-	top[i] = *c
+	copy(top[lo+1:], top[lo:len(top)-1])
+	top[lo] = c
 	return top
 }
 
@@ -208,17 +219,22 @@ func mayFree(r Reason) bool {
 }
 
 // pool returns the smallest per-skill index list among the required skills
-// (every expert when none is required).
-func (e *Engine) pool(skills []string) []int32 {
-	if len(skills) == 0 {
-		all := make([]int32, len(e.experts))
-		for i := range all {
-			all[i] = int32(i)
-		}
-		return all
+// (every expert when none is required; nobody when a skill is unknown).
+func (e *Engine) pool(es *esc) []int32 {
+	if es.unknownSkill {
+		return nil
 	}
-	best := e.bySkill[skills[0]]
-	for _, s := range skills[1:] {
+	if len(es.skillIDs) == 0 {
+		if len(e.all) != len(e.experts) {
+			e.all = make([]int32, len(e.experts))
+			for i := range e.all {
+				e.all[i] = int32(i)
+			}
+		}
+		return e.all
+	}
+	best := e.bySkill[es.skillIDs[0]]
+	for _, s := range es.skillIDs[1:] {
 		if l := e.bySkill[s]; len(l) < len(best) {
 			best = l
 		}
@@ -226,9 +242,9 @@ func (e *Engine) pool(skills []string) []int32 {
 	return best
 }
 
-func hasSkills(r *expertRec, skills []string) bool {
+func hasSkills(r *expertRec, skills []int32) bool {
 	for _, s := range skills {
-		if _, ok := r.Skills[s]; !ok {
+		if r.prof[s] < 0 {
 			return false
 		}
 	}

@@ -26,16 +26,35 @@ type Store struct {
 	experts   map[engine.ExpertID]engine.ExpertState
 	claims    map[engine.ExpertID]claim
 	decisions map[string][]engine.Decision
+	order     []string // conversations in first-decision order, for eviction
+	keep      int
 }
 
+// DefaultDecisionRetention is how many conversations' decision logs a
+// store keeps unless told otherwise.
+const DefaultDecisionRetention = 10_000
+
+// Option configures a Store.
+type Option func(*Store)
+
+// WithDecisionRetention keeps the decision logs of the n most recent
+// conversations (by first decision); older ones are dropped, as the Redis
+// store drops them by TTL. n ≤ 0 keeps everything.
+func WithDecisionRetention(n int) Option { return func(s *Store) { s.keep = n } }
+
 // New returns an empty store whose claim TTLs run on clock.
-func New(clock engine.Clock) *Store {
-	return &Store{
+func New(clock engine.Clock, opts ...Option) *Store {
+	s := &Store{
 		clock:     clock,
 		experts:   make(map[engine.ExpertID]engine.ExpertState),
 		claims:    make(map[engine.ExpertID]claim),
 		decisions: make(map[string][]engine.Decision),
+		keep:      DefaultDecisionRetention,
 	}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // PutExperts implements engine.Store.
@@ -138,8 +157,19 @@ func (s *Store) Holder(_ context.Context, e engine.ExpertID) (string, error) {
 // its slices are shared with the caller, who must not modify them after.
 func (s *Store) AppendDecision(_ context.Context, d *engine.Decision) error {
 	s.mu.Lock()
-	s.decisions[d.ConversationID] = append(s.decisions[d.ConversationID], *d)
-	s.mu.Unlock()
+	defer s.mu.Unlock()
+	log, ok := s.decisions[d.ConversationID]
+	if !ok {
+		s.order = append(s.order, d.ConversationID)
+		if s.keep > 0 && len(s.order) > s.keep {
+			drop := len(s.order) - s.keep
+			for _, c := range s.order[:drop] {
+				delete(s.decisions, c)
+			}
+			s.order = append(s.order[:0], s.order[drop:]...)
+		}
+	}
+	s.decisions[d.ConversationID] = append(log, *d)
 	return nil
 }
 

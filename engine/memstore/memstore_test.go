@@ -31,3 +31,19 @@ func TestConformance(t *testing.T) {
 		TTL:     time.Minute,
 	})
 }
+
+func TestDecisionRetention(t *testing.T) {
+	clock := &fakeClock{}
+	s := memstore.New(clock, memstore.WithDecisionRetention(2))
+	for _, c := range []string{"a", "b", "a", "c"} {
+		if err := s.AppendDecision(t.Context(), &engine.Decision{ConversationID: c}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for c, want := range map[string]int{"a": 0, "b": 1, "c": 1} {
+		got, _ := s.Decisions(t.Context(), c)
+		if len(got) != want {
+			t.Errorf("%s: %d decisions kept, want %d", c, len(got), want)
+		}
+	}
+}
