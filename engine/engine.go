@@ -22,6 +22,10 @@ type Config struct {
 	// OnDecision, if set, sees every decision after it is logged. The
 	// decision must not be retained or modified.
 	OnDecision func(*Decision)
+	// RecentDone is how many finished escalations the engine remembers in
+	// memory for idempotent Submit (default 10,000); older ones are found
+	// in the store's decision log.
+	RecentDone int
 }
 
 // Engine is the routing core. It is a synchronous state machine and is not
@@ -39,12 +43,17 @@ type Engine struct {
 	onDec   func(*Decision)
 
 	experts  []expertRec
+	hot      []hot
+	profs    []int8 // experts × skills: proficiency 0..5, or -1 when not held
+	nSkills  int
 	index    map[ExpertID]int32
 	skillIDs map[string]int32 // skill name → dense id
 	bySkill  [][]int32        // per skill id: expert indexes, sorted by expert ID
 
-	escs      map[string]*esc // in flight
-	done      map[string]Action
+	escs      map[string]*esc   // in flight
+	done      map[string]Action // recently finished, for idempotent Submit
+	doneOrder []string          // FIFO of done, bounded by doneKeep
+	doneKeep  int
 	held      []*esc // sorted by priority, arrival, conversation id
 	byHolder  map[string]*esc
 	deadlines deadlineHeap
@@ -59,9 +68,38 @@ type Engine struct {
 	scratch scratch
 }
 
+// hot is the part of an expert's state the selection scan reads, packed
+// so a scan over thousands of experts stays in cache. It is derived from
+// expertRec by refresh after every change (markDirty calls it).
+type hot struct {
+	known     bool // a presence is known
+	ruleOK    bool
+	pending   bool
+	action    RuleAction
+	minPrio   Priority
+	routing   RoutingStatus // effective: INTERACTING while on a conversation
+	budget    uint16        // interruption budget per hour, 0 = none
+	confirmed int64         // unix ns
+	cooldown  int64         // unix ns, never if none
+	lastTouch int64         // max(LastDelivery, LastInterrupt) in unix ns, never if none
+	// budgetFull is when the interruption budget stops being used up
+	// (unix ns; never when it is not used up). Interruptions only change
+	// through refresh, so the count in the window can only fall until then.
+	budgetFull int64
+}
+
+// never is the unix-ns sentinel for a zero time.
+const never = int64(-1 << 63)
+
+func unixNano(t time.Time) int64 {
+	if t.IsZero() {
+		return never
+	}
+	return t.UnixNano()
+}
+
 type expertRec struct {
 	Expert
-	prof    []int8 // per skill id: proficiency 0..5, or -1 when not held
 	st      ExpertState
 	rule    Rule // cached presence rule for st.Presence
 	ruleOK  bool // a rule was found
@@ -126,6 +164,10 @@ func New(cfg Config) (*Engine, error) {
 		done:     map[string]Action{},
 		byHolder: map[string]*esc{},
 		unknown:  map[PresenceDefID]*UnknownPresence{},
+		doneKeep: cfg.RecentDone,
+	}
+	if e.doneKeep <= 0 {
+		e.doneKeep = 10_000
 	}
 	e.cacheRouting()
 	sorted := slices.Clone(cfg.Experts)
@@ -150,17 +192,19 @@ func New(cfg Config) (*Engine, error) {
 			e.bySkill[id] = append(e.bySkill[id], int32(i))
 		}
 	}
-	// Dense proficiency tables: a skill check on the hot path is an index,
+	// A dense proficiency table: a skill check on the hot path is an index,
 	// not a string-keyed map lookup.
+	e.nSkills = len(e.bySkill)
+	e.profs = make([]int8, len(e.experts)*e.nSkills)
+	for k := range e.profs {
+		e.profs[k] = -1
+	}
+	e.hot = make([]hot, len(e.experts))
 	for i := range e.experts {
-		r := &e.experts[i]
-		r.prof = make([]int8, len(e.bySkill))
-		for k := range r.prof {
-			r.prof[k] = -1
+		for s, p := range e.experts[i].Skills {
+			e.profs[i*e.nSkills+int(e.skillIDs[s])] = int8(p)
 		}
-		for s, p := range r.Skills {
-			r.prof[e.skillIDs[s]] = int8(p)
-		}
+		e.refresh(int32(i))
 	}
 	e.isDirty = make([]bool, len(e.experts))
 	return e, nil
@@ -178,8 +222,39 @@ func (e *Engine) SetPolicy(p *Policy) error {
 	e.cacheRouting()
 	for i := range e.experts {
 		e.experts[i].refreshRule(p)
+		e.refresh(int32(i))
 	}
 	return nil
+}
+
+// refresh recomputes the hot record of expert i from its full state.
+func (e *Engine) refresh(i int32) {
+	r := &e.experts[i]
+	st := &r.st
+	rs := st.Routing
+	if st.Conversation != "" && rs != RSCommunicating {
+		rs = RSInteracting // connected to a conversation: busy whatever the feed says yet
+	}
+	last := st.LastDelivery
+	if st.LastInterrupt.After(last) {
+		last = st.LastInterrupt
+	}
+	e.hot[i] = hot{
+		known:      !(st.PresenceSince.IsZero() && st.Presence.Def == ""),
+		ruleOK:     r.ruleOK,
+		pending:    r.pending != nil,
+		action:     r.rule.Action,
+		minPrio:    r.rule.MinPriority,
+		routing:    rs,
+		budget:     uint16(min(r.InterruptBudgetPerHour, 1<<16-1)),
+		confirmed:  unixNano(st.ConfirmedAt),
+		cooldown:   unixNano(st.CooldownUntil),
+		lastTouch:  unixNano(last),
+		budgetFull: never,
+	}
+	if b := r.InterruptBudgetPerHour; b > 0 && len(st.Interrupts) >= b {
+		e.hot[i].budgetFull = st.Interrupts[len(st.Interrupts)-b].Add(time.Hour).UnixNano()
+	}
 }
 
 func (e *Engine) cacheRouting() {
@@ -204,6 +279,7 @@ func (e *Engine) Load(ctx context.Context) error {
 		if i, ok := e.index[st.ID]; ok {
 			e.experts[i].st = st
 			e.experts[i].refreshRule(e.pol)
+			e.refresh(i)
 		}
 	}
 	return nil
@@ -259,7 +335,6 @@ func (e *Engine) Apply(ctx context.Context, evs ...Event) error {
 		if res == applyIgnored {
 			continue
 		}
-		e.markDirty(i)
 		if res == applyChanged {
 			if ev.Kind == EvPresence {
 				r.refreshRule(e.pol)
@@ -267,6 +342,7 @@ func (e *Engine) Apply(ctx context.Context, evs ...Event) error {
 			}
 			e.wakeHeld = true
 		}
+		e.markDirty(i)
 		if ev.Kind == EvConversation && r.pending != nil && r.pending.ConversationID == ev.Conversation {
 			if o, ok := conversationOutcome(r, ev); ok {
 				if err := e.handleOutcome(ctx, o); err != nil {
@@ -331,7 +407,10 @@ func (e *Engine) noteUnknown(r *expertRec, now time.Time) {
 	u.LastSeen = now
 }
 
+// markDirty records that expert i changed: its hot record is refreshed now
+// and its state is written through at the end of the call.
 func (e *Engine) markDirty(i int32) {
+	e.refresh(i)
 	if !e.isDirty[i] {
 		e.isDirty[i] = true
 		e.dirty = append(e.dirty, i)

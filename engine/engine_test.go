@@ -652,3 +652,25 @@ func TestExactlyOneTerminalOutcome(t *testing.T) {
 		t.Errorf("%d still in flight", h.eng.InFlight())
 	}
 }
+
+// Idempotency outlives the engine's in-memory memory of finished
+// escalations: the decision log in the store answers.
+func TestSubmitIdempotentFromDecisionLog(t *testing.T) {
+	h := newHarness(t, testPolicy(), expert("a", 0))
+	h.presence("a", avail)
+	h.submit("old", engine.P1)
+	h.outcome(h.disp.last(), engine.Accepted)
+	// A fresh engine (a restart, or another replica) on the same store.
+	e2, err := engine.New(engine.Config{Clock: h.clock, Store: h.store, Dispatcher: h.disp, Policy: testPolicy(),
+		Experts: []engine.Expert{expert("a", 0)}, ReplicaID: "r2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := e2.Load(ctx); err != nil {
+		t.Fatal(err)
+	}
+	d, err := e2.Submit(ctx, engine.Escalation{ConversationID: "old", Priority: engine.P1})
+	if err != nil || d.Action != engine.ActRouted || len(h.disp.got) != 1 {
+		t.Fatalf("resubmit on a new engine: %+v, %v, %d deliveries", d, err, len(h.disp.got))
+	}
+}

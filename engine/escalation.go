@@ -38,6 +38,12 @@ func (e *Engine) Submit(ctx context.Context, x Escalation) (Decision, error) {
 	if a, ok := e.done[x.ConversationID]; ok {
 		return e.replay(x.ConversationID, a, nil), nil
 	}
+	// Finished long ago, or by another replica: the decision log knows.
+	if log, err := e.store.Decisions(ctx, x.ConversationID); err != nil {
+		return Decision{}, fmt.Errorf("%w: decision log: %w", ErrStore, err)
+	} else if n := len(log); n > 0 && log[n-1].Action.Terminal() {
+		return e.replay(x.ConversationID, log[n-1].Action, nil), nil
+	}
 	if x.Arrival.IsZero() {
 		x.Arrival = e.clock.Now()
 	}
@@ -93,7 +99,7 @@ func (e *Engine) Status(conv string) (Status, bool) {
 	if a, ok := e.done[conv]; ok {
 		return Status{ConversationID: conv, Action: a, Terminal: true}, true
 	}
-	return Status{}, false
+	return Status{}, false // older ones: see Store.Decisions
 }
 
 // InFlight is the number of escalations not yet terminal.
@@ -328,9 +334,21 @@ func (e *Engine) finish(ctx context.Context, es *esc, a Action, why string, ev *
 	}
 	e.removeHeld(es)
 	delete(e.escs, es.ConversationID)
-	e.done[es.ConversationID] = a
+	e.remember(es.ConversationID, a)
 	es.gen++
 	return d, e.log(ctx, &d)
+}
+
+func (e *Engine) remember(conv string, a Action) {
+	e.done[conv] = a
+	e.doneOrder = append(e.doneOrder, conv)
+	if len(e.doneOrder) > e.doneKeep {
+		drop := len(e.doneOrder) - e.doneKeep
+		for _, c := range e.doneOrder[:drop] {
+			delete(e.done, c)
+		}
+		e.doneOrder = append(e.doneOrder[:0], e.doneOrder[drop:]...)
+	}
 }
 
 // HandleOutcome applies the result of a delivery. Outcomes for deliveries
@@ -401,6 +419,7 @@ func (e *Engine) Abandon(ctx context.Context, conv string) error {
 	if es.state == escDelivering {
 		r := &e.experts[es.expert]
 		r.pending = nil
+		e.refresh(es.expert)
 		delete(e.byHolder, es.holder)
 		if _, err := e.store.Release(ctx, r.ID, es.holder); err != nil {
 			return fmt.Errorf("%w: claim: %w", ErrStore, err)

@@ -129,7 +129,7 @@ func DefaultPolicy() *Policy {
 			MaxHold:    5 * time.Minute,
 			ETABuckets: []time.Duration{time.Minute, 2 * time.Minute, 5 * time.Minute},
 		},
-		ExplainLimit: 50,
+		ExplainLimit: 20,
 	}
 }
 

@@ -147,3 +147,32 @@ func (p *ModelPredictor) ProbFreeWithin(b Blocking, now time.Time, window time.D
 }
 
 var _ Predictor = (*ModelPredictor)(nil)
+
+// PresenceSegment is one stretch of one presence, as returned by POST
+// /api/v2/analytics/users/details/query (primaryPresence segments). An open
+// segment (the current one) has a zero End.
+type PresenceSegment struct {
+	Def        PresenceDefID
+	System     SystemPresence
+	Start, End time.Time
+}
+
+// PredictorFromHistory builds the default predictor and replaces the model
+// of every presence definition with at least minSamples closed segments by
+// their empirical distribution.
+func PredictorFromHistory(segs []PresenceSegment, minSamples int) *ModelPredictor {
+	p := DefaultPredictor()
+	by := map[PresenceDefID][]time.Duration{}
+	for _, s := range segs {
+		if s.End.IsZero() || !s.End.After(s.Start) {
+			continue
+		}
+		by[s.Def] = append(by[s.Def], s.End.Sub(s.Start))
+	}
+	for def, ds := range by {
+		if len(ds) >= max(1, minSamples) {
+			p.ByDef[def] = NewEmpirical(ds)
+		}
+	}
+	return p
+}

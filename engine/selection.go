@@ -20,35 +20,37 @@ import (
 //
 // Ties break on the expert ID, ascending, so a decision is a pure function
 // of state, policy and time.
-func score(w Weights, horizon time.Duration, r *expertRec, skills []int32, interrupt bool, now time.Time) Candidate {
-	c := Candidate{Expert: r.ID, Interrupt: interrupt}
-	if len(skills) == 0 {
-		c.Skill = 1
-	} else {
+func (e *Engine) parts(idx int32, skills []int32, interrupt bool, now int64) (skill, presence, fairness, budget float64) {
+	h := &e.hot[idx]
+	skill = 1
+	if len(skills) > 0 {
 		sum := 0
+		row := e.profs[int(idx)*e.nSkills:]
 		for _, s := range skills {
-			sum += int(r.prof[s])
+			sum += int(row[s])
 		}
-		c.Skill = float64(sum) / float64(5*len(skills))
+		skill = float64(sum) / float64(5*len(skills))
 	}
 	if !interrupt {
-		c.Presence = 1
+		presence = 1
 	}
-	last := r.st.LastDelivery
-	if r.st.LastInterrupt.After(last) {
-		last = r.st.LastInterrupt
+	fairness = 1
+	if h.lastTouch != never {
+		fairness = max(0, min(1, float64(now-h.lastTouch)/float64(e.pol.FairnessHorizon)))
 	}
-	if last.IsZero() {
-		c.Fairness = 1
-	} else {
-		c.Fairness = min(1, float64(now.Sub(last))/float64(horizon))
-		c.Fairness = max(0, c.Fairness)
+	budget = 1
+	if interrupt && h.budget > 0 {
+		used := interruptsInHour(e.experts[idx].st.Interrupts, time.Unix(0, now))
+		budget = max(0, float64(int(h.budget)-used)/float64(h.budget))
 	}
-	c.Budget = 1
-	if interrupt && r.InterruptBudgetPerHour > 0 {
-		used := interruptsInHour(r.st.Interrupts, now)
-		c.Budget = max(0, float64(r.InterruptBudgetPerHour-used)/float64(r.InterruptBudgetPerHour))
-	}
+	return
+}
+
+// candidate returns the scored candidate with its parts, for the log.
+func (e *Engine) candidate(idx int32, skills []int32, interrupt bool, now int64) Candidate {
+	c := Candidate{Expert: e.experts[idx].ID, Interrupt: interrupt}
+	c.Skill, c.Presence, c.Fairness, c.Budget = e.parts(idx, skills, interrupt, now)
+	w := &e.pol.Weights
 	c.Score = w.Skill*c.Skill + w.Presence*c.Presence + w.Fairness*c.Fairness + w.Budget*c.Budget
 	return c
 }
@@ -63,67 +65,91 @@ func interruptsInHour(ts []time.Time, now time.Time) int {
 	return n
 }
 
-// better orders candidates: higher score first, then lower expert ID.
-func better(a, b *Candidate) bool {
-	if a.Score != b.Score {
-		return a.Score > b.Score
-	}
-	return a.Expert < b.Expert
+// ranked is a scored expert during the scan; experts are indexed in ID
+// order, so the index breaks ties exactly as the ID does.
+type ranked struct {
+	score float64
+	idx   int32
+	intr  bool
 }
 
-// eligibility decides whether r may take an escalation of priority p now.
-// It returns 0 and whether the delivery would interrupt, or the exclusion
-// reason with a short detail.
-func (e *Engine) eligibility(r *expertRec, idx int32, es *esc, now time.Time) (Reason, bool, string) {
-	st := &r.st
-	if st.PresenceSince.IsZero() && st.Presence.Def == "" {
-		return ExNoPresence, false, ""
+// better orders candidates: higher score first, then lower expert ID.
+func better(a, b *ranked) bool {
+	if a.score != b.score {
+		return a.score > b.score
 	}
-	if e.pol.MaxStaleness > 0 && now.Sub(st.ConfirmedAt) > e.pol.MaxStaleness {
-		return ExStale, false, ""
+	return a.idx < b.idx
+}
+
+// eligibility decides whether expert idx may take es now, from the packed
+// hot record only. It returns 0 and whether the delivery would interrupt,
+// or the exclusion reason.
+func (e *Engine) eligibility(idx int32, es *esc, now int64) (Reason, bool) {
+	h := &e.hot[idx]
+	if !h.known {
+		return ExNoPresence, false
 	}
-	if !r.ruleOK {
-		return ExUnknownPresence, false, string(st.Presence.Def)
+	if e.pol.MaxStaleness > 0 && now-h.confirmed > int64(e.pol.MaxStaleness) {
+		return ExStale, false
 	}
-	ok, intr := r.rule.allows(es.Priority)
+	if !h.ruleOK {
+		return ExUnknownPresence, false
+	}
+	ok, intr := Rule{Action: h.action, MinPriority: h.minPrio}.allows(es.Priority)
 	if !ok {
-		if r.rule.Action == Never {
-			return ExPresenceNever, false, r.rule.Name
+		if h.action == Never {
+			return ExPresenceNever, false
 		}
-		return ExPresencePriority, false, r.rule.Name
+		return ExPresencePriority, false
 	}
-	rs := st.Routing
-	if st.Conversation != "" && rs != RSCommunicating {
-		rs = RSInteracting // connected to a conversation: busy whatever the feed says yet
-	}
-	rr := e.routing[rs]
+	rr := e.routing[h.routing]
 	rok, rintr := rr.allows(es.Priority)
 	if !rok {
 		if rr.Action == Never {
-			return ExRoutingNever, false, rs.String()
+			return ExRoutingNever, false
 		}
-		return ExRoutingPriority, false, rs.String()
+		return ExRoutingPriority, false
 	}
 	intr = intr || rintr
-	if now.Before(st.CooldownUntil) {
-		return ExCooldown, false, ""
+	if now < h.cooldown {
+		return ExCooldown, false
 	}
-	if slices.Contains(es.tried, idx) {
-		return ExTried, false, ""
+	if len(es.tried) > 0 && slices.Contains(es.tried, idx) {
+		return ExTried, false
 	}
-	if intr && r.InterruptBudgetPerHour > 0 && interruptsInHour(st.Interrupts, now) >= r.InterruptBudgetPerHour {
-		return ExBudget, false, ""
+	if intr && now < h.budgetFull {
+		return ExBudget, false
 	}
-	if r.pending != nil {
-		return ExClaimed, false, r.pending.ConversationID
+	if h.pending {
+		return ExClaimed, false
 	}
-	return 0, intr, ""
+	return 0, intr
+}
+
+// detail explains an exclusion for the decision log (cold path: only for
+// the exclusions that are listed).
+func (e *Engine) detail(idx int32, r Reason) string {
+	x := &e.experts[idx]
+	switch r {
+	case ExUnknownPresence:
+		return string(x.st.Presence.Def)
+	case ExPresenceNever, ExPresencePriority:
+		return x.rule.Name
+	case ExRoutingNever, ExRoutingPriority:
+		return e.hot[idx].routing.String()
+	case ExClaimed:
+		if x.pending != nil {
+			return x.pending.ConversationID
+		}
+	}
+	return ""
 }
 
 // scratch holds buffers reused across decisions so the hot path does not
 // allocate beyond what the decision keeps.
 type scratch struct {
 	blocked []int32
+	top     []ranked
 	cands   []Candidate
 	ids     []ExpertID
 	states  []ExpertState
@@ -142,26 +168,27 @@ type evaluation struct {
 }
 
 // evaluate scans the experts holding every required skill.
-func (e *Engine) evaluate(es *esc, now time.Time, wantBlocked bool) evaluation {
+func (e *Engine) evaluate(es *esc, at time.Time, wantBlocked bool) evaluation {
+	now := at.UnixNano()
 	ev := evaluation{excluded: make([]Exclusion, 0, min(e.pol.ExplainLimit, 16))}
 	if wantBlocked {
 		ev.blocked = e.scratch.blocked[:0]
 	}
 	pool := e.pool(es)
 	k := max(e.pol.ExplainLimit, minRanked)
-	top := e.scratch.cands[:0]
+	top := e.scratch.top[:0]
+	w := e.pol.Weights
 	limit := e.pol.ExplainLimit
 	for _, idx := range pool {
-		r := &e.experts[idx]
-		if len(es.skillIDs) > 1 && !hasSkills(r, es.skillIDs) {
+		if len(es.skillIDs) > 1 && !e.hasSkills(idx, es.skillIDs) {
 			continue
 		}
 		ev.skillHolders++
-		reason, intr, detail := e.eligibility(r, idx, es, now)
+		reason, intr := e.eligibility(idx, es, now)
 		if reason != 0 {
 			ev.counts[reason]++
 			if len(ev.excluded) < limit {
-				ev.excluded = append(ev.excluded, Exclusion{Expert: r.ID, Reason: reason, Detail: detail})
+				ev.excluded = append(ev.excluded, Exclusion{Expert: e.experts[idx].ID, Reason: reason, Detail: e.detail(idx, reason)})
 			}
 			if wantBlocked && mayFree(reason) {
 				ev.blocked = append(ev.blocked, idx)
@@ -169,14 +196,19 @@ func (e *Engine) evaluate(es *esc, now time.Time, wantBlocked bool) evaluation {
 			continue
 		}
 		ev.eligible++
-		c := score(e.pol.Weights, e.pol.FairnessHorizon, r, es.skillIDs, intr, now)
-		top = insertTop(top, k, c)
+		sk, pr, fa, bu := e.parts(idx, es.skillIDs, intr, now)
+		top = insertTop(top, k, ranked{score: w.Skill*sk + w.Presence*pr + w.Fairness*fa + w.Budget*bu, idx: idx, intr: intr})
 	}
-	e.scratch.cands = top
+	e.scratch.top = top
+	cands := e.scratch.cands[:0]
+	for _, t := range top {
+		cands = append(cands, e.candidate(t.idx, es.skillIDs, t.intr, now))
+	}
+	e.scratch.cands = cands
 	if wantBlocked {
 		e.scratch.blocked = ev.blocked
 	}
-	ev.cands = top
+	ev.cands = cands
 	return ev
 }
 
@@ -188,7 +220,7 @@ const minRanked = 16
 // candidates that beat the current k-th are inserted, so a scan of n
 // eligible experts costs O(n) comparisons plus O(k) moves per insertion,
 // not a full sort. c is passed by value so it stays on the stack.
-func insertTop(top []Candidate, k int, c Candidate) []Candidate {
+func insertTop(top []ranked, k int, c ranked) []ranked {
 	if len(top) == k && !better(&c, &top[k-1]) {
 		return top
 	}
@@ -202,7 +234,7 @@ func insertTop(top []Candidate, k int, c Candidate) []Candidate {
 		}
 	}
 	if len(top) < k {
-		top = append(top, Candidate{})
+		top = append(top, ranked{})
 	}
 	copy(top[lo+1:], top[lo:len(top)-1])
 	top[lo] = c
@@ -242,9 +274,10 @@ func (e *Engine) pool(es *esc) []int32 {
 	return best
 }
 
-func hasSkills(r *expertRec, skills []int32) bool {
+func (e *Engine) hasSkills(idx int32, skills []int32) bool {
+	row := e.profs[int(idx)*e.nSkills:]
 	for _, s := range skills {
-		if r.prof[s] < 0 {
+		if row[s] < 0 {
 			return false
 		}
 	}

@@ -27,7 +27,9 @@ type storeKind struct {
 
 func kinds() []storeKind {
 	return []storeKind{
-		{"memory", func(_ *testing.B, c engine.Clock) engine.Store { return memstore.New(c) }},
+		{"memory", func(_ *testing.B, c engine.Clock) engine.Store {
+			return memstore.New(c, memstore.WithDecisionRetention(1000))
+		}},
 		{redisName(), newRedis},
 	}
 }

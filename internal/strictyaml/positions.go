@@ -206,12 +206,13 @@ func (d *Doc) MapErrorf(es *Errors, m any, key string, format string, args ...an
 // the enclosing construct, and absent altogether for problems on the first
 // line or for some errors (unknown anchors, bad UTF-8). There is never a
 // column. As a best effort, locate re-parses prefixes of the input: the
-// first line-aligned prefix that fails with the same message gives the
-// line, the shortest prefix within that line the column. This is bounded so
-// that pathological inputs stay cheap; otherwise we fall back to N.
+// first line-aligned prefix (from line N-1 on) that fails with the same
+// message gives the line, the shortest prefix within that line the column.
+// The work is bounded by locateBudget bytes re-parsed in total; when that
+// runs out we fall back to N and column 0.
 
 const (
-	locateMaxBytes = 64 << 10
+	locateBudget   = 8 << 20
 	locateMaxLines = 200
 	locateMaxCols  = 500
 )
@@ -240,8 +241,10 @@ func splitYAMLError(err error) (msg string, line int) {
 }
 
 func locate(data []byte, msg string, hint int) (line, col int) {
-	if len(data) > locateMaxBytes {
-		return hint, 0
+	budget := locateBudget
+	fails := func(n int) bool { // does data[:n] fail with msg?
+		budget -= n
+		return budget >= 0 && sameError(data[:n], msg)
 	}
 	starts := lineStarts(data)
 	lineEnd := func(l int) int { // exclusive end of line l, including its break
@@ -251,8 +254,8 @@ func locate(data []byte, msg string, hint int) (line, col int) {
 		return len(data)
 	}
 	first := max(1, hint-1)
-	for l := first; l <= len(starts) && l < first+locateMaxLines; l++ {
-		if sameError(data[:lineEnd(l)], msg) {
+	for l := first; l <= len(starts) && l < first+locateMaxLines && budget > 0; l++ {
+		if fails(lineEnd(l)) {
 			line = l
 			break
 		}
@@ -266,8 +269,8 @@ func locate(data []byte, msg string, hint int) (line, col int) {
 			return line, utf8.RuneCount(data[start:start+i]) + 1
 		}
 	}
-	for k := start + 1; k <= end && k-start <= locateMaxCols; k++ {
-		if sameError(data[:k], msg) {
+	for k := start + 1; k <= end && k-start <= locateMaxCols && budget > 0; k++ {
+		if fails(k) {
 			return line, utf8.RuneCount(data[start:k])
 		}
 	}

@@ -140,7 +140,7 @@ var (
 // untouched; required fields are only checked in mappings that are present.
 func Decode(file string, data []byte, v any) (*Doc, error) {
 	doc := newDoc(file)
-	d := &decoder{file: file, doc: doc, expanding: map[*yaml.Node]bool{}}
+	d := &decoder{file: file, doc: doc, active: map[*yaml.Node]bool{}}
 	rv := reflect.ValueOf(v)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Elem().Kind() != reflect.Struct {
 		d.errs.Add(Pos{File: file}, "", "strictyaml: Decode needs a non-nil pointer to a struct, got %T", v)
@@ -197,12 +197,12 @@ func parseDocuments(data []byte) (first, second *yaml.Node, err error) {
 }
 
 type decoder struct {
-	file      string
-	doc       *Doc
-	errs      Errors
-	nodes     int
-	tooBig    bool
-	expanding map[*yaml.Node]bool // alias nodes being expanded (cycle guard)
+	file   string
+	doc    *Doc
+	errs   Errors
+	nodes  int
+	tooBig bool
+	active map[*yaml.Node]bool // containers being decoded (alias cycle guard)
 }
 
 func (d *decoder) pos(n *yaml.Node) Pos { return Pos{File: d.file, Line: n.Line, Column: n.Column} }
@@ -226,19 +226,26 @@ func (d *decoder) visit(n *yaml.Node) bool {
 	return true
 }
 
-// follow calls fn with the node alias n points to, guarding against cycles.
+// follow calls fn with the node alias n points to, refusing aliases to a
+// mapping or sequence that is being decoded (which would recurse forever).
 func (d *decoder) follow(n *yaml.Node, path string, fn func(target *yaml.Node)) {
-	if n.Alias == nil {
+	switch {
+	case n.Alias == nil:
 		d.errorf(n, path, "alias *%s has no anchor", n.Value)
-		return
-	}
-	if d.expanding[n] {
+	case d.active[n.Alias]:
 		d.errorf(n, path, "alias *%s refers to a value that contains it", n.Value)
-		return
+	default:
+		fn(n.Alias)
 	}
-	d.expanding[n] = true
-	fn(n.Alias)
-	delete(d.expanding, n)
+}
+
+// enter marks container node n as being decoded; the returned func unmarks it.
+func (d *decoder) enter(n *yaml.Node) func() {
+	if (n.Kind != yaml.MappingNode && n.Kind != yaml.SequenceNode) || d.active[n] {
+		return func() {}
+	}
+	d.active[n] = true
+	return func() { delete(d.active, n) }
 }
 
 // unmarshal decodes n into the addressable value v.
@@ -253,6 +260,7 @@ func (d *decoder) unmarshal(n *yaml.Node, v reflect.Value, path string) {
 		return
 	}
 	d.doc.record(v, d.pos(n), path, false)
+	defer d.enter(n)()
 	d.decodeValue(n, v, path)
 }
 
@@ -322,7 +330,7 @@ func (d *decoder) decodeValue(n *yaml.Node, v reflect.Value, path string) {
 		if !ok {
 			return
 		}
-		if (neg && mag > uint64(-(lo + 1))+1) || (!neg && mag > uint64(hi)) {
+		if (neg && mag > uint64(-(lo+1))+1) || (!neg && mag > uint64(hi)) {
 			d.errorf(n, path, "integer %s out of range for %s", n.Value, what)
 			return
 		}
@@ -420,6 +428,7 @@ func (d *decoder) merge(dst []kv, src *yaml.Node, path string, seqOK bool) []kv 
 	case src.Kind == yaml.AliasNode:
 		d.follow(src, path, func(t *yaml.Node) { dst = d.merge(dst, t, path, seqOK) })
 	case src.Kind == yaml.MappingNode:
+		defer d.enter(src)()
 		for _, e := range d.entries(src, path) {
 			if !d.visit(e.key) {
 				break
@@ -566,6 +575,7 @@ func (d *decoder) generic(n *yaml.Node, path string) any {
 	if !d.visit(n) {
 		return nil
 	}
+	defer d.enter(n)()
 	switch n.Kind {
 	case yaml.AliasNode:
 		var out any
@@ -656,15 +666,18 @@ func (d *decoder) integer(n *yaml.Node, path, what string) (neg bool, mag uint64
 		if err == nil {
 			return neg, mag, true
 		}
-		if errors.Is(err, strconv.ErrRange) {
-			d.errorf(n, path, "integer %s out of range for %s", n.Value, what)
+		if d.intSyntaxError(n, path, err, what) {
 			return false, 0, false
 		}
 	case "!!float":
-		// Integers beyond uint64 resolve as floats.
+		// Integers beyond uint64, and "08"/"09", resolve as floats.
 		digits := strings.TrimLeft(strings.ReplaceAll(n.Value, "_", ""), "+-")
 		if digits != "" && strings.Trim(digits, "0123456789") == "" {
-			d.errorf(n, path, "integer %s out of range for %s", n.Value, what)
+			if len(digits) > 1 && digits[0] == '0' {
+				d.intSyntaxError(n, path, errLeadingZero, what)
+			} else {
+				d.intSyntaxError(n, path, strconv.ErrRange, what)
+			}
 			return false, 0, false
 		}
 	}
@@ -672,8 +685,27 @@ func (d *decoder) integer(n *yaml.Node, path, what string) (neg bool, mag uint64
 	return false, 0, false
 }
 
-// parseInt parses YAML integer syntax: optional sign, "_" separators,
-// 0x/0o/0b prefixes and (YAML 1.1) leading-zero octal.
+// intSyntaxError reports the parseInt errors that deserve their own
+// message, and says whether it did.
+func (d *decoder) intSyntaxError(n *yaml.Node, path string, err error, what string) bool {
+	switch {
+	case errors.Is(err, strconv.ErrRange):
+		d.errorf(n, path, "integer %s out of range for %s", n.Value, what)
+	case errors.Is(err, errLeadingZero):
+		d.errorf(n, path, "ambiguous integer %s: drop the leading zero for decimal, or write 0o... for octal", n.Value)
+	default:
+		return false
+	}
+	return true
+}
+
+// errLeadingZero rejects YAML 1.1 octal like "010", which yaml.v3 would
+// silently read as 8 and a person editing a file almost never means.
+var errLeadingZero = errors.New("leading zero")
+
+// parseInt parses YAML integer syntax: optional sign, "_" separators and
+// 0x/0o/0b prefixes. Leading-zero octal ("010") is refused with
+// errLeadingZero.
 func parseInt(s string) (neg bool, mag uint64, err error) {
 	s = strings.ReplaceAll(s, "_", "")
 	switch {
@@ -691,7 +723,7 @@ func parseInt(s string) (neg bool, mag uint64, err error) {
 	case len(s) > 2 && s[0] == '0' && (s[1] == 'b' || s[1] == 'B'):
 		base, s = 2, s[2:]
 	case len(s) > 1 && s[0] == '0':
-		base, s = 8, s[1:]
+		return false, 0, errLeadingZero
 	}
 	if s == "" || s[0] == '+' || s[0] == '-' {
 		return false, 0, strconv.ErrSyntax
@@ -714,6 +746,10 @@ func (d *decoder) float(n *yaml.Node, path string, bits int) (float64, bool) {
 				f = -f
 			}
 			return f, true
+		}
+		if errors.Is(err, errLeadingZero) {
+			d.intSyntaxError(n, path, err, "")
+			return 0, false
 		}
 	case "!!float":
 		s := strings.ReplaceAll(n.Value, "_", "")
@@ -834,8 +870,8 @@ func indexPath(path string, i int) string {
 	return path + "[" + strconv.Itoa(i) + "]"
 }
 
-// mapPath appends a map key: ".key" for identifier-like keys, `["key"]`
-// otherwise (or at the top level, `key` alone).
+// mapPath appends a map key: ".key" (or "key" at the top) for
+// identifier-like keys, `["key"]` otherwise.
 func mapPath(path, key string) string {
 	plain := key != ""
 	for _, r := range key {
