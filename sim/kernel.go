@@ -1,0 +1,306 @@
+// Package sim is shadowq's discrete-event simulator: a kernel on a virtual
+// clock, deterministic random streams derived from one seed, and the
+// behaviour models and baseline ACD that run on them.
+//
+// Determinism contract: a replication is one Kernel driven by one goroutine
+// with randomness taken only from Streams, so the same seed gives the same
+// sequence of events and the same bytes out.
+package sim
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/shadowq/shadowq/engine"
+)
+
+// The kernel is the engine's clock during a simulation.
+var _ engine.Clock = (*Kernel)(nil)
+
+// EventID names one scheduled event so that it can be cancelled. The zero
+// EventID never names an event. An EventID stays valid (Cancel returns
+// false) after its event has run or been cancelled.
+type EventID uint64
+
+// event is one heap entry. It is kept at 32 bytes so that a 4-ary node's
+// children share cache lines.
+type event struct {
+	at   int64  // virtual time, Unix nanoseconds
+	seq  uint64 // insertion sequence: breaks ties between equal times
+	fn   func()
+	slot uint32 // index into Kernel.gens
+	gen  uint32 // generation of slot when scheduled; stale if it differs
+}
+
+// before is the kernel's total order: time, then insertion sequence.
+func before(a, b *event) bool {
+	return a.at < b.at || (a.at == b.at && a.seq < b.seq)
+}
+
+// Kernel is a discrete-event scheduler on a virtual clock. Events run in
+// order of time, then of scheduling (insertion sequence), so equal-time
+// events are deterministic. Not safe for concurrent use (one replication =
+// one kernel = one goroutine).
+//
+// Time only moves when an event runs (to that event's time) or when Run
+// returns (to its until). Now is therefore monotone non-decreasing, as
+// engine.Clock requires; engines sharing one Kernel must share its
+// goroutine.
+//
+// Virtual times are held as Unix nanoseconds, so they must lie between the
+// years 1678 and 2262.
+//
+// Cancellation is lazy: Cancel marks the event's slot stale in O(1) and the
+// heap entry is dropped when it reaches the top, or earlier by a compaction
+// that runs once stale entries outnumber live ones, so memory stays
+// proportional to the number of pending events.
+type Kernel struct {
+	heap  []event  // 4-ary min-heap ordered by before
+	gens  []uint32 // per slot: odd while its event is pending, even while free
+	free  []uint32 // free slots, reused LIFO
+	stale int      // heap entries whose event was cancelled
+
+	now     int64 // Unix nanoseconds
+	seq     uint64
+	ran     uint64
+	running bool // inside Run or Step: both refuse to nest
+
+	start   time.Time // carries the Location that Now reports in
+	startNS int64
+}
+
+var (
+	minTime = time.Unix(0, math.MinInt64)
+	maxTime = time.Unix(0, math.MaxInt64)
+)
+
+// NewKernel returns an empty kernel whose clock reads start. Now reports
+// times in start's Location; start's monotonic clock reading is dropped.
+func NewKernel(start time.Time) *Kernel {
+	if start.Before(minTime) || start.After(maxTime) {
+		panic(fmt.Sprintf("sim: NewKernel(%v): start outside the kernel's range %v..%v", start, minTime.UTC(), maxTime.UTC()))
+	}
+	start = start.Round(0)
+	ns := start.UnixNano()
+	return &Kernel{now: ns, start: start, startNS: ns}
+}
+
+// Now returns the virtual time. During an event it is that event's time.
+func (k *Kernel) Now() time.Time {
+	return k.start.Add(time.Duration(k.now - k.startNS))
+}
+
+// At schedules fn to run at t, after every event already scheduled for t.
+// Scheduling before Now is a model bug and panics.
+func (k *Kernel) At(t time.Time, fn func()) EventID {
+	if t.Before(minTime) || t.After(maxTime) {
+		panic(fmt.Sprintf("sim: Kernel.At(%v): time outside the kernel's range %v..%v", t, minTime.UTC(), maxTime.UTC()))
+	}
+	at := t.UnixNano()
+	if at < k.now {
+		panic(fmt.Sprintf("sim: Kernel.At(%v): time is %v before Now (%v); a model scheduled into the past",
+			t, time.Duration(k.now-at), k.Now()))
+	}
+	return k.schedule(at, fn)
+}
+
+// After schedules fn to run d after Now, after every event already
+// scheduled for that time. A negative d is a model bug and panics.
+func (k *Kernel) After(d time.Duration, fn func()) EventID {
+	at := k.now + int64(d)
+	if d < 0 || at < k.now {
+		if d < 0 {
+			panic(fmt.Sprintf("sim: Kernel.After(%v): negative delay; a model scheduled into the past", d))
+		}
+		panic(fmt.Sprintf("sim: Kernel.After(%v): Now (%v) plus delay overflows the kernel's range", d, k.Now()))
+	}
+	return k.schedule(at, fn)
+}
+
+func (k *Kernel) schedule(at int64, fn func()) EventID {
+	if fn == nil {
+		panic("sim: Kernel.At/After: nil event function")
+	}
+	var slot uint32
+	if n := len(k.free); n > 0 {
+		slot = k.free[n-1]
+		k.free = k.free[:n-1]
+	} else {
+		if uint64(len(k.gens)) == math.MaxUint32 {
+			panic("sim: Kernel: more than 2^32-1 events pending")
+		}
+		slot = uint32(len(k.gens))
+		k.gens = append(k.gens, 0)
+	}
+	gen := k.gens[slot] + 1 // even (free) -> odd (pending)
+	k.gens[slot] = gen
+	k.seq++
+	k.push(event{at: at, seq: k.seq, fn: fn, slot: slot, gen: gen})
+	return EventID(uint64(gen)<<32 | uint64(slot))
+}
+
+// Cancel prevents a pending event from running and reports whether it did:
+// false if the event already ran, was already cancelled, or id is zero. It
+// may be called from inside an event, including for the running event
+// itself (which returns false: it is no longer pending).
+func (k *Kernel) Cancel(id EventID) bool {
+	slot, gen := uint32(id), uint32(id>>32)
+	if gen&1 == 0 || uint(slot) >= uint(len(k.gens)) || k.gens[slot] != gen {
+		return false
+	}
+	k.release(slot)
+	k.stale++
+	if k.stale > 64 && k.stale > len(k.heap)/2 {
+		k.compact()
+	}
+	return true
+}
+
+// release frees a slot: its pending event, if still in the heap, is stale.
+func (k *Kernel) release(slot uint32) {
+	k.gens[slot]++ // odd (pending) -> even (free)
+	k.free = append(k.free, slot)
+}
+
+// Run runs, in order, every event with time <= until, including events
+// those events schedule, then sets the clock to until. It returns the number
+// of events run. until before Now panics (the clock never goes back), as
+// does calling Run or Step from inside an event.
+func (k *Kernel) Run(until time.Time) (ran int) {
+	if until.Before(minTime) || until.After(maxTime) {
+		panic(fmt.Sprintf("sim: Kernel.Run(%v): time outside the kernel's range %v..%v", until, minTime.UTC(), maxTime.UTC()))
+	}
+	u := until.UnixNano()
+	if u < k.now {
+		panic(fmt.Sprintf("sim: Kernel.Run(%v): until is %v before Now (%v); the clock cannot go back",
+			until, time.Duration(k.now-u), k.Now()))
+	}
+	k.enter("Run")
+	defer k.leave()
+	for len(k.heap) > 0 && k.heap[0].at <= u {
+		e := k.pop()
+		if k.gens[e.slot] != e.gen {
+			k.stale--
+			continue
+		}
+		k.release(e.slot)
+		k.now = e.at
+		k.ran++
+		ran++
+		e.fn()
+	}
+	k.now = u
+	return ran
+}
+
+// Step runs exactly one event, the earliest pending one, advancing the clock
+// to its time. It returns false, changing nothing, if no event is pending.
+func (k *Kernel) Step() bool {
+	k.enter("Step")
+	defer k.leave()
+	for len(k.heap) > 0 {
+		e := k.pop()
+		if k.gens[e.slot] != e.gen {
+			k.stale--
+			continue
+		}
+		k.release(e.slot)
+		k.now = e.at
+		k.ran++
+		e.fn()
+		return true
+	}
+	return false
+}
+
+func (k *Kernel) enter(op string) {
+	if k.running {
+		panic("sim: Kernel." + op + " called from inside an event; schedule work with At/After instead")
+	}
+	k.running = true
+}
+
+func (k *Kernel) leave() { k.running = false }
+
+// Pending returns the number of events scheduled and neither run nor
+// cancelled.
+func (k *Kernel) Pending() int { return len(k.heap) - k.stale }
+
+// Executed returns the number of events run so far.
+func (k *Kernel) Executed() uint64 { return k.ran }
+
+// push adds e to the heap (sift up, moving a hole rather than swapping).
+func (k *Kernel) push(e event) {
+	k.heap = append(k.heap, e)
+	h := k.heap
+	i := len(h) - 1
+	for i > 0 {
+		p := (i - 1) >> 2
+		if !before(&e, &h[p]) {
+			break
+		}
+		h[i] = h[p]
+		i = p
+	}
+	h[i] = e
+}
+
+// pop removes and returns the heap's minimum. The vacated tail entry is
+// zeroed so that the heap does not keep the closure alive.
+func (k *Kernel) pop() event {
+	h := k.heap
+	top := h[0]
+	n := len(h) - 1
+	last := h[n]
+	h[n] = event{}
+	k.heap = h[:n]
+	if n > 0 {
+		k.siftDown(0, last)
+	}
+	return top
+}
+
+// siftDown places e at hole i or below it.
+func (k *Kernel) siftDown(i int, e event) {
+	h := k.heap
+	n := len(h)
+	for {
+		c := 4*i + 1
+		if c >= n {
+			break
+		}
+		m := c
+		end := min(c+4, n)
+		for j := c + 1; j < end; j++ {
+			if before(&h[j], &h[m]) {
+				m = j
+			}
+		}
+		if !before(&h[m], &e) {
+			break
+		}
+		h[i] = h[m]
+		i = m
+	}
+	h[i] = e
+}
+
+// compact drops every stale entry and rebuilds the heap in O(n). It runs
+// when stale entries exceed half the heap, so its cost is amortised over
+// the cancellations that made them.
+func (k *Kernel) compact() {
+	h := k.heap
+	live := h[:0]
+	for i := range h {
+		if k.gens[h[i].slot] == h[i].gen {
+			live = append(live, h[i])
+		}
+	}
+	clear(h[len(live):])
+	k.heap = live
+	k.stale = 0
+	for i := (len(live) - 2) >> 2; i >= 0; i-- {
+		k.siftDown(i, live[i])
+	}
+}
