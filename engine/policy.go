@@ -197,3 +197,30 @@ func (p *Policy) Validate() error {
 	}
 	return nil
 }
+
+// Allows evaluates the policy for one expert state, independently of any
+// engine: may an escalation of priority prio be delivered to an expert
+// showing pr with routing status rs (onConversation: connected to one),
+// and would that interrupt? Unknown GUIDs without a fallback rule are
+// never allowed. The simulator's invariant checkers use it as an oracle.
+func (p *Policy) Allows(pr Presence, rs RoutingStatus, onConversation bool, prio Priority) (ok, interrupt bool) {
+	r, _, found := p.presenceRule(pr)
+	if !found {
+		return false, false
+	}
+	ok, interrupt = r.allows(prio)
+	if !ok {
+		return false, false
+	}
+	if onConversation && rs != RSCommunicating {
+		rs = RSInteracting
+	}
+	rok, rintr := p.Routing[rs].allows(prio)
+	return rok, interrupt || rintr
+}
+
+// Rule returns the presence rule for pr and whether one matched.
+func (p *Policy) Rule(pr Presence) (Rule, bool) {
+	r, _, found := p.presenceRule(pr)
+	return r, found
+}

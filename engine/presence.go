@@ -155,6 +155,12 @@ func applyEvent(st *ExpertState, ev *Event, now time.Time) applyResult {
 		}
 		st.Routing = ev.Routing
 		st.RoutingSince = ev.At
+		if ev.Routing == RSIdle || ev.Routing == RSOffQueue {
+			// Idle or off queue after the fact: whatever conversation we
+			// thought the expert was on is over (the disconnect event may
+			// have been lost with a dropped socket).
+			st.Conversation = ""
+		}
 		return applyChanged
 	case EvConversation:
 		st.ConfirmedAt = now

@@ -137,3 +137,48 @@ func TestStaleExpertsExcludedWhenConfigured(t *testing.T) {
 		t.Errorf("a excluded as %v, want stale", r)
 	}
 }
+
+// A lost conversation-disconnect event does not leave an expert busy for
+// ever: a newer IDLE or OFF_QUEUE routing status means the call is over.
+func TestIdleRoutingStatusEndsConversation(t *testing.T) {
+	h := newHarness(t, testPolicy(), expert("a", 0))
+	h.presence("a", avail)
+	h.submit("c1", engine.P1)
+	h.outcome(h.disp.last(), engine.Accepted)
+	if d := h.submit("c2", engine.P1); d.Action == engine.ActDeliver {
+		t.Fatal("busy expert got a second conversation")
+	}
+	h.clock.Advance(10 * time.Minute)
+	h.routing("a", engine.RSIdle)
+	if st, _ := h.eng.State("a"); st.Conversation != "" {
+		t.Fatalf("conversation %q still set after IDLE", st.Conversation)
+	}
+	h.clock.Advance(31 * time.Second) // past the busy hold in the store
+	if d := h.submit("c3", engine.P1); d.Action != engine.ActDeliver {
+		t.Fatalf("idle expert not routed: %v (%s)", d.Action, d.Why)
+	}
+}
+
+func TestPolicyAllowsOracle(t *testing.T) {
+	p := testPolicy()
+	cases := []struct {
+		pr         engine.Presence
+		rs         engine.RoutingStatus
+		onConv     bool
+		prio       engine.Priority
+		ok, interr bool
+	}{
+		{avail, engine.RSIdle, false, engine.P5, true, false},
+		{meetP1, engine.RSOffQueue, false, engine.P1, true, true},
+		{meetP1, engine.RSOffQueue, false, engine.P2, false, false},
+		{meetDND, engine.RSOffQueue, false, engine.P1, false, false},
+		{avail, engine.RSIdle, true, engine.P1, false, false}, // on a conversation = INTERACTING
+		{mystery, engine.RSIdle, false, engine.P1, false, false},
+	}
+	for _, c := range cases {
+		ok, in := p.Allows(c.pr, c.rs, c.onConv, c.prio)
+		if ok != c.ok || in != c.interr {
+			t.Errorf("Allows(%v, %v, %v, %v) = %v, %v; want %v, %v", c.pr.Def, c.rs, c.onConv, c.prio, ok, in, c.ok, c.interr)
+		}
+	}
+}
