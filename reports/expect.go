@@ -1,0 +1,458 @@
+package reports
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/shadowq/shadowq/internal/strictyaml"
+)
+
+// The expectation language of a scenario's `expect:` block. One line is
+//
+//	[POLICY.]METRIC OP VALUE[UNIT] [at 95%]
+//
+// POLICY is baseline, shadowq (the default) or delta (shadowq − baseline,
+// paired by replication). METRIC is one of MetricNames, or `invariants`,
+// which only takes `invariants == 0` (no invariant violated in any run).
+// OP is <, <=, >, >=, == or !=. VALUE is a number, optionally followed by a
+// unit that must fit the metric: s, ms, m or h for durations (converted to
+// seconds), % for ratios (divided by 100); counts and per-expert-day rates
+// take a bare number, as may durations (seconds) and ratios (fractions).
+//
+// Without `at`, the metric's mean is compared. With `at 95%` the whole 95%
+// confidence interval must satisfy the comparison: for > and >= its lower
+// bound is compared, for < and <= its upper bound. Results carry 95%
+// intervals only, so other levels are an error, as are == and != with
+// `at` (an interval is never "equal" to a number).
+//
+// Examples:
+//
+//	shadowq.latency.p95 < 90s
+//	delta.utilization > 0.15 at 95%
+//	dnd_interruptions == 0
+//	delta.latency.mean < -30s at 95%
+//	baseline.abandonment <= 20%
+
+// Delta is the policy name of the shadowq − baseline differences in an
+// expectation.
+const Delta = "delta"
+
+// InvariantsMetric is the pseudo-metric of `invariants == 0`.
+const InvariantsMetric = "invariants"
+
+// Expectation is one parsed line of an `expect:` block.
+type Expectation struct {
+	Text   string         // as written
+	Pos    strictyaml.Pos // where it was written
+	Policy string         // Baseline, Shadowq or Delta ("" for invariants)
+	Metric string         // one of MetricNames, or InvariantsMetric
+	Op     string         // <, <=, >, >=, ==, !=
+	Value  float64        // in the metric's unit: seconds, or a fraction for ratios
+	AtCI   bool           // compare the 95% CI bound rather than the mean
+
+	// valueText is VALUE[UNIT] as written, shown in Detail; formatted from
+	// Value when empty (an Expectation not made by ParseExpectation).
+	valueText string
+}
+
+// expectSyntax is the grammar, quoted in errors.
+const expectSyntax = "[POLICY.]METRIC OP VALUE[UNIT] [at 95%]"
+
+// ParseExpectation parses one expectation written at pos. A problem comes
+// back as a *strictyaml.Error at pos whose message quotes the text, names
+// the column within it and says what to write instead, so a scenario
+// loader can collect it with its other errors (setting Path if it likes).
+func ParseExpectation(text string, pos strictyaml.Pos) (Expectation, error) {
+	p := &expectParser{text: text, pos: pos}
+	e, ok := p.parse()
+	if !ok {
+		return Expectation{}, p.err
+	}
+	e.Text, e.Pos = text, pos
+	return e, nil
+}
+
+type expectParser struct {
+	text string
+	pos  strictyaml.Pos
+	i    int // next byte
+	err  *strictyaml.Error
+}
+
+// fail records a problem at byte offset at (0-based) of the text.
+func (p *expectParser) fail(at int, format string, args ...any) bool {
+	p.err = &strictyaml.Error{
+		Pos: p.pos,
+		Msg: fmt.Sprintf("expectation %q, column %d: %s", p.text, at+1, fmt.Sprintf(format, args...)),
+	}
+	return false
+}
+
+func (p *expectParser) skipSpace() {
+	for p.i < len(p.text) && (p.text[p.i] == ' ' || p.text[p.i] == '\t') {
+		p.i++
+	}
+}
+
+// scan consumes the longest run of bytes satisfying ok.
+func (p *expectParser) scan(ok func(byte) bool) (string, int) {
+	start := p.i
+	for p.i < len(p.text) && ok(p.text[p.i]) {
+		p.i++
+	}
+	return p.text[start:p.i], start
+}
+
+func isNameByte(c byte) bool {
+	return c == '.' || c == '_' || c == '-' || isDigit(c) || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z')
+}
+
+func (p *expectParser) parse() (Expectation, bool) {
+	var e Expectation
+	p.skipSpace()
+	if p.i == len(p.text) {
+		return e, p.fail(0, "empty expectation; write %s, e.g. shadowq.latency.p95 < 90s", expectSyntax)
+	}
+
+	ref, refAt := p.scan(isNameByte)
+	if ref == "" {
+		r, _ := utf8.DecodeRuneInString(p.text[refAt:])
+		return e, p.fail(refAt, "expected a metric name, found %q; write %s", r, expectSyntax)
+	}
+	if !p.metricRef(&e, ref, refAt) {
+		return e, false
+	}
+
+	p.skipSpace()
+	opAt := p.i
+	op, _ := p.scan(func(c byte) bool { return strings.IndexByte("<>=!", c) >= 0 })
+	switch op {
+	case "<", "<=", ">", ">=", "==", "!=":
+		e.Op = op
+	case "":
+		if p.i == len(p.text) {
+			return e, p.fail(opAt, "missing comparison after %q: expected one of <, <=, >, >=, ==, !=", ref)
+		}
+		return e, p.fail(opAt, "expected one of <, <=, >, >=, ==, != after %q, found %q", ref, p.rest())
+	case "=":
+		return e, p.fail(opAt, "unknown operator \"=\": use == to compare for equality")
+	case "=<", "=>":
+		return e, p.fail(opAt, "unknown operator %q: did you mean %c=?", op, op[1])
+	default:
+		return e, p.fail(opAt, "unknown operator %q: use one of <, <=, >, >=, ==, !=", op)
+	}
+
+	p.skipSpace()
+	if !p.value(&e) {
+		return e, false
+	}
+
+	p.skipSpace()
+	if p.i < len(p.text) {
+		wordAt := p.i
+		word, _ := p.scan(func(c byte) bool { return c != ' ' && c != '\t' })
+		if word != "at" {
+			return e, p.fail(wordAt, "unexpected %q after the value; the only thing allowed there is \"at 95%%\"", strings.TrimSpace(p.text[wordAt:]))
+		}
+		if !p.level(&e, wordAt) {
+			return e, false
+		}
+	}
+
+	if e.Metric == InvariantsMetric {
+		return e, p.checkInvariants(e)
+	}
+	return e, true
+}
+
+// rest is the unparsed remainder, for messages.
+func (p *expectParser) rest() string { return strings.TrimSpace(p.text[p.i:]) }
+
+// metricRef splits "[POLICY.]METRIC" and checks both parts.
+func (p *expectParser) metricRef(e *Expectation, ref string, at int) bool {
+	if ref == InvariantsMetric {
+		e.Metric = InvariantsMetric
+		return true
+	}
+	e.Policy, e.Metric = Shadowq, ref
+	if head, tail, ok := strings.Cut(ref, "."); ok {
+		switch head {
+		case Baseline, Shadowq, Delta:
+			e.Policy, e.Metric = head, tail
+			at += len(head) + 1
+		default:
+			// "base.latency.p95": a known metric after an unknown prefix
+			// is a misspelt policy, not an unknown metric.
+			if MetricUnit(tail) != "" {
+				return p.fail(at, "unknown policy %q: use baseline, shadowq or delta (or leave it out for shadowq)", head)
+			}
+		}
+	}
+	if e.Metric == InvariantsMetric {
+		return p.fail(at-len(e.Policy)-1, "invariants are checked across all runs and take no policy: write \"invariants == 0\"")
+	}
+	if MetricUnit(e.Metric) == "" {
+		return p.fail(at, "unknown metric %q; valid metrics: %s, %s", e.Metric, strings.Join(MetricNames, ", "), InvariantsMetric)
+	}
+	return true
+}
+
+// value parses a number and an optional unit, converting to the metric's
+// unit.
+func (p *expectParser) value(e *Expectation) bool {
+	numAt := p.i
+	if p.i == len(p.text) {
+		return p.fail(numAt, "missing value after %q", e.Op)
+	}
+	num := p.number()
+	if num == "" {
+		word, _ := p.scan(func(c byte) bool { return c != ' ' && c != '\t' })
+		return p.fail(numAt, "expected a number after %q, found %q", e.Op, word)
+	}
+	v, err := strconv.ParseFloat(num, 64)
+	if err != nil || math.IsInf(v, 0) {
+		return p.fail(numAt, "%q is not a usable number", num)
+	}
+	unitAt := p.i
+	unit, _ := p.scan(func(c byte) bool { return c == '%' || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') })
+	if p.i < len(p.text) && p.text[p.i] != ' ' && p.text[p.i] != '\t' {
+		r, _ := utf8.DecodeRuneInString(p.text[p.i:])
+		return p.fail(p.i, "unexpected %q after %s%s", r, num, unit)
+	}
+
+	mu := MetricUnit(e.Metric)
+	if e.Metric == InvariantsMetric {
+		mu = UnitCount
+	}
+	scale := 1.0
+	switch unit {
+	case "":
+	case "ms", "s", "m", "h":
+		if mu != UnitSeconds {
+			return p.fail(unitAt, "%s is %s, not a duration: drop the unit %q", e.Metric, unitNoun(mu), unit)
+		}
+		scale = map[string]float64{"ms": 0.001, "s": 1, "m": 60, "h": 3600}[unit]
+	case "%":
+		if mu != UnitRatio {
+			return p.fail(unitAt, "%s is %s, not a ratio: drop the %%", e.Metric, unitNoun(mu))
+		}
+		scale = 0.01
+	default:
+		return p.fail(unitAt, "unknown unit %q: use ms, s, m or h for durations, %% for ratios, or none", unit)
+	}
+	e.Value = v * scale
+	e.valueText = num + unit
+	return true
+}
+
+// number consumes [+-]digits[.digits][e[+-]digits] (or [+-].digits...).
+func (p *expectParser) number() string {
+	start := p.i
+	t := p.text
+	j := p.i
+	if j < len(t) && (t[j] == '+' || t[j] == '-') {
+		j++
+	}
+	digits := 0
+	for j < len(t) && isDigit(t[j]) {
+		j++
+		digits++
+	}
+	if j < len(t) && t[j] == '.' {
+		j++
+		for j < len(t) && isDigit(t[j]) {
+			j++
+			digits++
+		}
+	}
+	if digits == 0 {
+		return ""
+	}
+	// An exponent only if digits follow, so "2e" is 2 with unit "e".
+	if j < len(t) && (t[j] == 'e' || t[j] == 'E') {
+		k := j + 1
+		if k < len(t) && (t[k] == '+' || t[k] == '-') {
+			k++
+		}
+		if k < len(t) && isDigit(t[k]) {
+			for k < len(t) && isDigit(t[k]) {
+				k++
+			}
+			j = k
+		}
+	}
+	p.i = j
+	return t[start:j]
+}
+
+func unitNoun(u string) string {
+	switch u {
+	case UnitRatio:
+		return "a ratio"
+	case UnitSeconds:
+		return "a duration"
+	case UnitCount:
+		return "a count"
+	case UnitPerExpertDay:
+		return "a rate per expert-day"
+	}
+	return "in " + u
+}
+
+// level parses "at NN%" after the value; wordAt is where "at" starts.
+func (p *expectParser) level(e *Expectation, wordAt int) bool {
+	if e.Metric == InvariantsMetric {
+		return p.fail(wordAt, "invariants have no confidence interval: write \"invariants == 0\"")
+	}
+	p.skipSpace()
+	levelAt := p.i
+	num := p.number()
+	if num == "" {
+		if p.i == len(p.text) {
+			levelAt = wordAt
+		}
+		return p.fail(levelAt, "\"at\" needs a confidence level: write \"at 95%%\"")
+	}
+	if p.i == len(p.text) || p.text[p.i] != '%' {
+		return p.fail(levelAt, "write the confidence level as a percentage: \"at 95%%\"")
+	}
+	p.i++
+	if lv, err := strconv.ParseFloat(num, 64); err != nil || lv != 95 {
+		return p.fail(levelAt, "only 95%% confidence is supported (results store 95%% intervals), not %s%%", num)
+	}
+	if p.skipSpace(); p.i < len(p.text) {
+		return p.fail(p.i, "unexpected %q after \"at 95%%\"", p.rest())
+	}
+	switch e.Op {
+	case "==", "!=":
+		return p.fail(wordAt, "%q cannot be combined with \"at 95%%\": an interval is compared by its bound, so use <, <=, > or >=", e.Op)
+	}
+	e.AtCI = true
+	return true
+}
+
+// checkInvariants allows exactly "invariants == 0".
+func (p *expectParser) checkInvariants(e Expectation) bool {
+	if e.Op != "==" || e.Value != 0 {
+		return p.fail(0, "invariants can only be required to hold: write \"invariants == 0\"")
+	}
+	return true
+}
+
+// Evaluate checks the expectation against r. A metric r lacks, one no
+// replication produced (N == 0), or `at 95%` on fewer than 2 replications
+// fails: an expectation that cannot be checked must not pass silently.
+// Value is what was compared: the mean, or the CI bound with `at 95%`.
+func (e Expectation) Evaluate(r *Results) ExpectResult {
+	res := ExpectResult{Text: e.Text, Pos: e.Pos.String()}
+	if e.Metric == InvariantsMetric {
+		n := len(r.Invariants.Violations)
+		res.Value = float64(n)
+		res.Passed = n == 0
+		res.Detail = invariantsDetail(r.Invariants)
+		if !res.Passed {
+			res.Detail += "; first: " + r.Invariants.Violations[0]
+		}
+		return res
+	}
+
+	name := e.Policy + "." + e.Metric
+	var ms []Metric
+	if e.Policy == Delta {
+		ms = r.Delta
+	} else {
+		ms = findPolicy(r, e.Policy)
+	}
+	m := findMetric(ms, e.Metric)
+	switch {
+	case m == nil:
+		res.Detail = name + ": not in the results"
+		return res
+	case m.N == 0 || math.IsNaN(m.Mean):
+		res.Detail = name + ": no value (no replication produced one)"
+		return res
+	case e.AtCI && m.N < 2:
+		res.Value = m.Mean
+		res.Detail = fmt.Sprintf("%s = %s from %d replication: a 95%% CI needs at least 2", name, formatValue(m.Unit, m.Mean, e.Policy == Delta), m.N)
+		return res
+	}
+
+	signed := e.Policy == Delta
+	unit := m.Unit
+	if unit == "" {
+		unit = MetricUnit(e.Metric)
+	}
+	f := func(x float64) string { return formatValue(unit, x, signed) }
+	want := e.Op + " " + e.valueText
+	if e.valueText == "" {
+		want = e.Op + " " + f(e.Value)
+	}
+	about := fmt.Sprintf("%s = %s (95%% CI %s..%s)", name, f(m.Mean), f(m.Lo), f(m.Hi))
+	if m.N == 1 {
+		about = fmt.Sprintf("%s = %s (1 replication, no CI)", name, f(m.Mean))
+	}
+
+	if !e.AtCI {
+		res.Value = m.Mean
+		res.Passed = compare(m.Mean, e.Op, e.Value)
+		if res.Passed {
+			res.Detail = about + " " + want
+		} else {
+			res.Detail = about + " is not " + want
+		}
+		return res
+	}
+	bound, which := m.Hi, "upper"
+	if e.Op == ">" || e.Op == ">=" {
+		bound, which = m.Lo, "lower"
+	}
+	res.Value = bound
+	res.Passed = compare(bound, e.Op, e.Value)
+	verdict := " "
+	if !res.Passed {
+		verdict = " is not "
+	}
+	res.Detail = fmt.Sprintf("%s: CI %s bound %s%s%s", about, which, f(bound), verdict, want)
+	return res
+}
+
+// compare applies op; NaN compares false under every operator but !=, and
+// Evaluate never passes a NaN (N == 0 is caught before).
+func compare(x float64, op string, v float64) bool {
+	switch op {
+	case "<":
+		return x < v
+	case "<=":
+		return x <= v
+	case ">":
+		return x > v
+	case ">=":
+		return x >= v
+	case "==":
+		return x == v
+	case "!=":
+		return x != v
+	}
+	return false
+}
+
+// EvaluateAll evaluates every expectation in order.
+func EvaluateAll(es []Expectation, r *Results) []ExpectResult {
+	out := make([]ExpectResult, len(es))
+	for i, e := range es {
+		out[i] = e.Evaluate(r)
+	}
+	return out
+}
+
+// invariantsDetail counts violations: "no invariant violations in 20 runs".
+func invariantsDetail(inv Invariants) string {
+	n := len(inv.Violations)
+	if n == 0 {
+		return fmt.Sprintf("no invariant violations in %d runs", inv.Checked)
+	}
+	return fmt.Sprintf("%d invariant violation%s in %d runs", n, plural(n), inv.Checked)
+}

@@ -1,0 +1,154 @@
+package reports
+
+import (
+	"bufio"
+	"encoding/base64"
+	"fmt"
+	"html"
+	"html/template"
+	"io"
+)
+
+// WriteHTML writes report.html: one self-contained page (inline CSS, plots
+// as inline base64 PNGs, no scripts, no external URLs), so it can be
+// archived as a CI artifact and opened anywhere. It holds the run header,
+// the metric table, the three figures (latency CDF, utilization per
+// expert, sample-day timeline), cherry-pick detection, invariants and
+// expectations. Equal Results give identical bytes.
+func WriteHTML(w io.Writer, r *Results) error {
+	figs, err := makeFigures(r)
+	if err != nil {
+		return fmt.Errorf("html report: %w", err)
+	}
+	data := htmlData{
+		R:            r,
+		Run:          runSummary(r),
+		MetricHeader: metricHeader,
+		Metrics:      metricRows(r),
+		CherrySum:    cherrySummary(r),
+		CherryHeader: cherryHeader,
+		Cherry:       cherryRows(r),
+		InvSum:       invariantSummary(r),
+		InvPassed:    len(r.Invariants.Violations) == 0,
+		ExpectSum:    expectSummary(r),
+		Expect:       expectLines(r),
+	}
+	for _, f := range figs {
+		// Built by hand rather than through a template.URL: html/template
+		// would escape every "+" of the base64 text as "&#43;", a third
+		// more bytes for nothing. The base64 alphabet is attribute-safe.
+		img := `<img src="data:image/png;base64,` + base64.StdEncoding.EncodeToString(f.PNG) +
+			`" alt="` + html.EscapeString(f.Title) + `">`
+		data.Figures = append(data.Figures, htmlFigure{
+			ID: f.ID, Title: f.Title, Caption: f.Caption, Img: template.HTML(img),
+		})
+	}
+	bw := bufio.NewWriter(w)
+	if err := htmlTemplate.Execute(bw, data); err != nil {
+		return fmt.Errorf("html report: %w", err)
+	}
+	return bw.Flush()
+}
+
+type htmlData struct {
+	R            *Results
+	Run          []string
+	MetricHeader []string
+	Metrics      [][]string
+	Figures      []htmlFigure
+	CherrySum    string
+	CherryHeader []string
+	Cherry       [][]string
+	InvSum       string
+	InvPassed    bool
+	ExpectSum    string
+	Expect       []expectLine
+}
+
+type htmlFigure struct {
+	ID, Title, Caption string
+	Img                template.HTML
+}
+
+var htmlTemplate = template.Must(template.New("report").Parse(`<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>shadowq report: {{.R.Scenario}}</title>
+<style>
+body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #222; max-width: 1100px; margin: 2em auto; padding: 0 1em; }
+h1 { font-size: 1.6em; margin-bottom: .2em; }
+h2 { font-size: 1.25em; margin-top: 2em; border-bottom: 1px solid #ddd; padding-bottom: .2em; }
+ul.run { list-style: none; padding: 0; color: #555; }
+table { border-collapse: collapse; margin: .8em 0; }
+th, td { padding: .3em .7em; border-bottom: 1px solid #e4e4e4; text-align: left; vertical-align: top; }
+th { background: #f6f6f6; font-weight: 600; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
+td.metric, code { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: .92em; }
+figure { margin: 1.2em 0; }
+figure img { max-width: 100%; height: auto; border: 1px solid #eee; }
+figcaption { color: #555; font-size: .9em; }
+.pass { color: #1a7f37; font-weight: 600; }
+.fail { color: #c62828; font-weight: 600; }
+.detail { color: #555; }
+</style>
+</head>
+<body>
+<h1>shadowq report: {{.R.Scenario}}</h1>
+<ul class="run">{{range .Run}}
+<li>{{.}}</li>{{end}}
+</ul>
+
+<section id="metrics">
+<h2>Metrics</h2>
+<p>Mean over {{.R.Replications}} replications with 95% confidence intervals; the delta is paired by replication. Deltas of ratios are in percentage points.</p>
+<table>
+<thead><tr>{{range .MetricHeader}}<th>{{.}}</th>{{end}}</tr></thead>
+<tbody>{{range .Metrics}}
+<tr>{{range $i, $c := .}}{{if eq $i 0}}<td class="metric">{{$c}}</td>{{else}}<td class="num">{{$c}}</td>{{end}}{{end}}</tr>{{end}}
+</tbody>
+</table>
+</section>
+
+<section id="figures">
+<h2>Figures</h2>{{range .Figures}}
+<figure id="{{.ID}}">
+<h3>{{.Title}}</h3>
+{{.Img}}
+<figcaption>{{.Caption}}</figcaption>
+</figure>{{end}}
+</section>
+
+<section id="cherry-pick">
+<h2>Cherry-pick detection</h2>
+<p>{{.CherrySum}}</p>{{if .Cherry}}
+<table>
+<thead><tr>{{range .CherryHeader}}<th>{{.}}</th>{{end}}</tr></thead>
+<tbody>{{range .Cherry}}
+<tr>{{range $i, $c := .}}{{if eq $i 2}}<td class="num">{{$c}}</td>{{else}}<td>{{$c}}</td>{{end}}{{end}}</tr>{{end}}
+</tbody>
+</table>{{end}}
+</section>
+
+<section id="invariants">
+<h2>Invariants</h2>
+<p class="{{if .InvPassed}}pass{{else}}fail{{end}}">{{.InvSum}}</p>{{if .R.Invariants.Violations}}
+<ul>{{range .R.Invariants.Violations}}
+<li>{{.}}</li>{{end}}
+</ul>{{end}}
+</section>
+
+<section id="expectations">
+<h2>Expectations</h2>
+<p>{{.ExpectSum}}</p>{{if .Expect}}
+<table>
+<thead><tr><th>result</th><th>expectation</th><th>where</th><th>detail</th></tr></thead>
+<tbody>{{range .Expect}}
+<tr><td class="{{if .Passed}}pass{{else}}fail{{end}}">{{.Verdict}}</td><td><code>{{.Text}}</code></td><td>{{.Pos}}</td><td class="detail">{{.Detail}}</td></tr>{{end}}
+</tbody>
+</table>{{end}}
+</section>
+</body>
+</html>
+`))

@@ -1,0 +1,178 @@
+// Package reports holds the versioned result records of a simulation run
+// (the stream between running and reporting, as in vegeta), the statistics
+// over replications (gonum), and every rendering of them: tables
+// (tablewriter), JSON, CSV, Markdown, HTML with plots (gonum/plot), JUnit,
+// and the evaluation of a scenario's expectations.
+package reports
+
+// SchemaVersion is the version of the results.json schema. Bump it on any
+// incompatible change; `shadowq report` refuses versions it does not know.
+const SchemaVersion = 1
+
+// Policy names in Results.
+const (
+	Baseline = "baseline"
+	Shadowq  = "shadowq"
+)
+
+// Results is everything one `shadowq sim` run produced, in the versioned
+// form written to results.json and re-rendered by `shadowq report`. All
+// durations are in seconds. It contains nothing that depends on wall-clock
+// time or the number of cores, so one seed gives byte-identical JSON.
+type Results struct {
+	Schema       int     `json:"schema"`
+	Scenario     string  `json:"scenario"`
+	File         string  `json:"file"`
+	Seed         uint64  `json:"seed"`
+	Replications int     `json:"replications"`
+	HorizonS     float64 `json:"horizonSeconds"`
+	WarmupS      float64 `json:"warmupSeconds"`
+	// ServiceLevelS is T in "service level within T".
+	ServiceLevelS float64 `json:"serviceLevelSeconds"`
+	Experts       int     `json:"experts"`
+
+	// Policies holds "baseline" then "shadowq", each with the same metric
+	// list in the same order.
+	Policies []PolicyResult `json:"policies"`
+	// Delta is shadowq − baseline per metric, paired by replication
+	// (common random numbers), same order as the policies' metrics.
+	Delta []Metric `json:"delta"`
+
+	PerExpert   []ExpertResult `json:"perExpert"`
+	CherryPick  CherryPick     `json:"cherryPick"`
+	LatencyCDF  []CDF          `json:"latencyCDF"` // one per policy
+	Timeline    Timeline       `json:"timeline"`   // replication 0, shadowq
+	Invariants  Invariants     `json:"invariants"`
+	Expectation []ExpectResult `json:"expectations,omitempty"`
+}
+
+// PolicyResult is the metrics of one policy across replications.
+type PolicyResult struct {
+	Name    string   `json:"name"`
+	Metrics []Metric `json:"metrics"`
+}
+
+// Metric names, the same for every policy and for Delta. Units in
+// parentheses.
+const (
+	MUtilization    = "utilization"                  // (ratio) busy / staffed time
+	MLatencyMean    = "latency.mean"                 // (s) arrival → connected, routed only
+	MLatencyP50     = "latency.p50"                  // (s)
+	MLatencyP90     = "latency.p90"                  // (s)
+	MLatencyP95     = "latency.p95"                  // (s)
+	MLatencyP99     = "latency.p99"                  // (s)
+	MServiceLevel   = "service_level"                // (ratio) answered within ServiceLevelS / all arrivals
+	MRejectRate     = "reject_rate"                  // (ratio) (declines + no-answers) / deliveries
+	MAbandonment    = "abandonment"                  // (ratio) abandoned / arrivals
+	MRouted         = "routed_rate"                  // (ratio) routed / arrivals
+	MFallbacks      = "fallback_rate"                // (ratio) fallback (queue or voicemail) / arrivals
+	MHolds          = "holds"                        // (count) micro-waits started
+	MHoldMean       = "hold.mean"                    // (s) mean hold length
+	MHoldRouted     = "hold.routed_share"            // (ratio) holds that ended routed
+	MInterruptions  = "interruptions_per_expert_day" // (per_expert_day) deliveries into interruptible meetings
+	MDNDInterrupts  = "dnd_interruptions"            // (count) deliveries into a `never` presence (must be 0)
+	MStaleMisroutes = "stale_misroutes"              // (count) deliveries the true state did not allow
+	MEscalations    = "escalations"                  // (count) arrivals after warm-up
+	MWaitProb       = "wait.probability"             // (ratio) arrivals not connected at once (Erlang C's P(wait))
+	MWaitMean       = "wait.mean"                    // (s) arrival → connected, or → abandoned/fallback; all arrivals
+)
+
+// MetricNames lists every metric in report order.
+var MetricNames = []string{MUtilization, MLatencyMean, MLatencyP50, MLatencyP90, MLatencyP95, MLatencyP99,
+	MServiceLevel, MRejectRate, MAbandonment, MRouted, MFallbacks, MHolds, MHoldMean, MHoldRouted,
+	MWaitProb, MWaitMean, MInterruptions, MDNDInterrupts, MStaleMisroutes, MEscalations}
+
+// Metric is a statistic over replications: the mean of the per-replication
+// values with a 95% Student-t confidence interval [Lo, Hi].
+type Metric struct {
+	Name string  `json:"name"` // e.g. "utilization", "latency.p95"
+	Unit string  `json:"unit"` // "ratio", "s", "count", "per_expert_day"
+	Mean float64 `json:"mean"`
+	SD   float64 `json:"sd"`
+	Lo   float64 `json:"lo"`
+	Hi   float64 `json:"hi"`
+	N    int     `json:"n"` // replications with a value (latency needs one routed escalation)
+}
+
+// ExpertResult is one expert's figures, means over replications.
+type ExpertResult struct {
+	ID           string     `json:"id"`
+	Group        string     `json:"group,omitempty"`
+	CherryPicker bool       `json:"cherryPicker,omitempty"` // scripted as one by the scenario
+	Utilization  [2]float64 `json:"utilization"`            // [baseline, shadowq]
+	Interrupts   float64    `json:"interruptsPerDay"`       // shadowq
+	Suspicion    float64    `json:"suspicion"`              // 0..1, shadowq run
+	Evidence     string     `json:"evidence,omitempty"`
+	Flagged      bool       `json:"flagged,omitempty"`
+}
+
+// CherryPick is the detector's quality against the scripted cherry-pickers.
+type CherryPick struct {
+	Threshold float64  `json:"threshold"`
+	Flagged   []string `json:"flagged"`
+	Scripted  []string `json:"scripted"`
+	Precision float64  `json:"precision"` // NaN-free: 0 when nothing flagged
+	Recall    float64  `json:"recall"`    // 1 when nothing scripted
+}
+
+// CDF is an empirical latency distribution at fixed quantiles.
+type CDF struct {
+	Policy string    `json:"policy"`
+	P      []float64 `json:"p"`       // 0, 0.01, ..., 1
+	S      []float64 `json:"seconds"` // latency at each P
+}
+
+// Timeline is a sample day of presence and deliveries.
+type Timeline struct {
+	Spans      []Span     `json:"spans"`
+	Deliveries []Delivery `json:"deliveries"`
+}
+
+// Span is an expert showing a presence (or being busy) over [Start, End).
+type Span struct {
+	Expert string  `json:"expert"`
+	Start  float64 `json:"start"`
+	End    float64 `json:"end"`
+	What   string  `json:"what"` // presence name, or "busy"
+}
+
+// Delivery is one delivery attempt on the timeline.
+type Delivery struct {
+	Expert    string  `json:"expert"`
+	At        float64 `json:"at"`
+	Result    string  `json:"result"` // accepted, declined, no_answer, error
+	Interrupt bool    `json:"interrupt,omitempty"`
+}
+
+// Invariants is what the invariant checkers saw in every run.
+type Invariants struct {
+	Checked    int      `json:"checked"` // runs checked (2 × replications)
+	Violations []string `json:"violations,omitempty"`
+}
+
+// ExpectResult is one evaluated expect: line.
+type ExpectResult struct {
+	Text   string  `json:"text"`
+	Pos    string  `json:"pos"`
+	Passed bool    `json:"passed"`
+	Value  float64 `json:"value"`
+	Detail string  `json:"detail"`
+}
+
+// Record is one escalation in one replication under one policy, written as
+// a JSON line (records.jsonl) or CSV row.
+type Record struct {
+	Replication int      `json:"rep"`
+	Policy      string   `json:"policy"`
+	ID          string   `json:"id"`
+	ArrivalS    float64  `json:"arrival"`
+	Priority    string   `json:"priority"`
+	Skills      []string `json:"skills"`
+	Outcome     string   `json:"outcome"` // routed, fallback, abandoned
+	Expert      string   `json:"expert,omitempty"`
+	LatencyS    float64  `json:"latency"` // arrival → connected; for others, arrival → end
+	Attempts    int      `json:"attempts"`
+	HoldS       float64  `json:"hold,omitempty"`
+	Interrupt   bool     `json:"interrupt,omitempty"`
+	Stale       bool     `json:"staleMisroute,omitempty"`
+}

@@ -1,0 +1,241 @@
+package reports
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// The renderers (text tables, CSV, Markdown, HTML) share the rows built
+// here, so every format shows the same figures with the same formatting.
+
+// metricHeader is the header of the metric table.
+var metricHeader = []string{"metric", "baseline (95% CI)", "shadowq (95% CI)", "delta shadowq−baseline (95% CI)"}
+
+// metricLine is one metric across the two policies and their difference.
+// A nil pointer means the results lack that metric.
+type metricLine struct {
+	Name                     string
+	Unit                     string
+	Baseline, Shadowq, Delta *Metric
+}
+
+// findPolicy returns the metrics of the named policy, or nil.
+func findPolicy(r *Results, name string) []Metric {
+	for i := range r.Policies {
+		if r.Policies[i].Name == name {
+			return r.Policies[i].Metrics
+		}
+	}
+	return nil
+}
+
+// findMetric returns the metric with that name, or nil.
+func findMetric(ms []Metric, name string) *Metric {
+	for i := range ms {
+		if ms[i].Name == name {
+			return &ms[i]
+		}
+	}
+	return nil
+}
+
+// metricLines lists the metrics in MetricNames order, then any other
+// metric the results carry (from a newer simulator) in the order first
+// seen, so nothing in the file is silently dropped.
+func metricLines(r *Results) []metricLine {
+	base, sq := findPolicy(r, Baseline), findPolicy(r, Shadowq)
+	names := slices.Clone(MetricNames)
+	seen := make(map[string]bool, len(names))
+	for _, n := range names {
+		seen[n] = true
+	}
+	for _, ms := range [][]Metric{base, sq, r.Delta} {
+		for _, m := range ms {
+			if !seen[m.Name] {
+				seen[m.Name] = true
+				names = append(names, m.Name)
+			}
+		}
+	}
+	var lines []metricLine
+	for _, n := range names {
+		l := metricLine{Name: n, Baseline: findMetric(base, n), Shadowq: findMetric(sq, n), Delta: findMetric(r.Delta, n)}
+		if l.Baseline == nil && l.Shadowq == nil && l.Delta == nil {
+			continue
+		}
+		for _, m := range []*Metric{l.Baseline, l.Shadowq, l.Delta} {
+			if m != nil && l.Unit == "" {
+				l.Unit = m.Unit
+			}
+		}
+		lines = append(lines, l)
+	}
+	return lines
+}
+
+// metricRows renders metricLines as text cells under metricHeader.
+func metricRows(r *Results) [][]string {
+	var rows [][]string
+	for _, l := range metricLines(r) {
+		cell := func(m *Metric, signed bool) string {
+			if m == nil {
+				return "–"
+			}
+			return formatMetric(*m, signed)
+		}
+		rows = append(rows, []string{l.Name, cell(l.Baseline, false), cell(l.Shadowq, false), cell(l.Delta, true)})
+	}
+	return rows
+}
+
+// cherryHeader is the header of the cherry-pick table.
+var cherryHeader = []string{"expert", "group", "suspicion", "flagged", "scripted", "evidence"}
+
+// cherryRows lists the experts the detector flagged or the scenario
+// scripted as cherry-pickers (so misses show too), most suspicious first,
+// ties by expert id.
+func cherryRows(r *Results) [][]string {
+	flagged := setOf(r.CherryPick.Flagged)
+	scripted := setOf(r.CherryPick.Scripted)
+	var es []ExpertResult
+	for _, e := range r.PerExpert {
+		if flagged[e.ID] || scripted[e.ID] || e.Flagged || e.CherryPicker {
+			es = append(es, e)
+		}
+	}
+	slices.SortStableFunc(es, func(a, b ExpertResult) int {
+		return cmp.Or(cmp.Compare(b.Suspicion, a.Suspicion), compareIDs(a.ID, b.ID))
+	})
+	rows := make([][]string, 0, len(es))
+	for _, e := range es {
+		rows = append(rows, []string{
+			e.ID, e.Group, fmt.Sprintf("%.2f", e.Suspicion),
+			yesNo(flagged[e.ID] || e.Flagged), yesNo(scripted[e.ID] || e.CherryPicker), e.Evidence,
+		})
+	}
+	return rows
+}
+
+// cherrySummary is the one-line verdict of the detector.
+func cherrySummary(r *Results) string {
+	c := r.CherryPick
+	return fmt.Sprintf("threshold %.2f: %d flagged, %d scripted, precision %s, recall %s",
+		c.Threshold, len(c.Flagged), len(c.Scripted), formatShare(c.Precision), formatShare(c.Recall))
+}
+
+// invariantSummary is "PASS (...)" or the count of violations; the
+// violations themselves are listed by the caller.
+func invariantSummary(r *Results) string {
+	if len(r.Invariants.Violations) == 0 {
+		return "PASS: " + invariantsDetail(r.Invariants)
+	}
+	return "FAIL: " + invariantsDetail(r.Invariants)
+}
+
+// expectLine is one expectation as "PASS"/"FAIL", where, text and detail.
+type expectLine struct {
+	Verdict, Pos, Text, Detail string
+	Passed                     bool
+}
+
+func expectLines(r *Results) []expectLine {
+	ls := make([]expectLine, 0, len(r.Expectation))
+	for _, e := range r.Expectation {
+		v := "FAIL"
+		if e.Passed {
+			v = "PASS"
+		}
+		ls = append(ls, expectLine{Verdict: v, Pos: e.Pos, Text: e.Text, Detail: e.Detail, Passed: e.Passed})
+	}
+	return ls
+}
+
+// expectSummary counts passed expectations.
+func expectSummary(r *Results) string {
+	passed := 0
+	for _, e := range r.Expectation {
+		if e.Passed {
+			passed++
+		}
+	}
+	if len(r.Expectation) == 0 {
+		return "none declared"
+	}
+	return fmt.Sprintf("%d of %d passed", passed, len(r.Expectation))
+}
+
+// runSummary is the header lines describing the run.
+func runSummary(r *Results) []string {
+	return []string{
+		"scenario: " + r.Scenario + fileSuffix(r.File),
+		fmt.Sprintf("seed: %d", r.Seed),
+		fmt.Sprintf("replications: %d", r.Replications),
+		fmt.Sprintf("experts: %d", r.Experts),
+		"horizon: " + formatValue(UnitSeconds, r.HorizonS, false) + ", warm-up: " + formatValue(UnitSeconds, r.WarmupS, false),
+		"service level within: " + formatValue(UnitSeconds, r.ServiceLevelS, false),
+	}
+}
+
+func fileSuffix(f string) string {
+	if f == "" {
+		return ""
+	}
+	return " (" + f + ")"
+}
+
+func setOf(xs []string) map[string]bool {
+	m := make(map[string]bool, len(xs))
+	for _, x := range xs {
+		m[x] = true
+	}
+	return m
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// compareIDs orders ids naturally, so "e2" sorts before "e10": runs of
+// digits compare by value, everything else byte-wise. Equal-valued digit
+// runs with different zero padding fall back to plain comparison, keeping
+// the order total.
+func compareIDs(a, b string) int {
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		if isDigit(a[i]) && isDigit(b[j]) {
+			si, sj := i, j
+			for i < len(a) && isDigit(a[i]) {
+				i++
+			}
+			for j < len(b) && isDigit(b[j]) {
+				j++
+			}
+			da := strings.TrimLeft(a[si:i], "0")
+			db := strings.TrimLeft(b[sj:j], "0")
+			if c := cmp.Or(cmp.Compare(len(da), len(db)), strings.Compare(da, db)); c != 0 {
+				return c
+			}
+			continue
+		}
+		if c := cmp.Compare(a[i], b[j]); c != 0 {
+			return c
+		}
+		i++
+		j++
+	}
+	return cmp.Or(cmp.Compare(len(a)-i, len(b)-j), strings.Compare(a, b))
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
