@@ -340,9 +340,11 @@ func (e *Engine) Apply(ctx context.Context, evs ...Event) error {
 				r.refreshRule(e.pol)
 				e.noteUnknown(r, now)
 			}
-			e.wakeHeld = true
+			e.markDirty(i)
+			e.wakeHeld = e.wakeHeld || e.mayServe(i)
+		} else {
+			e.refresh(i) // confirmation only: see Store
 		}
-		e.markDirty(i)
 		if ev.Kind == EvConversation && r.pending != nil && r.pending.ConversationID == ev.Conversation {
 			if o, ok := conversationOutcome(r, ev); ok {
 				if err := e.handleOutcome(ctx, o); err != nil {
@@ -364,12 +366,20 @@ func (e *Engine) ApplySnapshot(ctx context.Context, s Snapshot) error {
 			continue
 		}
 		r := &e.experts[i]
+		if st := &r.st; en.Presence == st.Presence && en.Routing == st.Routing && (en.RoutingSince.IsZero() || !en.RoutingSince.After(st.RoutingSince)) {
+			// Nothing new: the common case of a periodic resync.
+			st.ConfirmedAt = now
+			e.hot[i].confirmed = now.UnixNano()
+			continue
+		}
 		if applySnapshotEntry(&r.st, en, now) == applyChanged {
 			r.refreshRule(e.pol)
 			e.noteUnknown(r, now)
-			e.wakeHeld = true
+			e.markDirty(i)
+			e.wakeHeld = e.wakeHeld || e.mayServe(i)
+		} else {
+			e.refresh(i) // confirmation only: see Store
 		}
-		e.markDirty(i)
 	}
 	return e.settle(ctx)
 }
@@ -405,6 +415,13 @@ func (e *Engine) noteUnknown(r *expertRec, now time.Time) {
 	}
 	u.Events++
 	u.LastSeen = now
+}
+
+// mayServe reports whether expert i could take some escalation now, so
+// that held escalations are re-decided only when it is worth it.
+func (e *Engine) mayServe(i int32) bool {
+	h := &e.hot[i]
+	return h.known && h.ruleOK && h.action != Never && !h.pending && e.routing[h.routing].Action != Never
 }
 
 // markDirty records that expert i changed: its hot record is refreshed now

@@ -111,7 +111,10 @@ func (e *Engine) decide(ctx context.Context, es *esc) (Decision, error) {
 	if es.attempts >= e.pol.MaxAttempts {
 		return e.finish(ctx, es, ActFallback, fmt.Sprintf("%d delivery attempts failed (delivery.maxAttempts)", es.attempts), nil)
 	}
-	ev := e.evaluate(es, now, e.pred != nil && e.pol.MicroWait.Enabled)
+	// A held escalation stays held until someone is eligible or its cap:
+	// the predictor is consulted once, when the hold starts.
+	wantBlocked := e.pred != nil && e.pol.MicroWait.Enabled && es.state != escHeld
+	ev := e.evaluate(es, now, wantBlocked)
 	for len(ev.cands) > 0 {
 		ids := e.scratch.ids[:0]
 		for i := range ev.cands {
@@ -148,7 +151,7 @@ func (e *Engine) decide(ctx context.Context, es *esc) (Decision, error) {
 		for _, c := range ev.cands {
 			es.tried = append(es.tried, e.index[c.Expert])
 		}
-		ev = e.evaluate(es, now, e.pred != nil && e.pol.MicroWait.Enabled)
+		ev = e.evaluate(es, now, wantBlocked)
 		es.tried = es.tried[:len(es.tried)-lost]
 	}
 	return e.holdOrFallback(ctx, es, &ev, now)
@@ -214,6 +217,10 @@ func (e *Engine) explain(d *Decision, ev *evaluation) {
 
 func (e *Engine) holdOrFallback(ctx context.Context, es *esc, ev *evaluation, now time.Time) (Decision, error) {
 	mw := e.pol.MicroWait
+	if es.state == escHeld {
+		// Still nobody; keep holding (Tick ends the hold at its cap).
+		return Decision{ConversationID: es.ConversationID, Action: ActHold, At: now, HoldUntil: es.holdUntil}, nil
+	}
 	if e.pred == nil || !mw.Enabled {
 		return e.finish(ctx, es, ActFallback, "no eligible expert (micro-wait off)", ev)
 	}
@@ -238,10 +245,6 @@ func (e *Engine) holdOrFallback(ctx context.Context, es *esc, ev *evaluation, no
 	if who < 0 || best < mw.Threshold {
 		why := fmt.Sprintf("no eligible expert; best chance to free up within %v is %.2f < threshold %.2f", window.Round(time.Second), best, mw.Threshold)
 		return e.finish(ctx, es, ActFallback, why, ev)
-	}
-	if es.state == escHeld {
-		// Still held; nothing new to log.
-		return Decision{ConversationID: es.ConversationID, Action: ActHold, At: now, HoldUntil: es.holdUntil}, nil
 	}
 	// The ETA is the smallest announced bucket (within the window) whose
 	// probability clears the threshold; else the window itself.

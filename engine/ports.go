@@ -42,7 +42,10 @@ var ErrStore = errors.New("store")
 // for the memory store, the server clock for Redis).
 type Store interface {
 	// PutExperts persists the state of the given experts (write-through).
-	// Implementations batch: one call is one round trip.
+	// Implementations batch: one call is one round trip. Changes are
+	// written; confirmations alone (a duplicate event, a snapshot that
+	// changes nothing) are not, so a stored ConfirmedAt lags until the
+	// expert's next change.
 	PutExperts(ctx context.Context, states []ExpertState) error
 	// LoadExperts returns every persisted expert state, sorted by ID.
 	LoadExperts(ctx context.Context) ([]ExpertState, error)

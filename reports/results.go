@@ -65,7 +65,8 @@ const (
 	MRejectRate     = "reject_rate"                  // (ratio) (declines + no-answers) / deliveries
 	MAbandonment    = "abandonment"                  // (ratio) abandoned / arrivals
 	MRouted         = "routed_rate"                  // (ratio) routed / arrivals
-	MFallbacks      = "fallback_rate"                // (ratio) fallback (queue or voicemail) / arrivals
+	MFallbacks      = "fallback_rate"                // (ratio) shadowq only: handed to the fallback queue / arrivals
+	MVoicemail      = "voicemail_rate"               // (ratio) sent to voicemail after waiting in the queue / arrivals
 	MHolds          = "holds"                        // (count) micro-waits started
 	MHoldMean       = "hold.mean"                    // (s) mean hold length
 	MHoldRouted     = "hold.routed_share"            // (ratio) holds that ended routed
@@ -79,7 +80,7 @@ const (
 
 // MetricNames lists every metric in report order.
 var MetricNames = []string{MUtilization, MLatencyMean, MLatencyP50, MLatencyP90, MLatencyP95, MLatencyP99,
-	MServiceLevel, MRejectRate, MAbandonment, MRouted, MFallbacks, MHolds, MHoldMean, MHoldRouted,
+	MServiceLevel, MRejectRate, MAbandonment, MRouted, MFallbacks, MVoicemail, MHolds, MHoldMean, MHoldRouted,
 	MWaitProb, MWaitMean, MInterruptions, MDNDInterrupts, MStaleMisroutes, MEscalations}
 
 // Metric is a statistic over replications: the mean of the per-replication

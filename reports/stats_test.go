@@ -135,3 +135,12 @@ func TestNewCDF(t *testing.T) {
 		t.Errorf("no samples: got %+v, want empty non-nil P and S", e)
 	}
 }
+
+// Every metric has a unit, so the expectation language accepts every name.
+func TestEveryMetricHasAUnit(t *testing.T) {
+	for _, m := range MetricNames {
+		if MetricUnit(m) == "" {
+			t.Errorf("metric %q has no unit", m)
+		}
+	}
+}

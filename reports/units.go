@@ -23,6 +23,7 @@ var metricUnits = map[string]string{
 	MAbandonment:    UnitRatio,
 	MRouted:         UnitRatio,
 	MFallbacks:      UnitRatio,
+	MVoicemail:      UnitRatio,
 	MHolds:          UnitCount,
 	MHoldMean:       UnitSeconds,
 	MHoldRouted:     UnitRatio,
@@ -30,6 +31,8 @@ var metricUnits = map[string]string{
 	MDNDInterrupts:  UnitCount,
 	MStaleMisroutes: UnitCount,
 	MEscalations:    UnitCount,
+	MWaitProb:       UnitRatio,
+	MWaitMean:       UnitSeconds,
 }
 
 // MetricUnit returns the unit of a metric in MetricNames, or "" for an

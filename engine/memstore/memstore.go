@@ -28,6 +28,7 @@ type Store struct {
 	decisions map[string][]engine.Decision
 	order     []string // conversations in first-decision order, for eviction
 	keep      int
+	noLog     bool
 }
 
 // DefaultDecisionRetention is how many conversations' decision logs a
@@ -41,6 +42,11 @@ type Option func(*Store)
 // conversations (by first decision); older ones are dropped, as the Redis
 // store drops them by TTL. n ≤ 0 keeps everything.
 func WithDecisionRetention(n int) Option { return func(s *Store) { s.keep = n } }
+
+// WithoutDecisionLog keeps no decision log at all (Decisions always
+// returns nothing). For the simulator, which reads every decision through
+// engine.Config.OnDecision and uses unique conversation ids.
+func WithoutDecisionLog() Option { return func(s *Store) { s.noLog = true } }
 
 // New returns an empty store whose claim TTLs run on clock.
 func New(clock engine.Clock, opts ...Option) *Store {
@@ -156,6 +162,9 @@ func (s *Store) Holder(_ context.Context, e engine.ExpertID) (string, error) {
 // AppendDecision implements engine.Store. The decision is stored by value;
 // its slices are shared with the caller, who must not modify them after.
 func (s *Store) AppendDecision(_ context.Context, d *engine.Decision) error {
+	if s.noLog {
+		return nil
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	log, ok := s.decisions[d.ConversationID]

@@ -47,3 +47,13 @@ func TestDecisionRetention(t *testing.T) {
 		}
 	}
 }
+
+func TestWithoutDecisionLog(t *testing.T) {
+	s := memstore.New(&fakeClock{}, memstore.WithoutDecisionLog())
+	if err := s.AppendDecision(t.Context(), &engine.Decision{ConversationID: "a"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.Decisions(t.Context(), "a"); len(got) != 0 {
+		t.Errorf("kept %d decisions", len(got))
+	}
+}

@@ -1,0 +1,198 @@
+package sim
+
+import (
+	"cmp"
+	"slices"
+	"time"
+
+	"github.com/shadowq/shadowq/engine"
+)
+
+// notRespondingPenalty is how long the baseline ACD leaves an agent who
+// declined or missed an alert out of routing (Genesys sets NOT_RESPONDING
+// until the agent goes back on queue; we assume they do after a minute).
+const notRespondingPenalty = time.Minute
+
+// acdRouter is the standard-ACD baseline: an escalation waits in one queue
+// (priority, then arrival order) until an agent holding all its skills is
+// On Queue and idle; the longest-idle such agent gets it. Nobody in a
+// meeting, on a break or off queue is ever routed to. After
+// Baseline.VoicemailAfter in queue it goes to voicemail (a fallback).
+type acdRouter struct {
+	w     *world
+	onq   map[string]bool
+	queue []*escState
+	// skills as bit masks: skill names get bits in first-seen order; a
+	// skill no expert holds gets no bit and makes the escalation unroutable.
+	bit      map[string]uint64
+	xmask    []uint64
+	emask    []uint64 // per escalation
+	unroutab []bool   // per escalation: needs a skill nobody has (or more than 64 skills exist)
+}
+
+func newACDRouter(w *world) *acdRouter {
+	r := &acdRouter{w: w, onq: map[string]bool{}, bit: map[string]uint64{}}
+	for _, n := range w.sc.Baseline.OnQueue {
+		r.onq[n] = true
+	}
+	r.xmask = make([]uint64, len(w.xs))
+	for i := range w.xs {
+		for _, s := range sortedSkills(w.xs[i].sc.Skills) {
+			b, ok := r.bit[s]
+			if !ok && len(r.bit) < 64 {
+				b = 1 << len(r.bit)
+				r.bit[s] = b
+			}
+			r.xmask[i] |= b
+		}
+	}
+	r.emask = make([]uint64, len(w.es))
+	r.unroutab = make([]bool, len(w.es))
+	for i := range w.es {
+		for _, s := range w.es[i].a.skills {
+			b, ok := r.bit[s]
+			if !ok {
+				r.unroutab[i] = true
+			}
+			r.emask[i] |= b
+		}
+	}
+	return r
+}
+
+func sortedSkills(m map[string]int) []string {
+	out := make([]string, 0, len(m))
+	for s := range m {
+		out = append(out, s)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (r *acdRouter) eligible(x *expertState) bool {
+	return x.inShift && !x.busyNow() && x.alerting < 0 && r.w.now() >= x.notResp && r.onq[x.shown]
+}
+
+func (r *acdRouter) skilled(x *expertState, e *escState) bool {
+	return !r.unroutab[e.i] && r.xmask[x.i]&r.emask[e.i] == r.emask[e.i]
+}
+
+func (r *acdRouter) arrive(e *escState) {
+	r.admit(e)
+}
+
+// admit starts an escalation's time in the queue (at arrival for the
+// baseline, at the fallback for shadowq): voicemail after VoicemailAfter.
+func (r *acdRouter) admit(e *escState) {
+	if vm := r.w.sc.Baseline.VoicemailAfter; vm > 0 {
+		e.vmEv = r.w.k.After(vm, func() {
+			e.vmEv = 0
+			switch {
+			case e.done:
+			case e.queued:
+				r.dequeue(e)
+				r.w.end(e, "voicemail")
+			default:
+				e.vmDue = true // alerting now: voicemail if this offer fails
+			}
+		})
+	}
+	r.place(e)
+}
+
+func (r *acdRouter) enqueue(e *escState) {
+	e.queued = true
+	i, _ := slices.BinarySearchFunc(r.queue, e, func(a, b *escState) int {
+		return cmp.Or(cmp.Compare(a.a.prio, b.a.prio), cmp.Compare(a.a.at, b.a.at), cmp.Compare(a.i, b.i))
+	})
+	r.queue = slices.Insert(r.queue, i, e)
+}
+
+func (r *acdRouter) dequeue(e *escState) {
+	e.queued = false
+	if i := slices.Index(r.queue, e); i >= 0 {
+		r.queue = slices.Delete(r.queue, i, i+1)
+	}
+}
+
+// place offers a new (or re-queued) escalation to the longest-idle
+// eligible skilled agent, or queues it.
+func (r *acdRouter) place(e *escState) {
+	best := -1
+	for i := range r.w.xs {
+		x := &r.w.xs[i]
+		if !r.skilled(x, e) || !r.eligible(x) {
+			continue
+		}
+		if best < 0 || x.free < r.w.xs[best].free {
+			best = i
+		}
+	}
+	if best < 0 {
+		r.enqueue(e)
+		return
+	}
+	r.offer(&r.w.xs[best], e)
+}
+
+// take gives an agent who may just have become eligible the first queued
+// escalation (priority, then arrival order) they are skilled for.
+func (r *acdRouter) take(x *expertState) {
+	if len(r.queue) == 0 || !r.eligible(x) {
+		return
+	}
+	for _, e := range r.queue {
+		if r.skilled(x, e) {
+			r.dequeue(e)
+			r.offer(x, e)
+			return
+		}
+	}
+}
+
+func (r *acdRouter) offer(x *expertState, e *escState) {
+	w := r.w
+	e.attempts++
+	w.alert(x, e, e.attempts, false, func(res engine.DeliveryResult) {
+		if e.done {
+			return
+		}
+		if res == engine.Accepted {
+			w.connect(x, e)
+			w.end(e, "routed")
+			return
+		}
+		// Declined or missed: the agent goes NOT_RESPONDING for a while and
+		// the escalation is offered again, keeping its place in the queue.
+		x.notResp = w.now() + notRespondingPenalty
+		w.k.After(notRespondingPenalty, func() { r.take(x) })
+		if e.vmDue {
+			w.end(e, "voicemail")
+			return
+		}
+		r.place(e)
+	})
+}
+
+func (r *acdRouter) presenceChanged(x *expertState)       { r.take(x) }
+func (r *acdRouter) routingChanged(x *expertState)        { r.take(x) }
+func (r *acdRouter) calendar(*expertState, time.Duration) {}
+func (r *acdRouter) hangUp(*expertState, *escState)       {}
+
+func (r *acdRouter) abandon(e *escState) {
+	e.abandonEv = 0
+	if e.done {
+		return
+	}
+	r.w.cancelAlert(e)
+	r.dequeue(e)
+	r.w.end(e, "abandoned")
+}
+
+// finish: callers still waiting when the day is over gave up.
+func (r *acdRouter) finish() {
+	for _, e := range slices.Clone(r.queue) {
+		r.dequeue(e)
+		r.w.end(e, "abandoned")
+	}
+}

@@ -1,0 +1,435 @@
+package sim
+
+import (
+	"fmt"
+	"math"
+	"runtime"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/shadowq/shadowq/engine"
+	"github.com/shadowq/shadowq/reports"
+	"github.com/shadowq/shadowq/scenarios"
+)
+
+// Options tune a simulation run. The zero value runs the scenario as
+// written.
+type Options struct {
+	Seed         *uint64       // overrides the scenario's seed
+	Replications int           // overrides the scenario's replications when > 0
+	Workers      int           // parallel replications; 0 = GOMAXPROCS. Output does not depend on it.
+	ServiceLevel time.Duration // T of "service level within T"; 0 = 60s
+	// Records, if set, receives every escalation record in replication
+	// order, baseline before shadowq (from the calling goroutine).
+	Records func(reports.Record) error
+	// Progress, if set, is called after each replication finishes (from
+	// the calling goroutine) with the count done and the total.
+	Progress func(done, total int)
+}
+
+// drainCap bounds how long after the horizon a run keeps going to let
+// open escalations finish.
+const drainCap = 6 * time.Hour
+
+// SuspicionThreshold is the cherry-pick suspicion at which an expert is
+// flagged.
+const SuspicionThreshold = 0.5
+
+// unscheduledRef is the share of a shift in unexplained meeting presences
+// that scores a suspicion of 1.
+const unscheduledRef = 0.10
+
+// Stats is what a run measured besides Results: the simulated events and
+// the wall time, which depend on the machine and so stay out of Results.
+type Stats struct {
+	Events   uint64
+	WallTime time.Duration
+}
+
+// runResult is one policy in one replication.
+type runResult struct {
+	vals       map[string]float64 // NaN where undefined (no routed escalation, no holds...)
+	util       []float64          // per expert
+	interrupts []float64          // per expert
+	unsched    []float64          // per expert: share of shift in unexplained meeting presences
+	segs       []int
+	latencies  []float64
+	records    []reports.Record
+	violations []string
+	timeline   *reports.Timeline
+	events     uint64
+}
+
+// Run simulates the scenario under the baseline ACD and under shadowq with
+// common random numbers, replication by replication, and summarises.
+func Run(sc *scenarios.Scenario, opt Options) (*reports.Results, Stats, error) {
+	t0 := time.Now()
+	seed := sc.Seed
+	if opt.Seed != nil {
+		seed = *opt.Seed
+	}
+	reps := sc.Run.Replications
+	if opt.Replications > 0 {
+		reps = opt.Replications
+	}
+	sl := opt.ServiceLevel
+	if sl <= 0 {
+		sl = time.Minute
+	}
+	workers := opt.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
+	root := NewStreams(seed)
+	out := make([][2]runResult, reps)
+	errs := make([]error, reps)
+	var wg sync.WaitGroup
+	jobs := make(chan int)
+	doneCh := make(chan int, reps)
+	for range min(workers, reps) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				out[i], errs[i] = replicate(sc, root.Replication(i), i, sl, opt.Records != nil)
+				doneCh <- i
+			}
+		}()
+	}
+	go func() {
+		for i := range reps {
+			jobs <- i
+		}
+		close(jobs)
+	}()
+	for n := 1; n <= reps; n++ {
+		<-doneCh
+		if opt.Progress != nil {
+			opt.Progress(n, reps)
+		}
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			return nil, Stats{}, fmt.Errorf("replication %d (seed %d): %w", i, seed, err)
+		}
+	}
+	var st Stats
+	for i := range out {
+		st.Events += out[i][0].events + out[i][1].events
+		if opt.Records != nil {
+			for p := range 2 {
+				for _, r := range out[i][p].records {
+					if err := opt.Records(r); err != nil {
+						return nil, st, err
+					}
+				}
+			}
+		}
+	}
+	res := summarize(sc, seed, reps, sl, out)
+	st.WallTime = time.Since(t0)
+	return res, st, nil
+}
+
+func replicate(sc *scenarios.Scenario, st *Streams, rep int, sl time.Duration, records bool) ([2]runResult, error) {
+	sch := makeSchedule(sc, st)
+	var res [2]runResult
+	for p, name := range []string{reports.Baseline, reports.Shadowq} {
+		r, err := runPolicy(sc, sch, st, name, rep, sl, records)
+		if err != nil {
+			return res, fmt.Errorf("%s: %w", name, err)
+		}
+		res[p] = r
+	}
+	return res, nil
+}
+
+func runPolicy(sc *scenarios.Scenario, sch *schedule, st *Streams, policy string, rep int, sl time.Duration, records bool) (runResult, error) {
+	w := newWorld(sc, sch, st, policy)
+	var sr *shadowqRouter
+	if policy == reports.Shadowq {
+		var err error
+		if sr, err = newShadowqRouter(w); err != nil {
+			return runResult{}, err
+		}
+		w.r = sr
+		if rep == 0 {
+			w.tl = &timelineRec{w: w}
+		}
+		// The engine starts knowing everyone is offline (a first resync).
+		w.k.At(w.start, sr.resync)
+	} else {
+		w.r = newACDRouter(w)
+	}
+	w.scheduleAll()
+	horizon := w.at(sc.Run.Horizon)
+	w.k.Run(horizon)
+	for w.open() && w.k.Now().Before(horizon.Add(drainCap)) && w.k.Step() {
+	}
+	if sr != nil && sr.err != nil {
+		return runResult{}, sr.err
+	}
+	w.r.finish()
+	return w.measure(policy, rep, sl, records), nil
+}
+
+func (w *world) open() bool {
+	for i := range w.es {
+		if !w.es[i].done {
+			return true
+		}
+	}
+	return false
+}
+
+// measure turns a finished run into per-replication figures.
+func (w *world) measure(policy string, rep int, sl time.Duration, records bool) runResult {
+	sc := w.sc
+	now := w.now()
+	r := runResult{vals: map[string]float64{}, events: w.k.Executed()}
+	var n, routed, voicemail, abandoned, fellBack, engEnded, inSL, held, heldRouted, holds int
+	var holdSum, waitSum float64
+	waited := 0
+	for i := range w.es {
+		e := &w.es[i]
+		if !e.counted {
+			continue
+		}
+		n++
+		wait := e.end - e.a.at
+		if e.outcome == "routed" {
+			wait = e.connect - e.a.at
+		}
+		waitSum += wait.Seconds()
+		if wait > 0 {
+			waited++
+		}
+		switch e.outcome {
+		case "routed":
+			routed++
+			lat := (e.connect - e.a.at).Seconds()
+			r.latencies = append(r.latencies, lat)
+			if e.connect-e.a.at <= sl {
+				inSL++
+			}
+		case "voicemail":
+			voicemail++
+		case "abandoned":
+			abandoned++
+		}
+		if e.fellBack {
+			fellBack++
+		}
+		if e.engEnd != "" {
+			engEnded++
+		}
+		if e.holds > 0 {
+			held++
+			holds += e.holds
+			holdSum += e.holdTotal.Seconds()
+			if e.outcome == "routed" && e.holdRouted {
+				heldRouted++
+			}
+		}
+		if records {
+			rec := reports.Record{Replication: rep, Policy: policy, ID: e.a.conv, ArrivalS: e.a.at.Seconds(), Priority: e.a.prio.String(),
+				Skills: e.a.skills, Outcome: e.outcome, Attempts: e.attempts, HoldS: e.holdTotal.Seconds(), Interrupt: e.interrupt, Stale: e.stale}
+			if e.expert >= 0 {
+				rec.Expert = string(w.xs[e.expert].sc.ID)
+			}
+			if e.outcome == "routed" {
+				rec.LatencyS = (e.connect - e.a.at).Seconds()
+			} else {
+				rec.LatencyS = (e.end - e.a.at).Seconds()
+			}
+			r.records = append(r.records, rec)
+		}
+	}
+	ratio := func(a, b int) float64 {
+		if b == 0 {
+			return math.NaN()
+		}
+		return float64(a) / float64(b)
+	}
+	slices.Sort(r.latencies)
+	v := r.vals
+	v[reports.MEscalations] = float64(n)
+	v[reports.MRouted] = ratio(routed, n)
+	v[reports.MVoicemail] = ratio(voicemail, n)
+	v[reports.MFallbacks] = math.NaN()
+	if policy == reports.Shadowq {
+		v[reports.MFallbacks] = ratio(fellBack, n)
+	}
+	v[reports.MAbandonment] = ratio(abandoned, n)
+	v[reports.MServiceLevel] = ratio(inSL, n)
+	v[reports.MRejectRate] = ratio(w.rejects, w.deliveries)
+	v[reports.MWaitProb] = ratio(waited, n)
+	v[reports.MWaitMean] = math.NaN()
+	if n > 0 {
+		v[reports.MWaitMean] = waitSum / float64(n)
+	}
+	v[reports.MHolds] = float64(holds)
+	v[reports.MHoldMean] = math.NaN()
+	if held > 0 {
+		v[reports.MHoldMean] = holdSum / float64(held)
+	}
+	v[reports.MHoldRouted] = ratio(heldRouted, held)
+	v[reports.MDNDInterrupts] = float64(w.dndInterrupts)
+	v[reports.MStaleMisroutes] = float64(w.stale)
+	for _, m := range []string{reports.MLatencyMean, reports.MLatencyP50, reports.MLatencyP90, reports.MLatencyP95, reports.MLatencyP99} {
+		v[m] = math.NaN()
+	}
+	if len(r.latencies) > 0 {
+		sum := 0.0
+		for _, l := range r.latencies {
+			sum += l
+		}
+		v[reports.MLatencyMean] = sum / float64(len(r.latencies))
+		v[reports.MLatencyP50] = reports.Quantile(r.latencies, 0.50)
+		v[reports.MLatencyP90] = reports.Quantile(r.latencies, 0.90)
+		v[reports.MLatencyP95] = reports.Quantile(r.latencies, 0.95)
+		v[reports.MLatencyP99] = reports.Quantile(r.latencies, 0.99)
+	}
+	// Utilization: busy time over staffed time, inside [warm-up, horizon].
+	var busy, staffed time.Duration
+	interrupts := 0
+	r.util = make([]float64, len(w.xs))
+	r.interrupts = make([]float64, len(w.xs))
+	r.unsched = make([]float64, len(w.xs))
+	r.segs = make([]int, len(w.xs))
+	for i := range w.xs {
+		x := &w.xs[i]
+		if x.busyNow() {
+			lo, hi := max(x.busyStart, sc.Run.Warmup), min(now, sc.Run.Horizon)
+			if hi > lo {
+				x.busy += hi - lo
+			}
+		}
+		if x.inUnsched {
+			x.unsched += min(now, x.sc.Shift.End) - x.unschedSince
+			x.inUnsched = false
+		}
+		lo, hi := max(x.sc.Shift.Start, sc.Run.Warmup), min(x.sc.Shift.End, sc.Run.Horizon)
+		st := max(0, hi-lo)
+		busy += x.busy
+		staffed += st
+		r.util[i] = math.NaN()
+		if st > 0 {
+			r.util[i] = float64(x.busy) / float64(st)
+		}
+		r.interrupts[i] = float64(x.interrup)
+		interrupts += x.interrup
+		if shift := x.sc.Shift.End - x.sc.Shift.Start; shift > 0 {
+			r.unsched[i] = float64(x.unsched) / float64(shift)
+		}
+		r.segs[i] = x.unschedSegs
+	}
+	v[reports.MUtilization] = math.NaN()
+	if staffed > 0 {
+		v[reports.MUtilization] = float64(busy) / float64(staffed)
+	}
+	v[reports.MInterruptions] = float64(interrupts) / float64(max(1, len(w.xs)))
+	// Invariant: counts are conserved.
+	if routed+voicemail+abandoned != n {
+		w.violations = append(w.violations, fmt.Sprintf("%s: %d escalations but %d routed + %d voicemail + %d abandoned", policy, n, routed, voicemail, abandoned))
+	}
+	if policy == reports.Shadowq && engEnded != n {
+		w.violations = append(w.violations, fmt.Sprintf("%s: %d escalations but the engine ended %d", policy, n, engEnded))
+	}
+	r.violations = w.violations
+	if w.tl != nil {
+		w.tl.close(now)
+		r.timeline = &w.tl.out
+	}
+	_ = engine.P1
+	return r
+}
+
+// summarize aggregates replications into Results, in replication order.
+func summarize(sc *scenarios.Scenario, seed uint64, reps int, sl time.Duration, out [][2]runResult) *reports.Results {
+	res := &reports.Results{
+		Schema: reports.SchemaVersion, Scenario: sc.Name, File: sc.File, Seed: seed, Replications: reps,
+		HorizonS: sc.Run.Horizon.Seconds(), WarmupS: sc.Run.Warmup.Seconds(), ServiceLevelS: sl.Seconds(), Experts: len(sc.Experts),
+	}
+	series := func(p int, m string) []float64 {
+		xs := make([]float64, reps)
+		for i := range out {
+			xs[i] = out[i][p].vals[m]
+		}
+		return xs
+	}
+	for p, name := range []string{reports.Baseline, reports.Shadowq} {
+		pr := reports.PolicyResult{Name: name}
+		for _, m := range reports.MetricNames {
+			pr.Metrics = append(pr.Metrics, reports.Summarize(m, reports.MetricUnit(m), series(p, m)))
+		}
+		res.Policies = append(res.Policies, pr)
+	}
+	for _, m := range reports.MetricNames {
+		res.Delta = append(res.Delta, reports.Paired(m, reports.MetricUnit(m), series(0, m), series(1, m)))
+	}
+	for p, name := range []string{reports.Baseline, reports.Shadowq} {
+		var all []float64
+		for i := range out {
+			all = append(all, out[i][p].latencies...)
+		}
+		slices.Sort(all)
+		res.LatencyCDF = append(res.LatencyCDF, reports.NewCDF(name, all))
+	}
+	// Per expert, and the cherry-pick detector (shadowq runs).
+	var flagged, scripted []string
+	tp := 0
+	for i := range sc.Experts {
+		x := &sc.Experts[i]
+		er := reports.ExpertResult{ID: string(x.ID), Group: x.Group, CherryPicker: x.CherryPicker}
+		var unsched, segs float64
+		for p := range 2 {
+			var xs []float64
+			for r := range out {
+				xs = append(xs, out[r][p].util[i])
+			}
+			er.Utilization[p] = reports.Summarize("", "", xs).Mean
+		}
+		for r := range out {
+			er.Interrupts += out[r][1].interrupts[i] / float64(reps)
+			unsched += out[r][1].unsched[i] / float64(reps)
+			segs += float64(out[r][1].segs[i]) / float64(reps)
+		}
+		er.Suspicion = min(1, unsched/unscheduledRef)
+		if unsched > 0 {
+			er.Evidence = fmt.Sprintf("%.1f%% of shift in meeting presences outside calendar blocks (%.1f stretches a day)", 100*unsched, segs)
+		}
+		er.Flagged = er.Suspicion >= SuspicionThreshold
+		if er.Flagged {
+			flagged = append(flagged, er.ID)
+			if x.CherryPicker {
+				tp++
+			}
+		}
+		if x.CherryPicker {
+			scripted = append(scripted, er.ID)
+		}
+		res.PerExpert = append(res.PerExpert, er)
+	}
+	res.CherryPick = reports.CherryPick{Threshold: SuspicionThreshold, Flagged: flagged, Scripted: scripted, Recall: 1}
+	if len(flagged) > 0 {
+		res.CherryPick.Precision = float64(tp) / float64(len(flagged))
+	}
+	if len(scripted) > 0 {
+		res.CherryPick.Recall = float64(tp) / float64(len(scripted))
+	}
+	res.Invariants.Checked = 2 * reps
+	for i := range out {
+		for p := range 2 {
+			for _, v := range out[i][p].violations {
+				res.Invariants.Violations = append(res.Invariants.Violations, fmt.Sprintf("replication %d (seed %d): %s", i, seed, v))
+			}
+		}
+	}
+	if tl := out[0][1].timeline; tl != nil {
+		res.Timeline = *tl
+	}
+	return res
+}

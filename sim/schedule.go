@@ -1,0 +1,168 @@
+package sim
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/shadowq/shadowq/engine"
+	"github.com/shadowq/shadowq/scenarios"
+)
+
+// maxDraws is how many delivery attempts per escalation have pre-drawn
+// random numbers; later attempts reuse them cyclically.
+const maxDraws = 8
+
+// arrival is one escalation of a replication's exogenous schedule. Both
+// policies see exactly the same arrivals, handle times and per-attempt
+// random numbers (common random numbers), so their difference is the
+// policy's doing, not the dice's.
+type arrival struct {
+	conv     string
+	at       time.Duration
+	skills   []string
+	prio     engine.Priority
+	patience time.Duration // 0 = never abandons
+	handle   time.Duration
+	acw      time.Duration
+	resp     [maxDraws]time.Duration // response time of attempt k
+	u        [maxDraws]float64       // uniform deciding the outcome of attempt k
+}
+
+// block is one calendar block or break of one expert in one replication.
+type block struct {
+	start, end time.Duration
+	presence   string
+	calendar   bool // a meeting the calendar knows (breaks are not)
+}
+
+// churn is one random presence excursion.
+type churn struct {
+	at, length time.Duration
+	presence   string
+}
+
+// schedule is the exogenous part of one replication, shared by both
+// policies.
+type schedule struct {
+	arrivals []arrival
+	blocks   [][]block // per expert, sorted, non-overlapping
+	churns   [][]churn // per expert, sorted by at
+}
+
+func makeSchedule(sc *scenarios.Scenario, st *Streams) *schedule {
+	s := &schedule{blocks: make([][]block, len(sc.Experts)), churns: make([][]churn, len(sc.Experts))}
+	s.arrivals = makeArrivals(sc, st)
+	for i := range sc.Experts {
+		x := &sc.Experts[i]
+		r := st.Stream("expert/" + string(x.ID))
+		s.blocks[i] = makeBlocks(x, r)
+		s.churns[i] = makeChurn(x, sc.Run.Horizon, r)
+	}
+	return s
+}
+
+func makeArrivals(sc *scenarios.Scenario, st *Streams) []arrival {
+	ra := st.Stream("arrivals")
+	rm := st.Stream("mix")
+	rp := st.Stream("patience")
+	rh := st.Stream("handle")
+	rd := st.Stream("deliveries")
+	var out []arrival
+	for _, w := range sc.Escalations.Rates {
+		if w.PerHour <= 0 {
+			continue
+		}
+		mean := time.Duration(float64(time.Hour) / w.PerHour)
+		for t := w.From + Exp(ra, mean); t < w.To && t < sc.Run.Horizon; t += Exp(ra, mean) {
+			a := arrival{conv: fmt.Sprintf("esc-%06d", len(out)+1), at: t}
+			a.skills = sc.Escalations.PickSkills(rm)
+			a.prio = sc.Escalations.PickPriority(rm)
+			if p := sc.Escalations.Patience; p != nil {
+				a.patience = max(p.Sample(rp), time.Second)
+			}
+			a.handle = max(sc.Deliveries.HandleTime.Sample(rh), time.Second)
+			a.acw = sc.Deliveries.AfterCallWork.Sample(rh)
+			for k := range maxDraws {
+				a.resp[k] = sc.Deliveries.ResponseTime.Sample(rd)
+				a.u[k] = rd.Float64()
+			}
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// makeBlocks merges fixed meetings, breaks and generated meetings.
+func makeBlocks(x *scenarios.Expert, r *rand.Rand) []block {
+	var bs []block
+	for _, b := range x.FixedMeetings {
+		bs = append(bs, block{b.Start, b.End, b.Presence, true})
+	}
+	for _, b := range x.Breaks {
+		bs = append(bs, block{b.Start, b.End, b.Presence, false})
+	}
+	if g := x.Meetings; g.PerDay > 0 {
+		n := poisson(r, g.PerDay)
+		for range n {
+			length := max(g.Length.Sample(r), time.Minute)
+			span := x.Shift.End - x.Shift.Start - length
+			if span <= 0 {
+				continue
+			}
+			// Place without overlap (and MinGap apart); give up after a
+			// few tries so a full calendar cannot loop forever.
+			for try := 0; try < 20; try++ {
+				start := x.Shift.Start + time.Duration(r.Int64N(int64(span)))
+				start = start.Truncate(5 * time.Minute) // calendars snap to 5 minutes
+				nb := block{start, start + length, g.Presence.Pick(r), true}
+				if !overlaps(bs, nb, g.MinGap) {
+					bs = append(bs, nb)
+					break
+				}
+			}
+		}
+	}
+	slices.SortFunc(bs, func(a, b block) int { return int(a.start - b.start) })
+	return bs
+}
+
+func overlaps(bs []block, nb block, gap time.Duration) bool {
+	for _, b := range bs {
+		if nb.start < b.end+gap && b.start < nb.end+gap {
+			return true
+		}
+	}
+	return false
+}
+
+func makeChurn(x *scenarios.Expert, horizon time.Duration, r *rand.Rand) []churn {
+	c := x.Churn
+	if c.RatePerHour <= 0 {
+		return nil
+	}
+	mean := time.Duration(float64(time.Hour) / c.RatePerHour)
+	var out []churn
+	for t := x.Shift.Start + Exp(r, mean); t < x.Shift.End && t < horizon; t += Exp(r, mean) {
+		out = append(out, churn{at: t, length: max(c.Length.Sample(r), time.Second), presence: c.Presence.Pick(r)})
+	}
+	return out
+}
+
+// poisson draws a Poisson variate (Knuth; means here are small).
+func poisson(r *rand.Rand, mean float64) int {
+	l := math.Exp(-mean)
+	k, p := 0, 1.0
+	for {
+		p *= r.Float64()
+		if p <= l {
+			return k
+		}
+		k++
+		if k > 1000 {
+			return k
+		}
+	}
+}

@@ -1,0 +1,265 @@
+package sim
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/shadowq/shadowq/engine"
+	"github.com/shadowq/shadowq/engine/memstore"
+)
+
+// shadowqRouter drives the real engine in-process: the world's presence
+// and routing changes become engine events (dropped during notification
+// outages, repaired by bulk resync), arrivals become Submit calls, and the
+// engine's deliveries ring the world's experts through the Dispatcher port.
+type shadowqRouter struct {
+	w      *world
+	acd    *acdRouter // the Genesys queue that fallbacks go to
+	eng    *engine.Engine
+	ctx    context.Context
+	byConv map[string]*escState
+	tick   time.Time // when the next engine tick is scheduled (zero: none)
+	err    error     // first engine error; fails the run
+	snap   []engine.SnapshotEntry
+}
+
+func newShadowqRouter(w *world) (*shadowqRouter, error) {
+	r := &shadowqRouter{w: w, ctx: context.Background(), byConv: make(map[string]*escState, len(w.es)), acd: newACDRouter(w)}
+	for i := range w.es {
+		r.byConv[w.es[i].a.conv] = &w.es[i]
+	}
+	pol := *w.sc.Policy
+	// The simulator reads decisions through OnDecision; long explanations
+	// would only cost time. Totals are still counted.
+	pol.ExplainLimit = 0
+	experts := make([]engine.Expert, len(w.sc.Experts))
+	for i := range w.sc.Experts {
+		experts[i] = w.sc.Experts[i].Engine()
+	}
+	eng, err := engine.New(engine.Config{
+		Clock: w.k, Store: memstore.New(w.k, memstore.WithoutDecisionLog()), Dispatcher: dispatcher{r},
+		Predictor: engine.DefaultPredictor(), Policy: &pol, Experts: experts, ReplicaID: "sim",
+		OnDecision: r.onDecision,
+	})
+	if err != nil {
+		return nil, err
+	}
+	r.eng = eng
+	if iv := w.sc.Resync.Interval; iv > 0 {
+		var resync func()
+		resync = func() {
+			if !w.outage(w.now(), true) {
+				r.resync()
+			}
+			w.k.After(iv, resync)
+		}
+		w.k.After(iv, resync)
+	}
+	if w.sc.Resync.OnReconnect {
+		for _, d := range w.sc.Disconnects {
+			w.k.At(w.at(d.End), r.resync)
+		}
+	}
+	return r, nil
+}
+
+func (r *shadowqRouter) check(err error) {
+	if err != nil && r.err == nil {
+		r.err = err
+	}
+	r.scheduleTick()
+}
+
+// scheduleTick keeps one kernel event at the engine's next deadline.
+func (r *shadowqRouter) scheduleTick() {
+	at, ok := r.eng.NextDeadline()
+	if !ok || (!r.tick.IsZero() && !at.Before(r.tick)) {
+		return
+	}
+	if at.Before(r.w.k.Now()) {
+		at = r.w.k.Now()
+	}
+	r.tick = at
+	r.w.k.At(at, func() {
+		if r.tick.Equal(at) {
+			r.tick = time.Time{}
+		}
+		r.check(r.eng.Tick(r.ctx))
+	})
+}
+
+// outage reports whether notifications (or, with resync, bulk reads too)
+// are down at t.
+func (w *world) outage(t time.Duration, resync bool) bool {
+	for _, d := range w.sc.Disconnects {
+		if t >= d.Start && t < d.End && (!resync || d.BlockResync) {
+			return true
+		}
+	}
+	return false
+}
+
+func (r *shadowqRouter) presenceChanged(x *expertState) {
+	w := r.w
+	r.acd.take(x) // the queue sees the truth
+	if w.outage(w.now(), false) {
+		return
+	}
+	r.check(r.eng.Apply(r.ctx, engine.Event{Kind: engine.EvPresence, Expert: x.sc.ID, At: w.k.Now(), Presence: x.shownEng}))
+}
+
+func (r *shadowqRouter) routingChanged(x *expertState) {
+	w := r.w
+	r.acd.take(x)
+	if w.outage(w.now(), false) {
+		return
+	}
+	r.check(r.eng.Apply(r.ctx, engine.Event{Kind: engine.EvRouting, Expert: x.sc.ID, At: w.k.Now(), Routing: x.routing}))
+}
+
+func (r *shadowqRouter) calendar(x *expertState, end time.Duration) {
+	r.check(r.eng.SetCalendar(r.ctx, x.sc.ID, r.w.at(end)))
+}
+
+func (r *shadowqRouter) hangUp(x *expertState, e *escState) {
+	w := r.w
+	if w.outage(w.now(), false) {
+		return
+	}
+	r.check(r.eng.Apply(r.ctx, engine.Event{Kind: engine.EvConversation, Expert: x.sc.ID, At: w.k.Now(),
+		Conversation: e.a.conv, ConvState: engine.ConvDisconnected}))
+}
+
+// resync is the bulk presence read: the truth for everyone.
+func (r *shadowqRouter) resync() {
+	w := r.w
+	if len(r.snap) != len(w.xs) {
+		r.snap = make([]engine.SnapshotEntry, len(w.xs))
+	}
+	snap := engine.Snapshot{At: w.k.Now(), Entries: r.snap}
+	for i := range w.xs {
+		x := &w.xs[i]
+		snap.Entries[i] = engine.SnapshotEntry{Expert: x.sc.ID, Presence: x.shownEng, PresenceSince: w.at(x.shownSince),
+			Routing: x.routing, RoutingSince: w.at(x.routeSince)}
+	}
+	r.check(r.eng.ApplySnapshot(r.ctx, snap))
+}
+
+func (r *shadowqRouter) arrive(e *escState) {
+	_, err := r.eng.Submit(r.ctx, engine.Escalation{ConversationID: e.a.conv, Skills: e.a.skills, Priority: e.a.prio,
+		Arrival: r.w.k.Now(), Patience: e.a.patience})
+	r.check(err)
+}
+
+func (r *shadowqRouter) abandon(e *escState) {
+	if e.fellBack {
+		r.acd.abandon(e) // the queue has it now
+		return
+	}
+	e.abandonEv = 0
+	if e.done {
+		return
+	}
+	r.w.cancelAlert(e)
+	r.check(r.eng.Abandon(r.ctx, e.a.conv))
+}
+
+func (r *shadowqRouter) finish() {
+	r.acd.finish()
+	for i := range r.w.es {
+		if e := &r.w.es[i]; e.engEnd == "" && e.a.at < r.w.sc.Run.Horizon {
+			r.w.violations = append(r.w.violations, fmt.Sprintf("shadowq: escalation %s has no terminal outcome at the end of the run", e.a.conv))
+		}
+	}
+}
+
+// onDecision follows the engine's decisions for metrics and invariants.
+func (r *shadowqRouter) onDecision(d *engine.Decision) {
+	e := r.byConv[d.ConversationID]
+	if e == nil {
+		return
+	}
+	w := r.w
+	now := w.now()
+	if e.held && d.Action != engine.ActHold {
+		e.holdTotal += now - e.holdStart
+		e.held = false
+		if d.Action == engine.ActDeliver {
+			e.holdRouted = true // provisionally; cleared if the hold's delivery fails for good
+		}
+	}
+	switch d.Action {
+	case engine.ActHold:
+		if !e.held {
+			e.held, e.holdStart = true, now
+			e.holds++
+		}
+	case engine.ActDeliver:
+		e.attempts++
+	case engine.ActRouted:
+		e.engEnd = "routed"
+		w.end(e, "routed")
+	case engine.ActFallback:
+		// Into the Genesys queue, where the standard ACD carries on.
+		e.engEnd, e.fellBack, e.holdRouted = "fallback", true, false
+		if e.held {
+			e.holdTotal += now - e.holdStart
+			e.held = false
+		}
+		r.acd.admit(e)
+	case engine.ActAbandoned:
+		e.engEnd, e.holdRouted = "abandoned", false
+		w.end(e, "abandoned")
+	}
+}
+
+// dispatcher is the engine's Dispatcher port in the simulator.
+type dispatcher struct{ r *shadowqRouter }
+
+// Deliver checks the invariants, then rings the expert; the answer returns
+// to the engine as an outcome event on the kernel, never re-entrantly.
+func (d dispatcher) Deliver(del engine.Delivery) error {
+	r, w := d.r, d.r.w
+	e := r.byConv[del.ConversationID]
+	xi := w.expertIndex(del.Expert)
+	if e == nil || xi < 0 {
+		return fmt.Errorf("sim: delivery for unknown conversation %q or expert %q", del.ConversationID, del.Expert)
+	}
+	x := &w.xs[xi]
+	// Invariant: the engine never delivers into a `never` presence as it
+	// sees it (a stale cache may differ from the truth: counted apart).
+	seen, _ := r.eng.State(del.Expert)
+	if ok, _ := w.pol.Allows(seen.Presence, seen.Routing, false, del.Priority); !ok {
+		w.dndInterrupts++
+		w.violations = append(w.violations, fmt.Sprintf("shadowq delivered %s to %s in %s, which the policy forbids for %v",
+			del.ConversationID, del.Expert, seen.Presence.Def, del.Priority))
+	}
+	// Invariant: never two escalations to one expert at once. (An alert
+	// from the fallback queue's ACD is invisible to the engine; the
+	// delivery then fails like an /assign to a busy agent.)
+	if x.alerting >= 0 && !w.es[x.alerting].fellBack {
+		w.violations = append(w.violations, fmt.Sprintf("shadowq delivered %s to %s while it was alerting for %s",
+			del.ConversationID, del.Expert, w.es[x.alerting].a.conv))
+	}
+	if !w.trueAllowed(x, del.Priority) {
+		e.stale = true
+		if e.counted {
+			w.stale++
+		}
+	}
+	if del.Interrupt {
+		e.interrupt = true
+	}
+	w.alert(x, e, del.Attempt, del.Interrupt, func(res engine.DeliveryResult) {
+		if res == engine.Accepted {
+			// The expert picks up: busy from now, whatever the engine does.
+			if !e.done {
+				w.connect(x, e)
+			}
+		}
+		r.check(r.eng.HandleOutcome(r.ctx, engine.Outcome{ConversationID: del.ConversationID, Expert: del.Expert,
+			Holder: del.Holder, Result: res, At: w.k.Now()}))
+	})
+	return nil
+}

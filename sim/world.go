@@ -1,0 +1,411 @@
+package sim
+
+import (
+	"math/rand/v2"
+	"time"
+
+	"github.com/shadowq/shadowq/engine"
+	"github.com/shadowq/shadowq/scenarios"
+)
+
+// offlineDef is the system Offline presence definition, used outside
+// shifts when the scenario defines no presence with system OFFLINE.
+const offlineDef = engine.PresenceDefID("ccf3c10a-aa2c-4845-8e8d-f59fa48c58e5")
+
+// router is one routing policy under test: shadowq's engine or the
+// baseline ACD. The world calls it when the truth changes.
+type router interface {
+	arrive(e *escState)
+	presenceChanged(x *expertState)
+	routingChanged(x *expertState)
+	calendar(x *expertState, end time.Duration)
+	hangUp(x *expertState, e *escState) // a connected conversation ended
+	abandon(e *escState)
+	finish() // end of the run: release whatever is still open
+}
+
+// expertState is the truth about one expert during one run.
+type expertState struct {
+	i  int
+	sc *scenarios.Expert
+
+	inShift bool
+	blk     int // index into schedule.blocks[i] of the current block, -1 if none
+	overlay string
+	ovEnd   time.Duration
+	ovEv    EventID
+	ovKind  byte // 'c' churn, 'h' hide, 's' stretch
+
+	shown      string
+	shownEng   engine.Presence // shown, as the engine sees it
+	shownSince time.Duration
+	routing    engine.RoutingStatus
+	routeSince time.Duration
+
+	conv     int // escalation connected, -1 if none
+	acw      bool
+	alerting int // escalation alerting, -1 if none
+	alertEv  EventID
+	notResp  time.Duration // baseline: NOT_RESPONDING until
+	free     time.Duration // when the expert last became free (longest idle)
+
+	busyStart time.Duration
+	busy      time.Duration // busy time inside the measurement window
+	interrup  int           // deliveries into interruptible presences (counted escalations)
+
+	// Cherry-pick evidence: time in meeting presences outside calendar blocks.
+	unsched      time.Duration
+	unschedSince time.Duration
+	inUnsched    bool
+	unschedSegs  int
+	overruns     int
+	hides        int
+}
+
+func (x *expertState) busyNow() bool { return x.conv >= 0 || x.acw }
+
+// escState is one escalation during one run.
+type escState struct {
+	i        int
+	a        *arrival
+	counted  bool // arrived after warm-up
+	done     bool
+	outcome  string // routed, voicemail, abandoned: what happened to the caller
+	fellBack bool   // shadowq handed it to the fallback queue
+	engEnd   string // shadowq: the engine's terminal action
+	expert   int
+	connect  time.Duration
+	end      time.Duration
+	attempts int
+
+	held       bool
+	holdStart  time.Duration
+	holdTotal  time.Duration
+	holds      int
+	holdRouted bool
+	interrupt  bool
+	stale      bool
+
+	abandonEv EventID
+	vmEv      EventID
+	vmDue     bool
+	queued    bool
+}
+
+// world is the simulated organisation for one run of one policy.
+type world struct {
+	sc    *scenarios.Scenario
+	sch   *schedule
+	k     *Kernel
+	start time.Time
+	r     router
+	pol   *engine.Policy
+
+	pres    map[string]scenarios.Presence
+	offline string
+	xs      []expertState
+	idx     map[engine.ExpertID]int
+	es      []escState
+	hideR   *rand.Rand
+
+	deliveries, rejects, stale, dndInterrupts int
+	violations                                []string
+
+	tl *timelineRec // nil unless recording
+}
+
+func newWorld(sc *scenarios.Scenario, sch *schedule, st *Streams, policy string) *world {
+	w := &world{sc: sc, sch: sch, k: NewKernel(sc.Run.Start), start: sc.Run.Start, pol: sc.Policy,
+		pres: map[string]scenarios.Presence{}, hideR: st.Stream("hide/" + policy)}
+	for n, p := range sc.Presences {
+		w.pres[n] = p
+		if w.offline == "" && p.System == engine.SysOffline {
+			w.offline = n
+		}
+	}
+	if w.offline == "" {
+		w.offline = "(offline)"
+		w.pres[w.offline] = scenarios.Presence{Name: w.offline, ID: offlineDef, System: engine.SysOffline}
+	}
+	w.xs = make([]expertState, len(sc.Experts))
+	w.idx = make(map[engine.ExpertID]int, len(sc.Experts))
+	for i := range w.xs {
+		w.idx[sc.Experts[i].ID] = i
+		w.xs[i] = expertState{i: i, sc: &sc.Experts[i], blk: -1, conv: -1, alerting: -1, shown: w.offline, shownEng: w.presence(w.offline), routing: engine.RSOffQueue}
+	}
+	w.es = make([]escState, len(sch.arrivals))
+	for i := range w.es {
+		a := &sch.arrivals[i]
+		w.es[i] = escState{i: i, a: a, expert: -1, counted: a.at >= sc.Run.Warmup}
+	}
+	return w
+}
+
+func (w *world) expertIndex(id engine.ExpertID) int {
+	if i, ok := w.idx[id]; ok {
+		return i
+	}
+	return -1
+}
+
+func (w *world) now() time.Duration { return w.k.Now().Sub(w.start) }
+func (w *world) at(d time.Duration) time.Time {
+	return w.start.Add(d)
+}
+
+// schedule puts every exogenous event of the run on the kernel.
+func (w *world) scheduleAll() {
+	for i := range w.xs {
+		x := &w.xs[i]
+		sh := x.sc.Shift
+		w.k.At(w.at(sh.Start), func() { x.inShift = true; w.becomeFree(x) })
+		w.k.At(w.at(sh.End), func() { x.inShift = false; w.clearOverlay(x); w.update(x) })
+		for bi, b := range w.sch.blocks[i] {
+			w.k.At(w.at(b.start), func() { w.blockStart(x, bi) })
+			w.k.At(w.at(b.end), func() { w.blockEnd(x, bi) })
+		}
+		for _, c := range w.sch.churns[i] {
+			w.k.At(w.at(c.at), func() { w.churnStart(x, c) })
+		}
+	}
+	for i := range w.es {
+		e := &w.es[i]
+		w.k.At(w.at(e.a.at), func() {
+			if e.a.patience > 0 {
+				e.abandonEv = w.k.After(e.a.patience, func() { w.r.abandon(e) })
+			}
+			w.r.arrive(e)
+		})
+	}
+}
+
+func (w *world) presence(name string) engine.Presence { return w.pres[name].Engine() }
+
+// compute is what the expert shows now.
+func (w *world) compute(x *expertState) string {
+	switch {
+	case !x.inShift:
+		return w.offline
+	case x.blk >= 0:
+		return w.sch.blocks[x.i][x.blk].presence
+	case x.overlay != "":
+		return x.overlay
+	}
+	return x.sc.WorkPresence
+}
+
+// update recomputes presence and routing status and tells the router.
+func (w *world) update(x *expertState) {
+	now := w.now()
+	if s := w.compute(x); s != x.shown {
+		w.tl.span(x, now)
+		w.trackUnscheduled(x, s, now)
+		x.shown, x.shownSince = s, now
+		x.shownEng = w.presence(s)
+		w.r.presenceChanged(x)
+	}
+	rs := engine.RSOffQueue
+	switch {
+	case x.busyNow():
+		rs = engine.RSInteracting
+	case w.pres[x.shown].System == engine.SysOnQueue:
+		rs = engine.RSIdle
+	}
+	if rs != x.routing {
+		x.routing, x.routeSince = rs, now
+		w.r.routingChanged(x)
+	}
+}
+
+// trackUnscheduled accumulates time in a meeting presence that no calendar
+// block explains: what a cherry-pick detector can see from presence
+// history and calendars.
+func (w *world) trackUnscheduled(x *expertState, next string, now time.Duration) {
+	if x.inUnsched {
+		x.unsched += now - x.unschedSince
+		x.inUnsched = false
+	}
+	if w.pres[next].System == engine.SysMeeting && x.blk < 0 && x.inShift {
+		x.inUnsched, x.unschedSince = true, now
+		x.unschedSegs++
+	}
+}
+
+func (w *world) blockStart(x *expertState, bi int) {
+	if !x.inShift {
+		return
+	}
+	w.clearOverlay(x)
+	x.blk = bi
+	w.update(x)
+	if b := w.sch.blocks[x.i][bi]; b.calendar {
+		w.r.calendar(x, b.end)
+	}
+}
+
+func (w *world) blockEnd(x *expertState, bi int) {
+	if x.blk != bi {
+		return
+	}
+	b := w.sch.blocks[x.i][bi]
+	x.blk = -1
+	cp := w.sc.CherryPickers
+	if x.sc.CherryPicker && cp.Mode == scenarios.Stretch && b.calendar && x.inShift {
+		// Keep showing the meeting after the calendar says it ended.
+		x.overruns++
+		w.setOverlay(x, b.presence, cp.Stretch, 's')
+		w.update(x)
+		return
+	}
+	w.becomeFree(x)
+}
+
+func (w *world) churnStart(x *expertState, c churn) {
+	if !x.inShift || x.blk >= 0 || x.overlay != "" || x.busyNow() || x.alerting >= 0 {
+		return
+	}
+	w.setOverlay(x, c.presence, c.length, 'c')
+	w.update(x)
+}
+
+func (w *world) setOverlay(x *expertState, p string, d time.Duration, kind byte) {
+	w.clearOverlay(x)
+	x.overlay, x.ovEnd, x.ovKind = p, w.now()+d, kind
+	x.ovEv = w.k.After(d, func() {
+		x.overlay, x.ovEv = "", 0
+		if kind == 'h' {
+			w.update(x) // after hiding: work presence until busy again
+		} else {
+			w.becomeFree(x)
+		}
+	})
+}
+
+func (w *world) clearOverlay(x *expertState) {
+	if x.ovEv != 0 {
+		w.k.Cancel(x.ovEv)
+		x.ovEv = 0
+	}
+	x.overlay = ""
+}
+
+// becomeFree is the moment an expert would be available: a cherry-picker
+// in hide mode shows the hide presence instead.
+func (w *world) becomeFree(x *expertState) {
+	cp := w.sc.CherryPickers
+	if x.sc.CherryPicker && cp.Mode == scenarios.Hide && x.inShift && x.blk < 0 && x.overlay == "" && !x.busyNow() && cp.Presence != "" {
+		x.hides++
+		w.setOverlay(x, cp.Presence, max(cp.HideLength.Sample(w.hideR), time.Second), 'h')
+	}
+	x.free = w.now()
+	w.update(x)
+}
+
+// alert rings expert x for escalation e (attempt k, 1-based). The answer
+// comes back through done after the expert's response time (or the alert
+// timeout). An expert who is already alerting or busy cannot take it: the
+// delivery fails at once, as Genesys answers such an /assign with an error.
+func (w *world) alert(x *expertState, e *escState, k int, interrupt bool, done func(engine.DeliveryResult)) {
+	if e.counted {
+		w.deliveries++
+		if interrupt {
+			x.interrup++
+		}
+	}
+	if x.alerting >= 0 || x.busyNow() || !x.inShift {
+		w.k.After(0, func() { w.tl.delivery(x, w.now(), engine.DeliveryError, interrupt); done(engine.DeliveryError) })
+		return
+	}
+	x.alerting = e.i
+	mix := w.sc.Deliveries.ByPresence[x.shown]
+	u := e.a.u[(k-1)%maxDraws]
+	resp := e.a.resp[(k-1)%maxDraws]
+	res := engine.NoAnswer
+	switch {
+	case u < mix.Accept:
+		res = engine.Accepted
+	case u < mix.Accept+mix.Decline:
+		res = engine.Declined
+	}
+	timeout := w.sc.Deliveries.AlertTimeout
+	delay := resp
+	if res == engine.NoAnswer || resp >= timeout {
+		res, delay = engine.NoAnswer, timeout
+	}
+	x.alertEv = w.k.After(delay, func() {
+		x.alerting, x.alertEv = -1, 0
+		if res != engine.Accepted && e.counted {
+			w.rejects++
+		}
+		w.tl.delivery(x, w.now(), res, interrupt)
+		done(res)
+	})
+}
+
+// cancelAlert stops an alert whose caller hung up.
+func (w *world) cancelAlert(e *escState) {
+	for i := range w.xs {
+		x := &w.xs[i]
+		if x.alerting == e.i {
+			w.k.Cancel(x.alertEv)
+			x.alerting, x.alertEv = -1, 0
+			return
+		}
+	}
+}
+
+// connect starts a conversation; the expert is busy for the handle time
+// and after-call work, then free.
+func (w *world) connect(x *expertState, e *escState) {
+	now := w.now()
+	e.connect, e.expert = now, x.i
+	x.conv = e.i
+	x.busyStart = now
+	w.update(x)
+	w.k.After(e.a.handle, func() {
+		x.conv = -1
+		w.r.hangUp(x, e)
+		if e.a.acw > 0 {
+			x.acw = true
+			w.update(x)
+			w.k.After(e.a.acw, func() { x.acw = false; w.endBusy(x) })
+			return
+		}
+		w.endBusy(x)
+	})
+}
+
+func (w *world) endBusy(x *expertState) {
+	lo, hi := max(x.busyStart, w.sc.Run.Warmup), min(w.now(), w.sc.Run.Horizon)
+	if hi > lo {
+		x.busy += hi - lo
+	}
+	w.tl.busy(x, x.busyStart, w.now())
+	w.becomeFree(x)
+}
+
+// end closes an escalation with its terminal outcome.
+func (w *world) end(e *escState, outcome string) {
+	if e.done {
+		w.violations = append(w.violations, "escalation "+e.a.conv+" ended twice ("+e.outcome+", then "+outcome+")")
+		return
+	}
+	e.done, e.outcome, e.end = true, outcome, w.now()
+	if e.held {
+		e.holdTotal += w.now() - e.holdStart
+		e.held = false
+	}
+	if e.abandonEv != 0 {
+		w.k.Cancel(e.abandonEv)
+	}
+	if e.vmEv != 0 {
+		w.k.Cancel(e.vmEv)
+	}
+}
+
+// trueAllowed is the invariant oracle: does the policy allow a delivery to
+// x as x really is now?
+func (w *world) trueAllowed(x *expertState, prio engine.Priority) bool {
+	ok, _ := w.pol.Allows(x.shownEng, x.routing, x.conv >= 0, prio)
+	return ok && x.inShift
+}
