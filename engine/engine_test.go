@@ -674,3 +674,19 @@ func TestSubmitIdempotentFromDecisionLog(t *testing.T) {
 		t.Fatalf("resubmit on a new engine: %+v, %v, %d deliveries", d, err, len(h.disp.got))
 	}
 }
+
+// Deadlines of finished escalations do not pile up when nobody ticks.
+func TestDeadlinesStayBounded(t *testing.T) {
+	h := newHarness(t, testPolicy(), expert("a", 0))
+	h.presence("a", avail)
+	for i := 0; i < 1000; i++ {
+		conv := fmt.Sprintf("c%d", i)
+		h.submit(conv, engine.P1)
+		if err := h.eng.Abandon(ctx, conv); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := h.eng.PendingDeadlines(); n > 100 {
+		t.Fatalf("%d deadlines kept for 0 escalations in flight", n)
+	}
+}

@@ -528,4 +528,21 @@ func (h *deadlineHeap) Pop() any {
 func (e *Engine) pushDeadline(es *esc, at time.Time) {
 	es.gen++
 	heap.Push(&e.deadlines, deadline{at: at, conv: es.ConversationID, gen: es.gen})
+	// Superseded entries are skipped lazily when they reach the top; if
+	// nobody ticks for a while they pile up, so compact now and then.
+	if len(e.deadlines) > 2*len(e.escs)+64 {
+		live := e.deadlines[:0]
+		for _, d := range e.deadlines {
+			if x, ok := e.escs[d.conv]; ok && x.gen == d.gen {
+				live = append(live, d)
+			}
+		}
+		clear(e.deadlines[len(live):])
+		e.deadlines = live
+		heap.Init(&e.deadlines)
+	}
 }
+
+// PendingDeadlines is the size of the deadline queue, superseded entries
+// included (for tests and metrics).
+func (e *Engine) PendingDeadlines() int { return len(e.deadlines) }

@@ -170,7 +170,10 @@ type evaluation struct {
 // evaluate scans the experts holding every required skill.
 func (e *Engine) evaluate(es *esc, at time.Time, wantBlocked bool) evaluation {
 	now := at.UnixNano()
-	ev := evaluation{excluded: make([]Exclusion, 0, min(e.pol.ExplainLimit, 16))}
+	var ev evaluation
+	if e.pol.ExplainLimit > 0 {
+		ev.excluded = make([]Exclusion, 0, e.pol.ExplainLimit)
+	}
 	if wantBlocked {
 		ev.blocked = e.scratch.blocked[:0]
 	}
