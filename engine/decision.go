@@ -135,6 +135,9 @@ type Decision struct {
 	HoldProb       float64       `json:"holdProbability,omitempty"`
 	HoldExpert     ExpertID      `json:"holdExpert,omitempty"`
 	Why            string        `json:"why"`
+	// Duplicate marks the answer to a repeated Submit: the current state,
+	// not a new decision (it is not logged).
+	Duplicate bool `json:"duplicate,omitempty"`
 
 	SkillHolders   int            `json:"skillHolders"`
 	EligibleCount  int            `json:"eligible"`

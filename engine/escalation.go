@@ -77,7 +77,7 @@ func (es *esc) lastAction() Action {
 
 // replay answers a duplicate Submit without side effects.
 func (e *Engine) replay(conv string, a Action, es *esc) Decision {
-	d := Decision{ConversationID: conv, At: e.clock.Now(), Action: a, Why: "duplicate submission: current state, nothing re-routed"}
+	d := Decision{ConversationID: conv, At: e.clock.Now(), Action: a, Duplicate: true, Why: "duplicate submission: current state, nothing re-routed"}
 	if es != nil {
 		d.Seq, d.Priority, d.Attempt, d.HoldUntil = es.seq, es.Priority, es.attempts, es.holdUntil
 		if es.expert >= 0 {

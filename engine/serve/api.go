@@ -1,0 +1,309 @@
+package serve
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shadowq/shadowq/engine"
+)
+
+// MaxBody is the largest Data Action request accepted.
+const MaxBody = 64 << 10
+
+// Auth says how Data Action callers authenticate. With both set, either
+// works. Secrets are compared in constant time and never logged.
+type Auth struct {
+	// Token is the bearer token: "Authorization: Bearer <Token>".
+	Token string
+	// HMACSecret signs the raw body: "X-Shadowq-Signature: sha256=<hex of
+	// HMAC-SHA256(secret, body)>".
+	HMACSecret string
+}
+
+// API is the Data Action HTTP API.
+type API struct {
+	Loop    *Loop
+	Store   engine.Store
+	Auth    Auth
+	Metrics *Metrics
+	Log     *slog.Logger
+	// Ready reports whether presence is synced (for /readyz).
+	Ready func() bool
+	Now   func() time.Time
+}
+
+// EscalationRequest is the body of POST /v1/escalations, as a Genesys Data
+// Action sends it.
+type EscalationRequest struct {
+	ConversationID  string   `json:"conversationId"`
+	Skills          []string `json:"skills"`
+	Priority        Priority `json:"priority"`
+	PatienceSeconds *float64 `json:"patienceSeconds,omitempty"`
+	Queue           string   `json:"queue,omitempty"`
+}
+
+// Priority accepts "P1".."P5" or 1..5.
+type Priority engine.Priority
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (p *Priority) UnmarshalJSON(b []byte) error {
+	s := strings.Trim(string(b), `"`)
+	v, err := engine.ParsePriority(s)
+	if err != nil {
+		return err
+	}
+	*p = Priority(v)
+	return nil
+}
+
+// EscalationResponse is what the Data Action gets back.
+type EscalationResponse struct {
+	Action               string  `json:"action"` // routed, hold, fallback, abandoned
+	UserID               string  `json:"userId"`
+	EstimatedWaitSeconds float64 `json:"estimatedWaitSeconds"`
+	Message              string  `json:"message"`
+	Queue                string  `json:"queue"`
+	DecisionID           string  `json:"decisionId"`
+}
+
+// ErrorResponse is every 4xx/5xx body of the Data Action API.
+type ErrorResponse struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+}
+
+// Handler serves /v1/escalations, /healthz, /readyz. Mount /metrics with
+// promhttp beside it.
+func (a *API) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST /v1/escalations", a.instrument("escalations_post", a.authed(a.postEscalation)))
+	mux.HandleFunc("GET /v1/escalations/{id}", a.instrument("escalations_get", a.authed(a.getEscalation)))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		if a.Ready != nil && !a.Ready() {
+			writeJSON(w, 503, ErrorResponse{Code: "not.ready", Message: "presence not synced yet"})
+			return
+		}
+		writeJSON(w, 200, map[string]string{"status": "ready"})
+	})
+	return mux
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (s *statusWriter) WriteHeader(c int) { s.code = c; s.ResponseWriter.WriteHeader(c) }
+
+func (a *API) instrument(route string, h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		sw := &statusWriter{ResponseWriter: w, code: 200}
+		h(sw, r)
+		if a.Metrics != nil {
+			a.Metrics.HTTPRequests.WithLabelValues(route, strconv.Itoa(sw.code)).Inc()
+		}
+	}
+}
+
+// authed reads the (size-limited) body, checks the caller and passes the
+// body on.
+func (a *API) authed(h func(http.ResponseWriter, *http.Request, []byte)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+		if err != nil {
+			var tooBig *http.MaxBytesError
+			if errors.As(err, &tooBig) {
+				writeJSON(w, http.StatusRequestEntityTooLarge, ErrorResponse{Code: "request.entity.too.large", Message: fmt.Sprintf("body over %d bytes", MaxBody)})
+				return
+			}
+			writeJSON(w, 400, ErrorResponse{Code: "bad.request", Message: "reading body: " + err.Error()})
+			return
+		}
+		if !a.authorized(r, body) {
+			writeJSON(w, 401, ErrorResponse{Code: "authentication.required", Message: "send Authorization: Bearer <token> or X-Shadowq-Signature: sha256=<hmac of the body>"})
+			return
+		}
+		h(w, r, body)
+	}
+}
+
+func (a *API) authorized(r *http.Request, body []byte) bool {
+	ok := false
+	if a.Auth.Token != "" {
+		got, found := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+		ok = found && subtle.ConstantTimeCompare([]byte(got), []byte(a.Auth.Token)) == 1
+	}
+	if !ok && a.Auth.HMACSecret != "" {
+		sig, found := strings.CutPrefix(r.Header.Get("X-Shadowq-Signature"), "sha256=")
+		if found {
+			mac := hmac.New(sha256.New, []byte(a.Auth.HMACSecret))
+			mac.Write(body)
+			want := mac.Sum(nil)
+			got, err := hex.DecodeString(sig)
+			ok = err == nil && hmac.Equal(got, want)
+		}
+	}
+	return ok
+}
+
+func (a *API) postEscalation(w http.ResponseWriter, r *http.Request, body []byte) {
+	var req EscalationRequest
+	if e := decodeStrict(body, &req); e != nil {
+		writeJSON(w, 400, e)
+		return
+	}
+	if e := req.validate(); e != nil {
+		writeJSON(w, 400, e)
+		return
+	}
+	x := engine.Escalation{ConversationID: req.ConversationID, Skills: req.Skills, Priority: engine.Priority(req.Priority), Queue: req.Queue}
+	if req.PatienceSeconds != nil {
+		x.Patience = time.Duration(*req.PatienceSeconds * float64(time.Second))
+	}
+	start := time.Now()
+	var d engine.Decision
+	err := a.Loop.Do(r.Context(), func(e *engine.Engine) error {
+		var err error
+		d, err = e.Submit(r.Context(), x)
+		return err
+	})
+	if a.Metrics != nil {
+		a.Metrics.DecisionTime.Observe(time.Since(start).Seconds())
+	}
+	if err != nil {
+		if errors.Is(err, engine.ErrInvalid) {
+			writeJSON(w, 400, ErrorResponse{Code: "invalid.value", Message: err.Error()})
+			return
+		}
+		a.log().Error("escalation failed", "conversationId", req.ConversationID, "err", err)
+		writeJSON(w, 503, ErrorResponse{Code: "service.unavailable", Message: "routing is unavailable; use the fallback queue"})
+		return
+	}
+	if a.Metrics != nil && !d.Duplicate {
+		a.Metrics.Decisions.WithLabelValues(d.Action.String()).Inc()
+	}
+	a.log().Info("escalation", "conversationId", d.ConversationID, "action", d.Action.String(), "userId", d.Expert, "priority", d.Priority.String())
+	writeJSON(w, 200, response(d))
+}
+
+// response maps an engine decision to the Data Action's flat output.
+func response(d engine.Decision) EscalationResponse {
+	r := EscalationResponse{UserID: string(d.Expert), Queue: d.Queue, DecisionID: d.ID()}
+	switch d.Action {
+	case engine.ActDeliver, engine.ActRouted:
+		r.Action, r.Message = "routed", "Connecting you to an expert now."
+	case engine.ActHold:
+		r.Action = "hold"
+		r.EstimatedWaitSeconds = d.ETA.Seconds()
+		r.Message = "An expert will be with you in " + d.ETAMessage + "."
+		if d.ETAMessage == "" {
+			r.Message = "An expert will be with you shortly."
+		}
+	case engine.ActAbandoned:
+		r.Action, r.Message = "abandoned", "The caller hung up."
+	default:
+		r.Action, r.Message = "fallback", "All experts are busy; transferring to the queue."
+	}
+	return r
+}
+
+func (q *EscalationRequest) validate() *ErrorResponse {
+	switch {
+	case strings.TrimSpace(q.ConversationID) == "":
+		return &ErrorResponse{Code: "invalid.value", Field: "conversationId", Message: "conversationId is required"}
+	case q.Priority == 0:
+		return &ErrorResponse{Code: "invalid.value", Field: "priority", Message: "priority is required: P1..P5"}
+	case q.PatienceSeconds != nil && *q.PatienceSeconds < 0:
+		return &ErrorResponse{Code: "invalid.value", Field: "patienceSeconds", Message: "must not be negative"}
+	}
+	for i, s := range q.Skills {
+		if strings.TrimSpace(s) == "" {
+			return &ErrorResponse{Code: "invalid.value", Field: fmt.Sprintf("skills[%d]", i), Message: "empty skill name"}
+		}
+	}
+	return nil
+}
+
+// decodeStrict decodes one JSON object, rejecting unknown fields and
+// trailing data, and names the field at fault.
+func decodeStrict(body []byte, v any) *ErrorResponse {
+	dec := json.NewDecoder(bytes.NewReader(body))
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil && dec.More() {
+		return &ErrorResponse{Code: "bad.request", Message: fmt.Sprintf("unexpected data after the JSON object at byte %d", dec.InputOffset())}
+	}
+	if err == nil {
+		return nil
+	}
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.Is(err, io.EOF):
+		return &ErrorResponse{Code: "bad.request", Message: "empty body: send a JSON object"}
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return &ErrorResponse{Code: "bad.request", Message: fmt.Sprintf("malformed JSON: the body ends early (%d bytes)", len(body))}
+	case errors.As(err, &syn):
+		return &ErrorResponse{Code: "bad.request", Message: fmt.Sprintf("malformed JSON at byte %d: %v", syn.Offset, syn)}
+	case errors.As(err, &typ):
+		return &ErrorResponse{Code: "invalid.value", Field: typ.Field, Message: fmt.Sprintf("%s: expected %s, got JSON %s", typ.Field, typ.Type, typ.Value)}
+	case strings.HasPrefix(err.Error(), "json: unknown field "):
+		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
+		return &ErrorResponse{Code: "invalid.property", Field: f, Message: fmt.Sprintf("unknown field %q (known: conversationId, skills, priority, patienceSeconds, queue)", f)}
+	}
+	// Errors from field decoders (Priority) carry no path in encoding/json;
+	// priority is the only such field.
+	return &ErrorResponse{Code: "invalid.value", Field: "priority", Message: err.Error()}
+}
+
+// EscalationState is GET /v1/escalations/{id}.
+type EscalationState struct {
+	ConversationID string            `json:"conversationId"`
+	Action         string            `json:"action"`
+	UserID         string            `json:"userId,omitempty"`
+	Terminal       bool              `json:"terminal"`
+	History        []engine.Decision `json:"history"`
+}
+
+func (a *API) getEscalation(w http.ResponseWriter, r *http.Request, _ []byte) {
+	id := r.PathValue("id")
+	hist, err := a.Store.Decisions(r.Context(), id)
+	if err != nil {
+		writeJSON(w, 503, ErrorResponse{Code: "service.unavailable", Message: "decision log unavailable"})
+		return
+	}
+	if len(hist) == 0 {
+		writeJSON(w, 404, ErrorResponse{Code: "not.found", Field: "id", Message: fmt.Sprintf("no escalation %q", id)})
+		return
+	}
+	last := hist[len(hist)-1]
+	st := EscalationState{ConversationID: id, Action: last.Action.String(), UserID: string(last.Expert), Terminal: last.Action.Terminal(), History: hist}
+	writeJSON(w, 200, st)
+}
+
+func (a *API) log() *slog.Logger {
+	if a.Log != nil {
+		return a.Log
+	}
+	return slog.Default()
+}
+
+func writeJSON(w http.ResponseWriter, code int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(code)
+	_ = json.NewEncoder(w).Encode(v)
+}

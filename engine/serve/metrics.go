@@ -1,0 +1,43 @@
+package serve
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// Metrics are shadowq's Prometheus series. Register them once per process
+// (replicas are separate processes); tests use a fresh registry.
+type Metrics struct {
+	Decisions      *prometheus.CounterVec // by action
+	DecisionTime   prometheus.Histogram
+	PresenceEvents prometheus.Counter
+	Resyncs        prometheus.Counter
+	Reconnects     prometheus.Counter
+	APICalls       *prometheus.CounterVec // Genesys Platform API calls by status code
+	HTTPRequests   *prometheus.CounterVec // Data Action API by route and code
+	Staleness      prometheus.Gauge       // worst expert staleness, seconds
+}
+
+// NewMetrics creates the series and registers them with reg.
+func NewMetrics(reg prometheus.Registerer) *Metrics {
+	m := &Metrics{
+		Decisions: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "shadowq_decisions_total",
+			Help: "Routing decisions by action (deliver, hold, routed, fallback, abandoned)."}, []string{"action"}),
+		DecisionTime: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "shadowq_decision_seconds",
+			Help:    "Time to answer POST /v1/escalations inside the engine loop.",
+			Buckets: prometheus.ExponentialBuckets(25e-6, 2, 16)}),
+		PresenceEvents: prometheus.NewCounter(prometheus.CounterOpts{Name: "shadowq_presence_events_total",
+			Help: "Presence, routing-status and conversation events applied."}),
+		Resyncs: prometheus.NewCounter(prometheus.CounterOpts{Name: "shadowq_resyncs_total",
+			Help: "Bulk presence resyncs applied."}),
+		Reconnects: prometheus.NewCounter(prometheus.CounterOpts{Name: "shadowq_notification_reconnects_total",
+			Help: "Notification WebSocket reconnects and channel rollovers."}),
+		APICalls: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "shadowq_genesys_api_calls_total",
+			Help: "Genesys Platform API calls by HTTP status."}, []string{"status"}),
+		HTTPRequests: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "shadowq_http_requests_total",
+			Help: "Data Action API requests by route and status."}, []string{"route", "code"}),
+		Staleness: prometheus.NewGauge(prometheus.GaugeOpts{Name: "shadowq_presence_staleness_max_seconds",
+			Help: "Longest time since any expert's presence was confirmed."}),
+	}
+	reg.MustRegister(m.Decisions, m.DecisionTime, m.PresenceEvents, m.Resyncs, m.Reconnects, m.APICalls, m.HTTPRequests, m.Staleness)
+	return m
+}
