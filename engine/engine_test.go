@@ -690,3 +690,32 @@ func TestDeadlinesStayBounded(t *testing.T) {
 		t.Fatalf("%d deadlines kept for 0 escalations in flight", n)
 	}
 }
+
+// Two replicas behind one Data Action: a retry that lands on the other
+// replica never routes the conversation twice.
+func TestConversationRoutedByOneReplica(t *testing.T) {
+	c := &clock{now: t0}
+	store := memstore.New(c)
+	var disp recorder
+	mk := func(id string) *engine.Engine {
+		e, err := engine.New(engine.Config{Clock: c, Store: store, Dispatcher: &disp, Policy: testPolicy(),
+			Experts: []engine.Expert{expert("a", 0), expert("b", 0)}, ReplicaID: id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, x := range []engine.ExpertID{"a", "b"} {
+			e.Apply(ctx, engine.Event{Kind: engine.EvPresence, Expert: x, At: t0, Presence: avail})
+		}
+		return e
+	}
+	r1, r2 := mk("r1"), mk("r2")
+	x := engine.Escalation{ConversationID: "c1", Priority: engine.P1}
+	d1, err := r1.Submit(ctx, x)
+	if err != nil || d1.Action != engine.ActDeliver {
+		t.Fatalf("r1: %+v %v", d1, err)
+	}
+	d2, err := r2.Submit(ctx, x)
+	if err != nil || !d2.Duplicate || !strings.Contains(d2.Why, "replica r1") || len(disp.got) != 1 {
+		t.Fatalf("r2: %+v %v; %d deliveries", d2, err, len(disp.got))
+	}
+}

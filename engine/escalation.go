@@ -44,6 +44,15 @@ func (e *Engine) Submit(ctx context.Context, x Escalation) (Decision, error) {
 	} else if n := len(log); n > 0 && log[n-1].Action.Terminal() {
 		return e.replay(x.ConversationID, log[n-1].Action, nil), nil
 	}
+	// One replica routes a conversation: a retried Data Action that lands
+	// on another replica gets the state, not a second routing.
+	if owner, err := e.store.ClaimConversation(ctx, x.ConversationID, e.replic, e.convTTL()); err != nil {
+		return Decision{}, fmt.Errorf("%w: conversation claim: %w", ErrStore, err)
+	} else if owner != e.replic {
+		d := e.replay(x.ConversationID, ActHold, nil)
+		d.Why = "being routed by replica " + owner
+		return d, nil
+	}
 	if x.Arrival.IsZero() {
 		x.Arrival = e.clock.Now()
 	}
@@ -63,6 +72,13 @@ func (e *Engine) Submit(ctx context.Context, x Escalation) (Decision, error) {
 		return Decision{}, err
 	}
 	return d, e.settle(ctx)
+}
+
+// convTTL bounds how long one replica owns a conversation: long enough for
+// every attempt and the longest hold, short enough for another replica to
+// take over from a dead one.
+func (e *Engine) convTTL() time.Duration {
+	return time.Duration(e.pol.MaxAttempts+1)*e.pol.ClaimTTL + e.pol.MicroWait.MaxHold
 }
 
 func (es *esc) lastAction() Action {

@@ -64,6 +64,13 @@ type Store interface {
 	// Holder returns the current holder of an expert's claim ("" if none).
 	Holder(ctx context.Context, expert ExpertID) (string, error)
 
+	// ClaimConversation atomically makes owner the one replica routing a
+	// conversation, unless another owner holds it; it returns the owner
+	// now in place (owner itself when the claim succeeded or was already
+	// its own). The claim expires after ttl so a dead replica's
+	// conversations can be taken over.
+	ClaimConversation(ctx context.Context, conversationID, owner string, ttl time.Duration) (string, error)
+
 	// AppendDecision adds d to the log of its escalation, in order.
 	AppendDecision(ctx context.Context, d *Decision) error
 	// Decisions returns the log of one escalation, oldest first.

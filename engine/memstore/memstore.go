@@ -25,6 +25,7 @@ type Store struct {
 	mu        sync.Mutex
 	experts   map[engine.ExpertID]engine.ExpertState
 	claims    map[engine.ExpertID]claim
+	convs     map[string]claim
 	decisions map[string][]engine.Decision
 	order     []string // conversations in first-decision order, for eviction
 	keep      int
@@ -54,6 +55,7 @@ func New(clock engine.Clock, opts ...Option) *Store {
 		clock:     clock,
 		experts:   make(map[engine.ExpertID]engine.ExpertState),
 		claims:    make(map[engine.ExpertID]claim),
+		convs:     make(map[string]claim),
 		decisions: make(map[string][]engine.Decision),
 		keep:      DefaultDecisionRetention,
 	}
@@ -157,6 +159,18 @@ func (s *Store) Holder(_ context.Context, e engine.ExpertID) (string, error) {
 	defer s.mu.Unlock()
 	c, _ := s.held(e, now)
 	return c.holder, nil
+}
+
+// ClaimConversation implements engine.Store.
+func (s *Store) ClaimConversation(_ context.Context, conv, owner string, ttl time.Duration) (string, error) {
+	now := s.clock.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c, ok := s.convs[conv]; ok && now.Before(c.expires) {
+		return c.holder, nil
+	}
+	s.convs[conv] = claim{holder: owner, expires: now.Add(ttl)}
+	return owner, nil
 }
 
 // AppendDecision implements engine.Store. The decision is stored by value;

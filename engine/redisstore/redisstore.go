@@ -182,6 +182,24 @@ end
 return 0
 `)
 
+// claimConvScript: KEYS[1] = conversation key; ARGV = owner, ttl ms.
+// Returns the owner in place after the attempt.
+var claimConvScript = redis.NewScript(`
+if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
+  return ARGV[1]
+end
+return redis.call('GET', KEYS[1])
+`)
+
+// ClaimConversation implements engine.Store with one script run.
+func (s *Store) ClaimConversation(ctx context.Context, conv, owner string, ttl time.Duration) (string, error) {
+	h, err := claimConvScript.Run(ctx, s.c, []string{s.prefix + "conv:" + conv}, owner, ttlMillis(ttl)).Text()
+	if err != nil {
+		return "", storeErr(fmt.Sprintf("claim conversation %s", conv), err)
+	}
+	return h, nil
+}
+
 // releaseScript: KEYS[1] = claim key; ARGV[1] = holder.
 var releaseScript = redis.NewScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then

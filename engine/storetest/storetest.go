@@ -37,6 +37,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("ClaimExpires", func(t *testing.T) { testClaimExpires(t, h) })
 	t.Run("ConcurrentClaimsNeverDouble", func(t *testing.T) { testConcurrentClaims(t, h) })
 	t.Run("DecisionLog", func(t *testing.T) { testDecisionLog(t, h) })
+	t.Run("ClaimConversation", func(t *testing.T) { testClaimConversation(t, h) })
 }
 
 var t0 = time.Date(2026, 11, 27, 9, 0, 0, 123456789, time.UTC)
@@ -297,5 +298,27 @@ func testDecisionLog(t *testing.T, h Harness) {
 	}
 	if got, _ := s.Decisions(ctx, "c2"); len(got) != 1 || got[0].Queue != "Tier3" {
 		t.Errorf("c2 log = %+v", got)
+	}
+}
+
+func testClaimConversation(t *testing.T, h Harness) {
+	ctx := context.Background()
+	s := h.New(t)
+	for _, c := range []struct{ owner, want string }{
+		{"replica-a", "replica-a"}, // first comes first
+		{"replica-b", "replica-a"}, // another replica sees the owner
+		{"replica-a", "replica-a"}, // the owner asking again keeps it
+	} {
+		got, err := s.ClaimConversation(ctx, "conv-1", c.owner, h.TTL)
+		if err != nil || got != c.want {
+			t.Fatalf("ClaimConversation(%s) = %q, %v; want %q", c.owner, got, err, c.want)
+		}
+	}
+	if got, _ := s.ClaimConversation(ctx, "conv-2", "replica-b", h.TTL); got != "replica-b" {
+		t.Errorf("independent conversation owned by %q", got)
+	}
+	h.Advance(t, h.TTL+h.TTL/2)
+	if got, _ := s.ClaimConversation(ctx, "conv-1", "replica-b", h.TTL); got != "replica-b" {
+		t.Errorf("after the owner's TTL, owner is %q; want replica-b to take over", got)
 	}
 }
