@@ -44,11 +44,13 @@ type Engine struct {
 
 	experts  []expertRec
 	hot      []hot
+	gates    []gate // the scan's first test, 4 bytes per expert
 	profs    []int8 // experts × skills: proficiency 0..5, or -1 when not held
 	nSkills  int
 	index    map[ExpertID]int32
 	skillIDs map[string]int32 // skill name → dense id
 	bySkill  [][]int32        // per skill id: expert indexes, sorted by expert ID
+	skillOf  [][]int8         // per skill id, aligned with bySkill: the experts' proficiency
 
 	escs      map[string]*esc   // in flight
 	done      map[string]Action // recently finished, for idempotent Submit
@@ -188,8 +190,10 @@ func New(cfg Config) (*Engine, error) {
 				id = int32(len(e.bySkill))
 				e.skillIDs[s] = id
 				e.bySkill = append(e.bySkill, nil)
+				e.skillOf = append(e.skillOf, nil)
 			}
 			e.bySkill[id] = append(e.bySkill[id], int32(i))
+			e.skillOf[id] = append(e.skillOf[id], int8(x.Skills[s]))
 		}
 	}
 	// A dense proficiency table: a skill check on the hot path is an index,
@@ -200,6 +204,7 @@ func New(cfg Config) (*Engine, error) {
 		e.profs[k] = -1
 	}
 	e.hot = make([]hot, len(e.experts))
+	e.gates = make([]gate, len(e.experts))
 	for i := range e.experts {
 		for s, p := range e.experts[i].Skills {
 			e.profs[i*e.nSkills+int(e.skillIDs[s])] = int8(p)
@@ -255,6 +260,43 @@ func (e *Engine) refresh(i int32) {
 	if b := r.InterruptBudgetPerHour; b > 0 && len(st.Interrupts) >= b {
 		e.hot[i].budgetFull = st.Interrupts[len(st.Interrupts)-b].Add(time.Hour).UnixNano()
 	}
+	g := gate{rout: allowance(e.routing[rs])}
+	switch h := &e.hot[i]; {
+	case !h.known:
+		g.why = uint8(ExNoPresence)
+	case !h.ruleOK:
+		g.why = uint8(ExUnknownPresence)
+	case r.rule.Action == Never:
+		g.why = uint8(ExPresenceNever)
+	default:
+		g.pres = allowance(r.rule)
+	}
+	e.gates[i] = g
+}
+
+// gate packs what decides most exclusions into 4 bytes per expert, so the
+// selection scan rejects the many experts who cannot take anything now
+// without touching their larger hot record.
+type gate struct {
+	pres uint8 // presence allowance (see allowance); 0 = none, reason in why
+	rout uint8 // routing-status allowance
+	why  uint8 // Reason when pres == 0
+	_    uint8
+}
+
+// allowIntr marks an allowance that interrupts.
+const allowIntr = 0x80
+
+// allowance encodes a rule as the least urgent priority it admits (1..5,
+// 0 for none) plus allowIntr when delivering interrupts.
+func allowance(r Rule) uint8 {
+	switch r.Action {
+	case Route:
+		return uint8(P5)
+	case Interrupt:
+		return uint8(r.MinPriority) | allowIntr
+	}
+	return 0
 }
 
 func (e *Engine) cacheRouting() {

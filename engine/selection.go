@@ -21,29 +21,44 @@ import (
 // Ties break on the expert ID, ascending, so a decision is a pure function
 // of state, policy and time.
 func (e *Engine) parts(idx int32, skills []int32, interrupt bool, now int64) (skill, presence, fairness, budget float64) {
-	h := &e.hot[idx]
-	skill = 1
-	if len(skills) > 0 {
-		sum := 0
-		row := e.profs[int(idx)*e.nSkills:]
-		for _, s := range skills {
-			sum += int(row[s])
-		}
-		skill = float64(sum) / float64(5*len(skills))
+	skill, presence, fairness = e.cheapParts(idx, e.skillPart(idx, skills), interrupt, now)
+	return skill, presence, fairness, e.budgetPart(idx, interrupt, now)
+}
+
+// skillPart is the mean proficiency over the required skills, over 5.
+func (e *Engine) skillPart(idx int32, skills []int32) float64 {
+	if len(skills) == 0 {
+		return 1
 	}
+	sum := 0
+	row := e.profs[int(idx)*e.nSkills:]
+	for _, s := range skills {
+		sum += int(row[s])
+	}
+	return float64(sum) / float64(5*len(skills))
+}
+
+// cheapParts are the parts read from packed tables only.
+func (e *Engine) cheapParts(idx int32, skill float64, interrupt bool, now int64) (float64, float64, float64) {
+	presence, fairness := 0.0, 1.0
 	if !interrupt {
 		presence = 1
 	}
-	fairness = 1
-	if h.lastTouch != never {
-		fairness = max(0, min(1, float64(now-h.lastTouch)/float64(e.pol.FairnessHorizon)))
+	if lt := e.hot[idx].lastTouch; lt != never {
+		fairness = max(0, min(1, float64(now-lt)/float64(e.pol.FairnessHorizon)))
 	}
-	budget = 1
-	if interrupt && h.budget > 0 {
-		used := interruptsInHour(e.experts[idx].st.Interrupts, time.Unix(0, now))
-		budget = max(0, float64(int(h.budget)-used)/float64(h.budget))
+	return skill, presence, fairness
+}
+
+// budgetPart needs the interruption history (cold data); the scan only
+// computes it for candidates that could still enter the ranking.
+func (e *Engine) budgetPart(idx int32, interrupt bool, now int64) float64 {
+	h := &e.hot[idx]
+	if !interrupt || h.budget == 0 {
+		return 1
 	}
-	return
+	used := interruptsInHour(e.experts[idx].st.Interrupts, time.Unix(0, now))
+	return max(0, float64(int(h.budget)-used)/float64(h.budget))
 }
 
 // candidate returns the scored candidate with its parts, for the log.
@@ -81,36 +96,28 @@ func better(a, b *ranked) bool {
 	return a.idx < b.idx
 }
 
-// eligibility decides whether expert idx may take es now, from the packed
-// hot record only. It returns 0 and whether the delivery would interrupt,
-// or the exclusion reason.
+// eligibility decides whether expert idx may take es now: first from its
+// 4-byte gate (presence and routing-status rules), then from its packed hot
+// record. It returns 0 and whether the delivery would interrupt, or the
+// exclusion reason.
 func (e *Engine) eligibility(idx int32, es *esc, now int64) (Reason, bool) {
-	h := &e.hot[idx]
-	if !h.known {
-		return ExNoPresence, false
+	g := e.gates[idx]
+	p := uint8(es.Priority)
+	switch {
+	case g.pres == 0:
+		return Reason(g.why), false
+	case g.pres&7 < p:
+		return ExPresencePriority, false
+	case g.rout == 0:
+		return ExRoutingNever, false
+	case g.rout&7 < p:
+		return ExRoutingPriority, false
 	}
+	intr := (g.pres|g.rout)&allowIntr != 0
+	h := &e.hot[idx]
 	if e.pol.MaxStaleness > 0 && now-h.confirmed > int64(e.pol.MaxStaleness) {
 		return ExStale, false
 	}
-	if !h.ruleOK {
-		return ExUnknownPresence, false
-	}
-	ok, intr := Rule{Action: h.action, MinPriority: h.minPrio}.allows(es.Priority)
-	if !ok {
-		if h.action == Never {
-			return ExPresenceNever, false
-		}
-		return ExPresencePriority, false
-	}
-	rr := e.routing[h.routing]
-	rok, rintr := rr.allows(es.Priority)
-	if !rok {
-		if rr.Action == Never {
-			return ExRoutingNever, false
-		}
-		return ExRoutingPriority, false
-	}
-	intr = intr || rintr
 	if now < h.cooldown {
 		return ExCooldown, false
 	}
@@ -177,12 +184,12 @@ func (e *Engine) evaluate(es *esc, at time.Time, wantBlocked bool) evaluation {
 	if wantBlocked {
 		ev.blocked = e.scratch.blocked[:0]
 	}
-	pool := e.pool(es)
+	pool, poolProf := e.pool(es)
 	k := max(e.pol.ExplainLimit, minRanked)
 	top := e.scratch.top[:0]
 	w := e.pol.Weights
 	limit := e.pol.ExplainLimit
-	for _, idx := range pool {
+	for j, idx := range pool {
 		if len(es.skillIDs) > 1 && !e.hasSkills(idx, es.skillIDs) {
 			continue
 		}
@@ -199,8 +206,19 @@ func (e *Engine) evaluate(es *esc, at time.Time, wantBlocked bool) evaluation {
 			continue
 		}
 		ev.eligible++
-		sk, pr, fa, bu := e.parts(idx, es.skillIDs, intr, now)
-		top = insertTop(top, k, ranked{score: w.Skill*sk + w.Presence*pr + w.Fairness*fa + w.Budget*bu, idx: idx, intr: intr})
+		var skill float64
+		if len(es.skillIDs) == 1 {
+			skill = float64(poolProf[j]) / 5 // from the pool itself: no table lookup
+		} else {
+			skill = e.skillPart(idx, es.skillIDs)
+		}
+		sk, pr, fa := e.cheapParts(idx, skill, intr, now)
+		partial := w.Skill*sk + w.Presence*pr + w.Fairness*fa
+		if len(top) == k && partial+w.Budget < top[k-1].score {
+			continue // cannot enter the ranking even with a full budget
+		}
+		bu := e.budgetPart(idx, intr, now)
+		top = insertTop(top, k, ranked{score: partial + w.Budget*bu, idx: idx, intr: intr})
 	}
 	e.scratch.top = top
 	cands := e.scratch.cands[:0]
@@ -254,10 +272,11 @@ func mayFree(r Reason) bool {
 }
 
 // pool returns the smallest per-skill index list among the required skills
-// (every expert when none is required; nobody when a skill is unknown).
-func (e *Engine) pool(es *esc) []int32 {
+// with the proficiencies aligned to it (every expert when none is
+// required; nobody when a skill is unknown).
+func (e *Engine) pool(es *esc) ([]int32, []int8) {
 	if es.unknownSkill {
-		return nil
+		return nil, nil
 	}
 	if len(es.skillIDs) == 0 {
 		if len(e.all) != len(e.experts) {
@@ -266,15 +285,15 @@ func (e *Engine) pool(es *esc) []int32 {
 				e.all[i] = int32(i)
 			}
 		}
-		return e.all
+		return e.all, nil
 	}
-	best := e.bySkill[es.skillIDs[0]]
+	best := es.skillIDs[0]
 	for _, s := range es.skillIDs[1:] {
-		if l := e.bySkill[s]; len(l) < len(best) {
-			best = l
+		if len(e.bySkill[s]) < len(e.bySkill[best]) {
+			best = s
 		}
 	}
-	return best
+	return e.bySkill[best], e.skillOf[best]
 }
 
 func (e *Engine) hasSkills(idx int32, skills []int32) bool {

@@ -1,0 +1,32 @@
+// Package genesys is the live Genesys Cloud adapter of the routing engine:
+// it turns the Platform API and the Notification API into the engine's
+// inputs (engine.Event batches, engine.Snapshot resyncs) and carries the
+// engine's outputs (engine.Delivery) back to Genesys.
+//
+// The pieces, each in its own file:
+//
+//   - region.go: AWS region codes, domains and base URLs (BaseURL, LoginURL,
+//     StreamingHost).
+//   - token.go: TokenManager, the OAuth client-credentials token with early,
+//     single-flight refresh. The Go SDK's own refresh is never enabled (it
+//     panics when a refresh fails).
+//   - rest.go, sdk.go, retry.go, budget.go: Client, the REST side. Calls go
+//     through the official SDK (platformclientv2) where it fits, with one
+//     retry policy for all of them: 401 → one refresh and retry, 429 →
+//     Retry-After, 5xx → exponential backoff with jitter, all inside a
+//     request budget (a token bucket, ≈ 300 requests/min per token).
+//   - directory.go, resync.go: presence definitions, users, queue members,
+//     bulk presence plus routing status → engine.Snapshot.
+//   - deliver.go: Client.Deliver with three modes (/assign, preferred agent,
+//     blind transfer); /assign is never blindly re-issued.
+//   - feed.go, channel.go, frame.go, dedupe.go: Feed, the Notification API
+//     client (channels, subscriptions, WebSocket, heartbeat watchdog,
+//     reconnects, rollover with overlap and de-duplication).
+//   - dispatch.go: Dispatcher, the engine.Dispatcher that queues deliveries
+//     and reports failures as engine.Outcome values.
+//
+// Nothing here touches the engine directly: the caller (the serve loop) owns
+// the engine and feeds it what the Feed, Resync and Dispatcher report. All
+// callbacks say which goroutine calls them; none of them may call back into
+// the type that called them.
+package genesys
