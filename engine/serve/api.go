@@ -227,8 +227,8 @@ func (q *EscalationRequest) validate() *ErrorResponse {
 		return &ErrorResponse{Code: "invalid.value", Field: "conversationId", Message: "conversationId is required"}
 	case q.Priority == 0:
 		return &ErrorResponse{Code: "invalid.value", Field: "priority", Message: "priority is required: P1..P5"}
-	case q.PatienceSeconds != nil && *q.PatienceSeconds < 0:
-		return &ErrorResponse{Code: "invalid.value", Field: "patienceSeconds", Message: "must not be negative"}
+	case q.PatienceSeconds != nil && (*q.PatienceSeconds < 0 || *q.PatienceSeconds > 86400):
+		return &ErrorResponse{Code: "invalid.value", Field: "patienceSeconds", Message: "must be within 0..86400 (it must not be negative)"}
 	}
 	for i, s := range q.Skills {
 		if strings.TrimSpace(s) == "" {
