@@ -342,36 +342,5 @@ func number(n *yaml.Node, path string, errs *strictyaml.Errors) (float64, bool) 
 	return 0, false
 }
 
-// describe says what n is, for "expected X, got Y" messages.
-func describe(n *yaml.Node) string {
-	n = resolve(n)
-	if n == nil {
-		return "nothing"
-	}
-	switch n.Kind {
-	case yaml.MappingNode:
-		return "a mapping"
-	case yaml.SequenceNode:
-		return "a sequence"
-	case yaml.ScalarNode:
-	default:
-		return "an alias"
-	}
-	v := n.Value
-	if r := []rune(v); len(r) > 40 {
-		v = string(r[:40]) + "..."
-	}
-	switch n.ShortTag() {
-	case "!!null":
-		return "null"
-	case "!!str":
-		return "string " + strconv.Quote(v)
-	case "!!int":
-		return "integer " + v
-	case "!!float":
-		return "number " + v
-	case "!!bool":
-		return "boolean " + v
-	}
-	return n.ShortTag() + " " + strconv.Quote(v)
-}
+// describe is strictyaml.Describe after resolving aliases.
+func describe(n *yaml.Node) string { return strictyaml.Describe(resolve(n)) }

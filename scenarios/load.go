@@ -1273,42 +1273,10 @@ func listNames(label string, names []string) string {
 	return label + ": " + strings.Join(names, ", ")
 }
 
-// suggest returns the name in known closest to name, if close enough to be
-// a likely typo.
+// suggest is strictyaml.Suggest, bounded so pathological files stay fast.
 func suggest(name string, known []string) string {
 	if len(known) > maxSuggest {
-		return "" // keep pathological files fast
+		return ""
 	}
-	best, bestDist := "", 3
-	for _, k := range known {
-		d := levenshtein(strings.ToLower(name), strings.ToLower(k))
-		if d < bestDist && d*3 <= len([]rune(k)) {
-			best, bestDist = k, d
-		}
-	}
-	return best
-}
-
-func levenshtein(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	if len(ra) > 64 || len(rb) > 64 {
-		return math.MaxInt32
-	}
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(rb)]
+	return strictyaml.Suggest(name, known)
 }

@@ -820,6 +820,15 @@ func resolveAlias(n *yaml.Node) *yaml.Node {
 	return n
 }
 
+// Describe says what n is ("string \"abc\"", "a mapping", "integer 5"),
+// for "expected X, got Y" messages of Unmarshalers and loaders.
+func Describe(n *yaml.Node) string {
+	if n == nil {
+		return "nothing"
+	}
+	return describe(n)
+}
+
 // describe says what n is, for "expected X, got Y" messages.
 func describe(n *yaml.Node) string {
 	if n.Kind == yaml.AliasNode {
@@ -961,6 +970,11 @@ func (si *structInfo) collect(t reflect.Type, prefix []int) {
 
 // suggest returns the known name closest to name if it is close enough to
 // be a likely typo.
+// Suggest returns the name in known closest to name when it is close
+// enough to be a likely typo ("desciption" → "description"), else "".
+// Loaders use it for their own "did you mean" messages.
+func Suggest(name string, known []string) string { return suggest(name, known) }
+
 func suggest(name string, known []string) string {
 	best, bestDist := "", 3
 	ln := strings.ToLower(name)
