@@ -125,7 +125,8 @@ type esc struct {
 	seq          int
 	attempts     int
 	tried        []int32
-	expert       int32 // delivering: the expert
+	skip         []int32 // held in the store by others, during one decide
+	expert       int32   // delivering: the expert
 	holder       string
 	interrupt    bool
 	lastRes      string

@@ -130,6 +130,7 @@ func (e *Engine) decide(ctx context.Context, es *esc) (Decision, error) {
 	// A held escalation stays held until someone is eligible or its cap:
 	// the predictor is consulted once, when the hold starts.
 	wantBlocked := e.pred != nil && e.pol.MicroWait.Enabled && es.state != escHeld
+	es.skip = es.skip[:0]
 	ev := e.evaluate(es, now, wantBlocked)
 	for len(ev.cands) > 0 {
 		ids := e.scratch.ids[:0]
@@ -142,33 +143,26 @@ func (e *Engine) decide(ctx context.Context, es *esc) (Decision, error) {
 		if err != nil {
 			return Decision{}, fmt.Errorf("%w: claim: %w", ErrStore, err)
 		}
-		// Candidates ranked ahead of the claimed one are held elsewhere
-		// (another replica's delivery, a cool-down or a busy mark).
-		lost := len(ev.cands)
 		if got >= 0 {
-			lost = got
-		}
-		for _, c := range ev.cands[:lost] {
-			ev.counts[ExClaimed]++
-			ev.eligible--
-			if len(ev.excluded) < e.pol.ExplainLimit {
-				ev.excluded = append(ev.excluded, Exclusion{Expert: c.Expert, Reason: ExClaimed, Detail: "held in store"})
+			// Candidates ranked ahead of the claimed one are held
+			// elsewhere (another replica's delivery, a cool-down or a
+			// busy mark).
+			for _, c := range ev.cands[:got] {
+				ev.counts[ExClaimed]++
+				ev.eligible--
+				if len(ev.excluded) < e.pol.ExplainLimit {
+					ev.excluded = append(ev.excluded, Exclusion{Expert: c.Expert, Reason: ExClaimed, Detail: "held in store"})
+				}
 			}
-		}
-		if got >= 0 {
 			ev.cands = ev.cands[got:]
 			return e.deliver(ctx, es, &ev, holder, now)
 		}
-		if ev.eligible <= 0 {
-			break
-		}
-		// Every ranked candidate was taken: mark them tried-by-claim for
-		// this pass and rank the rest.
+		// Every ranked candidate is held elsewhere: skip them for the rest
+		// of this decision and rank the others.
 		for _, c := range ev.cands {
-			es.tried = append(es.tried, e.index[c.Expert])
+			es.skip = append(es.skip, e.index[c.Expert])
 		}
 		ev = e.evaluate(es, now, wantBlocked)
-		es.tried = es.tried[:len(es.tried)-lost]
 	}
 	return e.holdOrFallback(ctx, es, &ev, now)
 }

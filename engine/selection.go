@@ -127,7 +127,7 @@ func (e *Engine) eligibility(idx int32, es *esc, now int64) (Reason, bool) {
 	if intr && now < h.budgetFull {
 		return ExBudget, false
 	}
-	if h.pending {
+	if h.pending || (len(es.skip) > 0 && slices.Contains(es.skip, idx)) {
 		return ExClaimed, false
 	}
 	return 0, intr
