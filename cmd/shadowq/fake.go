@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/shadowq/shadowq/fakes/genesys"
+	"github.com/shadowq/shadowq/fakes/genesys/notify"
+	"github.com/shadowq/shadowq/fakes/genesys/playback"
+	"github.com/shadowq/shadowq/scenarios"
+)
+
+// runContext ends on SIGINT or SIGTERM; tests replace it.
+var runContext = func() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
+
+// runFake implements `shadowq fake`: a wire-faithful Genesys Cloud on
+// loopback, with the demo org or a scenario played back.
+func runFake(args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("fake", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	addr := fs.String("addr", "127.0.0.1:8787", "listen address")
+	scenario := fs.String("scenario", "", "play this simulator scenario (its experts become users; one simulated day is replayed)")
+	rep := fs.Int("replication", 0, "which replication of the scenario to play")
+	scale := fs.Float64("time-scale", 1, "run the fake's clock (and the played day) this many times faster than real time")
+	clientID := fs.String("client-id", os.Getenv("GENESYSCLOUD_OAUTHCLIENT_ID"), "OAuth client id (default $GENESYSCLOUD_OAUTHCLIENT_ID, else the demo id)")
+	secret := fs.String("client-secret", os.Getenv("GENESYSCLOUD_OAUTHCLIENT_SECRET"), "OAuth client secret (default $GENESYSCLOUD_OAUTHCLIENT_SECRET, else the demo secret)")
+	adminToken := fs.String("admin-token", os.Getenv("SHADOWQ_FAKE_ADMIN_TOKEN"), "token for /_fake/ (default $SHADOWQ_FAKE_ADMIN_TOKEN, else random)")
+	share429 := fs.Float64("rate-limit-share", 0, "share of API calls answered 429 with Retry-After")
+	share5xx := fs.Float64("error-share", 0, "share of API calls answered 503")
+	latency := fs.Duration("latency", 0, "latency added to every API call")
+	tokenRL := fs.Bool("token-rate-limit", false, "enforce 300 requests/minute per token")
+	drop := fs.Float64("event-drop", 0, "probability a notification event is lost")
+	dup := fs.Float64("event-duplicate", 0, "probability a notification event is delivered twice")
+	reorder := fs.Float64("event-reorder", 0, "probability a notification event is delivered out of order")
+	delay := fs.Duration("event-delay", 0, "latency added to every notification event")
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "usage: shadowq fake [--addr 127.0.0.1:8787] [--scenario FILE] [--time-scale N] [--client-id ID --client-secret SECRET] [fault flags]")
+		fs.PrintDefaults()
+	}
+	if err := fs.Parse(args); err != nil {
+		return exitBadInput
+	}
+	secretGiven := *secret != ""
+	opts := genesys.Options{ClientID: *clientID, ClientSecret: *secret, AdminToken: *adminToken, TimeScale: *scale,
+		Faults: genesys.Faults{RateLimitShare: *share429, ServerErrorShare: *share5xx, Latency: *latency, TokenRateLimit: *tokenRL}}
+	var sc *scenarios.Scenario
+	if *scenario != "" {
+		var err error
+		if sc, err = scenarios.Load(*scenario); err != nil {
+			fmt.Fprintln(stderr, err)
+			return exitBadInput
+		}
+		org := playback.Org(sc)
+		opts.Org = &org
+	}
+	f, err := genesys.NewFull(opts, notify.Options{})
+	if err != nil {
+		fmt.Fprintf(stderr, "shadowq fake: %v\n", err)
+		return exitBadInput
+	}
+	defer f.Close()
+	f.Hub.SetFaults(notify.Faults{Drop: *drop, Duplicate: *dup, Reorder: *reorder, Delay: *delay, Seed: 1})
+	base, err := f.Start(*addr)
+	if err != nil {
+		fmt.Fprintf(stderr, "shadowq fake: %v\n", err)
+		return exitBadInput
+	}
+	users := len(f.State().Users)
+	fmt.Fprintf(stdout, "shadowq fake: Genesys Cloud twin at %s\n", base)
+	fmt.Fprintf(stdout, "  GENESYSCLOUD_REGION=%s\n", base)
+	fmt.Fprintf(stdout, "  GENESYSCLOUD_OAUTHCLIENT_ID=%s\n", f.ClientID())
+	if secretGiven {
+		fmt.Fprintln(stdout, "  client secret: as given (not shown)")
+	} else {
+		fmt.Fprintf(stdout, "  GENESYSCLOUD_OAUTHCLIENT_SECRET=%s   (the demo secret)\n", genesys.DemoClientSecret)
+	}
+	fmt.Fprintf(stdout, "  admin API: %s/_fake/state with Authorization: Bearer %s\n", base, f.AdminToken())
+	fmt.Fprintf(stdout, "  %d users, time scale %gx\n", users, *scale)
+
+	ctx, stop := runContext()
+	defer stop()
+	if sc != nil {
+		fmt.Fprintf(stdout, "  playing %s (replication %d): %s of simulated time in %s\n", sc.Name, *rep,
+			sc.Run.Horizon, time.Duration(float64(sc.Run.Horizon) / *scale).Round(time.Millisecond))
+		go func() {
+			st, err := playback.Play(ctx, f.Server, sc, *rep, *scale)
+			if err == nil {
+				fmt.Fprintf(stdout, "shadowq fake: day played: %d presence changes, %d escalations, %d errors\n", st.PresenceChanges, st.Escalations, st.Errors)
+			}
+		}()
+	}
+	<-ctx.Done()
+	fmt.Fprintln(stdout, "shadowq fake: stopped")
+	return exitOK
+}
