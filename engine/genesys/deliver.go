@@ -68,7 +68,9 @@ const preferredScore = 100
 //
 // The re-check cannot see an assignment Genesys accepted but has not yet
 // materialised as a participant; the backoff before it (≥
-// RetryPolicy.InitialInterval) is what makes that unlikely.
+// RetryPolicy.InitialInterval) is what makes that unlikely. If ctx ends
+// while a non-idempotent request is in flight, the error wraps
+// ErrOutcomeUnknown too: there is no time left to check.
 func (c *Client) Deliver(ctx context.Context, d engine.Delivery, mode Mode) error {
 	if d.ConversationID == "" || d.Expert == "" {
 		return fmt.Errorf("genesys: delivery needs a conversation id and an expert (got %q, %q)", d.ConversationID, d.Expert)
@@ -140,7 +142,10 @@ func (c *Client) unsafeCall(ctx context.Context, op string, d engine.Delivery, i
 	err := c.run(ctx, op, func(ctx context.Context, deadline time.Time) error {
 		var conv *platformclientv2.Conversation
 		if uncertain || needConv {
-			cv, err := c.conversation(ctx, d.ConversationID)
+			if uncertain {
+				c.metrics.APIRetry(op, "check")
+			}
+			cv, err := c.conversation(ctx, deadline, d.ConversationID)
 			if err != nil {
 				// Could not settle it now; the check is retried, never the
 				// request itself.
@@ -151,7 +156,6 @@ func (c *Client) unsafeCall(ctx context.Context, op string, d engine.Delivery, i
 				return err
 			}
 			if uncertain && hasParticipant(cv, d.Expert) {
-				c.metrics.APIRetry(op, "check")
 				uncertain = false
 				return nil
 			}
@@ -171,13 +175,13 @@ func (c *Client) unsafeCall(ctx context.Context, op string, d engine.Delivery, i
 	return err
 }
 
-// conversation reads GET /api/v2/conversations/{id} (SDK) with plain
-// retries. The error is a *callError so a retryable failure stays
-// retryable inside an enclosing run.
-func (c *Client) conversation(ctx context.Context, id string) (*platformclientv2.Conversation, error) {
+// conversation reads GET /api/v2/conversations/{id} (SDK) once (the
+// enclosing run retries). The error is a *callError so a retryable failure
+// stays retryable.
+func (c *Client) conversation(ctx context.Context, deadline time.Time, id string) (*platformclientv2.Conversation, error) {
 	const op = "GET /api/v2/conversations/{conversationId}"
 	var conv *platformclientv2.Conversation
-	_, ce := c.send(ctx, op, time.Time{}, c.sdk(func(cfg *platformclientv2.Configuration) (*platformclientv2.APIResponse, error) {
+	_, ce := c.send(ctx, op, deadline, c.sdk(func(cfg *platformclientv2.Configuration) (*platformclientv2.APIResponse, error) {
 		v, res, err := platformclientv2.NewConversationsApiWithConfig(cfg).GetConversation(id)
 		conv = v
 		return res, err

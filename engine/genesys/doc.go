@@ -15,8 +15,10 @@
 //     retry policy for all of them: 401 → one refresh and retry, 429 →
 //     Retry-After, 5xx → exponential backoff with jitter, all inside a
 //     request budget (a token bucket, ≈ 300 requests/min per token).
-//   - directory.go, resync.go: presence definitions, users, queue members,
-//     bulk presence plus routing status → engine.Snapshot.
+//   - httpx.go: the plain net/http exchange for the calls that bypass the SDK.
+//   - directory.go, resync.go, resyncer.go: presence definitions, users,
+//     queue members; bulk presence plus routing status → engine.Snapshot,
+//     and Resyncer, which runs it every minute and after every feed gap.
 //   - deliver.go: Client.Deliver with three modes (/assign, preferred agent,
 //     blind transfer); /assign is never blindly re-issued.
 //   - feed.go, channel.go, frame.go, dedupe.go: Feed, the Notification API
@@ -24,6 +26,22 @@
 //     reconnects, rollover with overlap and de-duplication).
 //   - dispatch.go: Dispatcher, the engine.Dispatcher that queues deliveries
 //     and reports failures as engine.Outcome values.
+//   - errors.go, metrics.go: APIError, OAuthError and the sentinel errors;
+//     the Metrics interface the caller implements.
+//
+// Wiring, as the serve loop would do it (loop is a serve.Loop):
+//
+//	api, _ := genesys.BaseURL(os.Getenv("GENESYSCLOUD_REGION"))
+//	tm, _ := genesys.NewTokenManager(genesys.TokenOptions{Login: genesys.LoginURL(api),
+//		ClientID: os.Getenv("GENESYSCLOUD_OAUTHCLIENT_ID"), ClientSecret: os.Getenv("GENESYSCLOUD_OAUTHCLIENT_SECRET")})
+//	c, _ := genesys.NewClient(genesys.Options{API: api, Tokens: tm, Metrics: m})
+//	rs, _ := genesys.NewResyncer(c, pool, 0, func(s engine.Snapshot, err error) { _ = loop.ApplySnapshot(ctx, s) })
+//	feed, _ := genesys.NewFeed(genesys.FeedOptions{Client: c, Users: pool,
+//		OnEvents: func(evs []engine.Event) { _ = loop.Apply(ctx, evs) }, OnGap: rs.Trigger})
+//	disp, _ := genesys.NewDispatcher(genesys.DispatcherOptions{Client: c,
+//		OnOutcome: func(o engine.Outcome) { _ = loop.HandleOutcome(ctx, o) }})
+//	// engine.Config{Dispatcher: disp, ...}; then run feed.Run, rs.Run and
+//	// disp.Run on goroutines of their own.
 //
 // Nothing here touches the engine directly: the caller (the serve loop) owns
 // the engine and feeds it what the Feed, Resync and Dispatcher report. All

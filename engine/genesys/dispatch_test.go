@@ -1,0 +1,150 @@
+package genesys
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shadowq/shadowq/engine"
+)
+
+// fakeDeliverer records deliveries and fails the ones it is told to.
+type fakeDeliverer struct {
+	mu    sync.Mutex
+	got   []engine.Delivery
+	modes []Mode
+	fail  map[string]error
+	block chan struct{} // when set, Deliver waits on it
+}
+
+func (f *fakeDeliverer) Deliver(ctx context.Context, d engine.Delivery, m Mode) error {
+	if f.block != nil {
+		select {
+		case <-f.block:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.got = append(f.got, d)
+	f.modes = append(f.modes, m)
+	return f.fail[d.ConversationID]
+}
+
+type outcomes struct {
+	mu  sync.Mutex
+	out []engine.Outcome
+}
+
+func (o *outcomes) add(x engine.Outcome) {
+	o.mu.Lock()
+	o.out = append(o.out, x)
+	o.mu.Unlock()
+}
+
+func (o *outcomes) list() []engine.Outcome {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]engine.Outcome(nil), o.out...)
+}
+
+func TestDispatcherReportsFailuresOnly(t *testing.T) {
+	fd := &fakeDeliverer{fail: map[string]error{"bad": errors.New("400 invalid.status")}}
+	var oc outcomes
+	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
+	p, err := NewDispatcher(DispatcherOptions{Client: fd, Mode: ModePreferred, OnOutcome: oc.add, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- p.Run(ctx) }()
+
+	for _, c := range []string{"ok", "bad"} {
+		if err := p.Deliver(engine.Delivery{ConversationID: c, Expert: "u1", Holder: "h-" + c, Attempt: 1}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	eventually(t, "two deliveries", func() bool { fd.mu.Lock(); defer fd.mu.Unlock(); return len(fd.got) == 2 })
+	eventually(t, "the failure outcome", func() bool { return len(oc.list()) == 1 })
+	cancel()
+	<-done
+	o := oc.list()[0]
+	want := engine.Outcome{ConversationID: "bad", Expert: "u1", Holder: "h-bad", Result: engine.DeliveryError, At: now, Detail: "400 invalid.status"}
+	if o != want {
+		t.Errorf("outcome %+v, want %+v", o, want)
+	}
+	if fd.modes[0] != ModePreferred {
+		t.Errorf("mode %v, want preferred", fd.modes[0])
+	}
+	if err := p.Deliver(engine.Delivery{ConversationID: "late"}); !errors.Is(err, ErrStopped) {
+		t.Errorf("Deliver after stop: %v, want ErrStopped", err)
+	}
+}
+
+func TestDispatcherDeliverNeverBlocks(t *testing.T) {
+	fd := &fakeDeliverer{block: make(chan struct{})}
+	var oc outcomes
+	p, err := NewDispatcher(DispatcherOptions{Client: fd, Workers: 1, QueueSize: 2, OnOutcome: oc.add})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- p.Run(ctx) }()
+
+	// One in the worker (blocked), two queued, the fourth refused at once.
+	results := make([]error, 4)
+	start := time.Now()
+	for i := range 4 {
+		results[i] = p.Deliver(engine.Delivery{ConversationID: string(rune('a' + i)), Holder: "h"})
+		if i == 0 {
+			eventually(t, "the worker to take the first", func() bool { return len(p.queue) == 0 })
+		}
+	}
+	if d := time.Since(start); d > 500*time.Millisecond {
+		t.Errorf("Deliver blocked for %v", d)
+	}
+	if results[0] != nil || results[1] != nil || results[2] != nil || !errors.Is(results[3], ErrQueueFull) {
+		t.Fatalf("Deliver results %v; want nil, nil, nil, ErrQueueFull", results)
+	}
+	// Stopping reports what was still queued, and the in-flight one.
+	cancel()
+	<-done
+	if got := len(oc.list()); got != 3 {
+		t.Errorf("%d outcomes after stop, want 3 (1 cancelled in flight, 2 queued)", got)
+	}
+	for _, o := range oc.list() {
+		if o.Result != engine.DeliveryError {
+			t.Errorf("outcome %+v", o)
+		}
+	}
+}
+
+func TestDispatcherWithClient(t *testing.T) {
+	// End to end through the REST client: a rejected /assign becomes a
+	// DeliveryError outcome carrying the API error.
+	s := newStub(t)
+	s.handle("POST /api/v2/conversations/{id}/assign", func(w http.ResponseWriter, r *http.Request) {
+		apiError(w, 400, "invalid.status")
+	})
+	var oc outcomes
+	p, err := NewDispatcher(DispatcherOptions{Client: s.client(), OnOutcome: oc.add})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go p.Run(ctx)
+	if err := p.Deliver(engine.Delivery{ConversationID: "c1", Expert: "u1", Holder: "h1"}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the outcome", func() bool { return len(oc.list()) == 1 })
+	if o := oc.list()[0]; o.Result != engine.DeliveryError || o.Holder != "h1" || o.Detail == "" {
+		t.Errorf("outcome %+v", o)
+	}
+}

@@ -1,0 +1,67 @@
+package genesys
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/shadowq/shadowq/engine"
+)
+
+// Resyncer schedules Client.Resync for a pool: every Interval, and as soon
+// as possible after Trigger (wire it to FeedOptions.OnGap). Triggers that
+// arrive while a resync runs are coalesced into one more resync after it,
+// so a burst of gaps costs at most two reads.
+//
+// Apply receives every snapshot, partial ones included (with the error),
+// on the goroutine running Run, one at a time; like the Feed's callbacks
+// it should hand the snapshot to the engine's owner and return.
+type Resyncer struct {
+	c        *Client
+	ids      []engine.ExpertID
+	interval time.Duration
+	apply    func(engine.Snapshot, error)
+	trigger  chan struct{}
+}
+
+// NewResyncer builds a Resyncer; interval ≤ 0 means DefaultResyncInterval.
+// ids is copied.
+func NewResyncer(c *Client, ids []engine.ExpertID, interval time.Duration, apply func(engine.Snapshot, error)) (*Resyncer, error) {
+	if c == nil || apply == nil {
+		return nil, errors.New("genesys: NewResyncer needs a Client and an apply function")
+	}
+	if interval <= 0 {
+		interval = DefaultResyncInterval
+	}
+	return &Resyncer{c: c, ids: slices.Clone(ids), interval: interval, apply: apply, trigger: make(chan struct{}, 1)}, nil
+}
+
+// Trigger asks for a resync now. It never blocks; safe from any goroutine.
+func (r *Resyncer) Trigger() {
+	select {
+	case r.trigger <- struct{}{}:
+	default: // one is already pending
+	}
+}
+
+// Run resyncs until ctx ends, then returns nil. The first resync waits for
+// a Trigger or the first Interval.
+func (r *Resyncer) Run(ctx context.Context) error {
+	t := time.NewTicker(r.interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		case <-r.trigger:
+			t.Reset(r.interval)
+		}
+		snap, err := r.c.Resync(ctx, r.ids)
+		if ctx.Err() != nil {
+			return nil
+		}
+		r.apply(snap, err)
+	}
+}
