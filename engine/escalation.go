@@ -556,3 +556,37 @@ func (e *Engine) pushDeadline(es *esc, at time.Time) {
 // PendingDeadlines is the size of the deadline queue, superseded entries
 // included (for tests and metrics).
 func (e *Engine) PendingDeadlines() int { return len(e.deadlines) }
+
+// ReleaseClaims is for a graceful shutdown: every expert this engine is
+// delivering to keeps a short "draining" mark for the alert timeout (the
+// alert may still be ringing) instead of the full claim, so other replicas
+// can route to them soon after; conversations stay in the decision log.
+func (e *Engine) ReleaseClaims(ctx context.Context) error {
+	for holder, es := range e.byHolder {
+		if es.expert < 0 {
+			continue
+		}
+		if _, err := e.store.Transition(ctx, e.experts[es.expert].ID, holder, "draining:"+es.ConversationID, e.pol.AlertTimeout); err != nil {
+			return fmt.Errorf("%w: release: %w", ErrStore, err)
+		}
+	}
+	return nil
+}
+
+// Stalest returns the expert whose state was confirmed longest ago and how
+// long ago (0 when nobody has been heard of yet).
+func (e *Engine) Stalest() (ExpertID, time.Duration) {
+	var who ExpertID
+	var worst time.Duration
+	now := e.clock.Now()
+	for i := range e.experts {
+		c := e.experts[i].st.ConfirmedAt
+		if c.IsZero() {
+			continue
+		}
+		if d := now.Sub(c); d > worst {
+			worst, who = d, e.experts[i].ID
+		}
+	}
+	return who, worst
+}

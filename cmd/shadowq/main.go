@@ -30,6 +30,7 @@ func commands() []command {
 		{"test", "shadowq test SCENARIO_OR_DIR... [--junit FILE]", "check scenarios' expect: blocks (exit 0 pass, 1 fail, 2 bad input)", runTest},
 		{"report", "shadowq report results.json [--format table|json|csv|md|html] [--out DIR]", "re-render a saved run", runReport},
 		{"fake", "shadowq fake [--addr 127.0.0.1:8787] [--scenario FILE] [--time-scale N] [--client-id ID --client-secret SECRET]", "run a wire-faithful fake Genesys Cloud (REST, OAuth, Notification WebSocket, faults, admin API)", runFake},
+		{"serve", "shadowq serve --config shadowq.yaml [--listen ADDR]", "route live escalations: Data Action API over the engine, Genesys feed and resync, Redis-shared replicas", runServe},
 		{"version", "shadowq version", "print the version", runVersion},
 		{"policy", "shadowq policy check FILE...", "validate routing policy files (all problems, with file:line:column)", runPolicy},
 		{"help", "shadowq help [COMMAND]", "show help", nil},
@@ -74,7 +75,6 @@ func usage(w io.Writer) {
 	for _, c := range commands() {
 		fmt.Fprintf(w, "  %-10s %s\n", c.name, c.summary)
 	}
-	fmt.Fprintf(w, "\nNot built yet: serve (production).\n")
 }
 
 func runVersion(_ []string, stdout, _ io.Writer) int {

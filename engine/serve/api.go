@@ -37,7 +37,7 @@ type API struct {
 	Loop    *Loop
 	Store   engine.Store
 	Auth    Auth
-	Metrics *Metrics
+	Metrics *Metrics // HTTP requests and decision time; count decisions with engine.Config.OnDecision
 	Log     *slog.Logger
 	// Ready reports whether presence is synced (for /readyz).
 	Ready func() bool
@@ -192,9 +192,6 @@ func (a *API) postEscalation(w http.ResponseWriter, r *http.Request, body []byte
 		a.log().Error("escalation failed", "conversationId", req.ConversationID, "err", err)
 		writeJSON(w, 503, ErrorResponse{Code: "service.unavailable", Message: "routing is unavailable; use the fallback queue"})
 		return
-	}
-	if a.Metrics != nil && !d.Duplicate {
-		a.Metrics.Decisions.WithLabelValues(d.Action.String()).Inc()
 	}
 	a.log().Info("escalation", "conversationId", d.ConversationID, "action", d.Action.String(), "userId", d.Expert, "priority", d.Priority.String())
 	writeJSON(w, 200, response(d))

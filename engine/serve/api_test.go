@@ -52,10 +52,12 @@ type fixture struct {
 func newFixture(t *testing.T, pol *engine.Policy) *fixture {
 	t.Helper()
 	f := &fixture{disp: &recorder{}}
+	f.metrics = NewMetrics(prometheus.NewRegistry())
 	clock := engine.ClockFunc(time.Now)
 	store := memstore.New(clock)
 	eng, err := engine.New(engine.Config{Clock: clock, Store: store, Dispatcher: f.disp, Predictor: engine.DefaultPredictor(), Policy: pol,
-		Experts: []engine.Expert{{ID: "alice", Skills: map[string]int{"db": 5}}, {ID: "bob", Skills: map[string]int{"db": 3}}}, ReplicaID: "t"})
+		Experts: []engine.Expert{{ID: "alice", Skills: map[string]int{"db": 5}}, {ID: "bob", Skills: map[string]int{"db": 3}}}, ReplicaID: "t",
+		OnDecision: func(d *engine.Decision) { f.metrics.Decisions.WithLabelValues(d.Action.String()).Inc() }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +65,6 @@ func newFixture(t *testing.T, pol *engine.Policy) *fixture {
 	ctx, cancel := context.WithCancel(context.Background())
 	go f.loop.Run(ctx, time.Now)
 	t.Cleanup(cancel)
-	f.metrics = NewMetrics(prometheus.NewRegistry())
 	api := &API{Loop: f.loop, Store: store, Auth: Auth{Token: "s3cret", HMACSecret: "hmac-key"}, Metrics: f.metrics, Ready: func() bool { return f.ready },
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	f.srv = httptest.NewServer(api.Handler())

@@ -1,0 +1,295 @@
+// Package live wires shadowq's production runtime: the engine on its loop
+// (engine/serve), fed by the Genesys Notification feed and bulk resync,
+// delivering through the Platform API (engine/genesys), sharing presence,
+// claims, conversation ownership and the decision log with other replicas
+// through Redis (engine/redisstore; an embedded miniredis without
+// REDIS_URL), and serving the Data Action API with health and metrics.
+package live
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/shadowq/shadowq/engine"
+	"github.com/shadowq/shadowq/engine/genesys"
+	"github.com/shadowq/shadowq/engine/redisstore"
+	"github.com/shadowq/shadowq/engine/serve"
+)
+
+// Env is what production reads from the environment.
+type Env struct {
+	Region       string // GENESYSCLOUD_REGION: a region code, a domain or a base URL
+	ClientID     string // GENESYSCLOUD_OAUTHCLIENT_ID
+	ClientSecret string // GENESYSCLOUD_OAUTHCLIENT_SECRET
+	RedisURL     string // REDIS_URL (overrides the config's redis.url)
+}
+
+// EnvFromOS reads Env from the process environment.
+func EnvFromOS() Env {
+	return Env{Region: os.Getenv("GENESYSCLOUD_REGION"), ClientID: os.Getenv("GENESYSCLOUD_OAUTHCLIENT_ID"),
+		ClientSecret: os.Getenv("GENESYSCLOUD_OAUTHCLIENT_SECRET"), RedisURL: os.Getenv("REDIS_URL")}
+}
+
+// Server is one running replica.
+type Server struct {
+	cfg      *serve.Config
+	log      *slog.Logger
+	eng      *engine.Engine
+	loop     *serve.Loop
+	store    engine.Store
+	embedded *redisstore.Embedded
+	rclient  redis.UniversalClient
+	client   *genesys.Client
+	feed     *genesys.Feed
+	resync   *genesys.Resyncer
+	disp     *genesys.Dispatcher
+	metrics  *serve.Metrics
+	reg      *prometheus.Registry
+	http     *http.Server
+	ln       net.Listener
+	ready    atomic.Bool
+	pool     []engine.ExpertID
+}
+
+// New builds a replica: credentials, pool, store, engine, adapters. It
+// reads the pool (queue members) and loads the shared state from the
+// store, but starts nothing; Run does.
+func New(ctx context.Context, cfg *serve.Config, env Env, log *slog.Logger) (*Server, error) {
+	if log == nil {
+		log = slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	}
+	auth, err := cfg.Secrets()
+	if err != nil {
+		return nil, err
+	}
+	if env.Region == "" || env.ClientID == "" || env.ClientSecret == "" {
+		return nil, errors.New("set GENESYSCLOUD_REGION, GENESYSCLOUD_OAUTHCLIENT_ID and GENESYSCLOUD_OAUTHCLIENT_SECRET")
+	}
+	api, err := genesys.BaseURL(env.Region)
+	if err != nil {
+		return nil, fmt.Errorf("GENESYSCLOUD_REGION: %w", err)
+	}
+	s := &Server{cfg: cfg, log: log, reg: prometheus.NewRegistry()}
+	s.metrics = serve.NewMetrics(s.reg)
+	s.reg.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	tm, err := genesys.NewTokenManager(genesys.TokenOptions{Login: genesys.LoginURL(api), ClientID: env.ClientID, ClientSecret: env.ClientSecret, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	s.client, err = genesys.NewClient(genesys.Options{API: api, Tokens: tm, Metrics: metricsAdapter{s.metrics}, Logger: log})
+	if err != nil {
+		return nil, err
+	}
+	experts := cfg.EngineExperts()
+	if cfg.QueueID != "" {
+		members, err := s.client.QueueMembers(ctx, cfg.QueueID)
+		if err != nil {
+			return nil, fmt.Errorf("queue %s members: %w", cfg.QueueID, err)
+		}
+		have := map[engine.ExpertID]bool{}
+		for _, x := range experts {
+			have[x.ID] = true
+		}
+		for _, m := range members {
+			if !have[m.ID] {
+				experts = append(experts, engine.Expert{ID: m.ID, Name: m.Name})
+			}
+		}
+	}
+	for _, x := range experts {
+		s.pool = append(s.pool, x.ID)
+	}
+	// Store: shared Redis, or an embedded one for a single instance.
+	url := env.RedisURL
+	if url == "" {
+		url = cfg.Redis.URL
+	}
+	if url != "" {
+		opt, err := redis.ParseURL(url)
+		if err != nil {
+			return nil, fmt.Errorf("REDIS_URL: %w", err)
+		}
+		s.rclient = redis.NewClient(opt)
+		if err := s.rclient.Ping(ctx).Err(); err != nil {
+			return nil, fmt.Errorf("redis %s: %w", opt.Addr, err)
+		}
+	} else {
+		if s.embedded, err = redisstore.StartEmbedded(0); err != nil {
+			return nil, err
+		}
+		s.rclient = s.embedded.Client
+		log.Info("no REDIS_URL: single instance on an embedded miniredis")
+	}
+	s.store = redisstore.New(s.rclient, cfg.Redis.Prefix)
+	mode, err := genesys.ParseMode(cfg.Delivery.Mode)
+	if err != nil {
+		return nil, err
+	}
+	s.disp, err = genesys.NewDispatcher(genesys.DispatcherOptions{Client: s.client, Mode: mode, Logger: log,
+		OnOutcome: func(o engine.Outcome) {
+			if err := s.loop.HandleOutcome(context.Background(), o); err != nil {
+				log.Error("delivery outcome", "conversationId", o.ConversationID, "err", err)
+			}
+		}})
+	if err != nil {
+		return nil, err
+	}
+	replica := cfg.ReplicaID
+	if replica == "" {
+		host, _ := os.Hostname()
+		replica = host + "-" + strconv.Itoa(os.Getpid())
+	}
+	s.eng, err = engine.New(engine.Config{Clock: engine.ClockFunc(time.Now), Store: s.store, Dispatcher: s.disp,
+		Predictor: engine.DefaultPredictor(), Policy: cfg.PolicyValue, Experts: experts, ReplicaID: replica,
+		OnDecision: func(d *engine.Decision) { s.metrics.Decisions.WithLabelValues(d.Action.String()).Inc() }})
+	if err != nil {
+		return nil, err
+	}
+	if err := s.eng.Load(ctx); err != nil {
+		return nil, fmt.Errorf("loading shared state: %w", err)
+	}
+	s.loop = serve.NewLoop(s.eng)
+	s.resync, err = genesys.NewResyncer(s.client, s.pool, cfg.Resync.Interval, func(snap engine.Snapshot, err error) {
+		if err != nil {
+			log.Warn("resync incomplete", "err", err, "covered", len(snap.Entries))
+		}
+		if len(snap.Entries) == 0 {
+			return
+		}
+		if err := s.loop.ApplySnapshot(context.Background(), snap); err != nil {
+			log.Error("applying resync", "err", err)
+			return
+		}
+		s.metrics.Resyncs.Inc()
+		if err == nil {
+			s.ready.Store(true)
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.feed, err = genesys.NewFeed(genesys.FeedOptions{Client: s.client, Users: s.pool, Logger: log, Metrics: metricsAdapter{s.metrics},
+		OnEvents: func(evs []engine.Event) {
+			if err := s.loop.Apply(context.Background(), evs); err != nil {
+				log.Error("applying events", "err", err)
+				return
+			}
+			s.metrics.PresenceEvents.Add(float64(len(evs)))
+		},
+		OnGap: s.resync.Trigger})
+	if err != nil {
+		return nil, err
+	}
+	apiSrv := &serve.API{Loop: s.loop, Store: s.store, Auth: auth, Metrics: s.metrics, Log: log, Ready: s.ready.Load}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
+	mux.Handle("/", apiSrv.Handler())
+	s.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	return s, nil
+}
+
+// Listen binds the HTTP address (cfg.Listen unless addr is given) and
+// returns the address bound.
+func (s *Server) Listen(addr string) (string, error) {
+	if addr == "" {
+		addr = s.cfg.Listen
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return "", err
+	}
+	s.ln = ln
+	return ln.Addr().String(), nil
+}
+
+// Ready reports whether the first full resync has landed.
+func (s *Server) Ready() bool { return s.ready.Load() }
+
+// Run serves until ctx ends, then shuts down gracefully: stop taking
+// requests, release this replica's claims, close connections.
+func (s *Server) Run(ctx context.Context) error {
+	if s.ln == nil {
+		if _, err := s.Listen(""); err != nil {
+			return err
+		}
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	errc := make(chan error, 5)
+	go func() { errc <- s.loop.Run(runCtx, time.Now) }()
+	go func() { errc <- s.disp.Run(runCtx) }()
+	go func() { errc <- s.resync.Run(runCtx) }()
+	go func() { errc <- s.feed.Run(runCtx) }()
+	go func() {
+		if err := s.http.Serve(s.ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			errc <- err
+		}
+	}()
+	go s.watchStaleness(runCtx)
+	s.log.Info("serving", "addr", s.ln.Addr().String(), "experts", len(s.pool), "mode", s.cfg.Delivery.Mode)
+	var err error
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+		s.log.Error("stopping", "err", err)
+	}
+	shutdown, done := context.WithTimeout(context.Background(), 10*time.Second)
+	defer done()
+	_ = s.http.Shutdown(shutdown)
+	if rerr := s.loop.Do(shutdown, func(e *engine.Engine) error { return e.ReleaseClaims(shutdown) }); rerr != nil {
+		s.log.Warn("releasing claims", "err", rerr)
+	}
+	cancel()
+	s.close()
+	return err
+}
+
+func (s *Server) close() {
+	if s.embedded != nil {
+		s.embedded.Close()
+	} else if s.rclient != nil {
+		s.rclient.Close()
+	}
+}
+
+func (s *Server) watchStaleness(ctx context.Context) {
+	t := time.NewTicker(5 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			_ = s.loop.Do(ctx, func(e *engine.Engine) error {
+				_, d := e.Stalest()
+				s.metrics.Staleness.Set(d.Seconds())
+				return nil
+			})
+		}
+	}
+}
+
+// metricsAdapter feeds the adapter's counters into Prometheus.
+type metricsAdapter struct{ m *serve.Metrics }
+
+func (a metricsAdapter) APICall(op string, status int) {
+	a.m.APICalls.WithLabelValues(strconv.Itoa(status)).Inc()
+}
+func (a metricsAdapter) APIRetry(string, string) {}
+func (a metricsAdapter) FeedEvents(int)          {}
+func (a metricsAdapter) FeedDuplicates(int)      {}
+func (a metricsAdapter) FeedReconnect()          { a.m.Reconnects.Inc() }
+func (a metricsAdapter) FeedRollover()           { a.m.Reconnects.Inc() }
+func (a metricsAdapter) FeedGap()                {}
