@@ -15,6 +15,7 @@ type Metrics struct {
 	APICalls       *prometheus.CounterVec // Genesys Platform API calls by status code
 	HTTPRequests   *prometheus.CounterVec // Data Action API by route and code
 	Staleness      prometheus.Gauge       // worst expert staleness, seconds
+	EventLag       prometheus.Histogram   // presence change (modifiedDate) → applied to the engine
 }
 
 // NewMetrics creates the series and registers them with reg.
@@ -37,7 +38,10 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Help: "Data Action API requests by route and status."}, []string{"route", "code"}),
 		Staleness: prometheus.NewGauge(prometheus.GaugeOpts{Name: "shadowq_presence_staleness_max_seconds",
 			Help: "Longest time since any expert's presence was confirmed."}),
+		EventLag: prometheus.NewHistogram(prometheus.HistogramOpts{Name: "shadowq_presence_event_lag_seconds",
+			Help:    "Time from a presence change at Genesys (modifiedDate) to the engine applying it.",
+			Buckets: prometheus.ExponentialBuckets(250e-6, 2, 16)}),
 	}
-	reg.MustRegister(m.Decisions, m.DecisionTime, m.PresenceEvents, m.Resyncs, m.Reconnects, m.APICalls, m.HTTPRequests, m.Staleness)
+	reg.MustRegister(m.Decisions, m.DecisionTime, m.PresenceEvents, m.Resyncs, m.Reconnects, m.APICalls, m.HTTPRequests, m.Staleness, m.EventLag)
 	return m
 }

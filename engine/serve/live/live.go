@@ -49,6 +49,7 @@ type Server struct {
 	eng      *engine.Engine
 	loop     *serve.Loop
 	store    engine.Store
+	wb       *writeBehind
 	embedded *redisstore.Embedded
 	rclient  redis.UniversalClient
 	client   *genesys.Client
@@ -61,6 +62,10 @@ type Server struct {
 	ln       net.Listener
 	ready    atomic.Bool
 	pool     []engine.ExpertID
+
+	// OnApplied, if set before Run, sees every batch of feed events right
+	// after the engine applied it (load tests measure staleness with it).
+	OnApplied func(evs []engine.Event, applied time.Time)
 }
 
 // New builds a replica: credentials, pool, store, engine, adapters. It
@@ -132,7 +137,8 @@ func New(ctx context.Context, cfg *serve.Config, env Env, log *slog.Logger) (*Se
 		s.rclient = s.embedded.Client
 		log.Info("no REDIS_URL: single instance on an embedded miniredis")
 	}
-	s.store = redisstore.New(s.rclient, cfg.Redis.Prefix)
+	s.wb = newWriteBehind(redisstore.New(s.rclient, cfg.Redis.Prefix), func(err error) { log.Error("presence write-behind", "err", err) })
+	s.store = s.wb
 	mode, err := genesys.ParseMode(cfg.Delivery.Mode)
 	if err != nil {
 		return nil, err
@@ -186,7 +192,16 @@ func New(ctx context.Context, cfg *serve.Config, env Env, log *slog.Logger) (*Se
 				log.Error("applying events", "err", err)
 				return
 			}
+			now := time.Now()
 			s.metrics.PresenceEvents.Add(float64(len(evs)))
+			for i := range evs {
+				if evs[i].Kind == engine.EvPresence {
+					s.metrics.EventLag.Observe(now.Sub(evs[i].At).Seconds())
+				}
+			}
+			if s.OnApplied != nil {
+				s.OnApplied(evs, now)
+			}
 		},
 		OnGap: s.resync.Trigger})
 	if err != nil {
@@ -229,6 +244,8 @@ func (s *Server) Run(ctx context.Context) error {
 	defer cancel()
 	errc := make(chan error, 5)
 	go func() { errc <- s.loop.Run(runCtx, time.Now) }()
+	wbDone := make(chan struct{})
+	go func() { defer close(wbDone); s.wb.run(runCtx, time.Millisecond) }()
 	go func() { errc <- s.disp.Run(runCtx) }()
 	go func() { errc <- s.resync.Run(runCtx) }()
 	go func() { errc <- s.feed.Run(runCtx) }()
@@ -252,6 +269,7 @@ func (s *Server) Run(ctx context.Context) error {
 		s.log.Warn("releasing claims", "err", rerr)
 	}
 	cancel()
+	<-wbDone // the last presence writes land before Redis closes
 	s.close()
 	return err
 }
