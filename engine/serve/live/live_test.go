@@ -323,3 +323,24 @@ func TestReplicaKilledMidDelivery(t *testing.T) {
 		t.Fatalf("r2 after r1 died: %+v", resp)
 	}
 }
+
+// The pool can come from a Genesys queue's members.
+func TestPoolFromQueueMembers(t *testing.T) {
+	f := startFake(t, genesys.Options{})
+	cfg, err := serve.LoadConfig("../shadowq.example.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.Experts = cfg.Experts[:1] // Ada from the config; the rest from the queue
+	cfg.QueueID = genesys.DemoQueueID
+	t.Setenv("SHADOWQ_API_TOKEN", apiTok)
+	srv, err := New(context.Background(), cfg, Env{Region: f.BaseURL(), ClientID: genesys.DemoClientID, ClientSecret: genesys.DemoClientSecret,
+		RedisURL: redisURL(t)}, slog.New(slog.NewJSONHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.close()
+	if len(srv.pool) != 8 {
+		t.Fatalf("pool of %d, want the 8 queue members", len(srv.pool))
+	}
+}
