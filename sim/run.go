@@ -8,7 +8,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/shadowq/shadowq/engine"
 	"github.com/shadowq/shadowq/reports"
 	"github.com/shadowq/shadowq/scenarios"
 )
@@ -343,7 +342,6 @@ func (w *world) measure(policy string, rep int, sl time.Duration, records bool) 
 		w.tl.close(now)
 		r.timeline = &w.tl.out
 	}
-	_ = engine.P1
 	return r
 }
 

@@ -2,7 +2,6 @@ package sim
 
 import (
 	"bytes"
-	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -196,5 +195,3 @@ func TestCherryPickDetection(t *testing.T) {
 		t.Errorf("precision %.2f recall %.2f; flagged %v, scripted %v", cp.Precision, cp.Recall, cp.Flagged, cp.Scripted)
 	}
 }
-
-var _ = json.Marshal

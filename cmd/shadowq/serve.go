@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"os"
 
 	"github.com/shadowq/shadowq/engine/serve"
 	"github.com/shadowq/shadowq/engine/serve/live"
@@ -49,5 +48,3 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	}
 	return exitOK
 }
-
-var _ = os.Getenv

@@ -1,7 +1,6 @@
 package serve
 
 import (
-	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
@@ -252,5 +251,3 @@ func TestHealthAndReadiness(t *testing.T) {
 		t.Fatal("GET without auth allowed")
 	}
 }
-
-var _ = bytes.NewReader
