@@ -62,6 +62,7 @@ type Server struct {
 	ln       net.Listener
 	ready    atomic.Bool
 	pool     []engine.ExpertID
+	defs     atomic.Pointer[[]Coverage]
 
 	// OnApplied, if set before Run, sees every batch of feed events right
 	// after the engine applied it (load tests measure staleness with it).
@@ -96,6 +97,9 @@ func New(ctx context.Context, cfg *serve.Config, env Env, log *slog.Logger) (*Se
 	s.client, err = genesys.NewClient(genesys.Options{API: api, Tokens: tm, Metrics: metricsAdapter{s.metrics}, Logger: log})
 	if err != nil {
 		return nil, err
+	}
+	if err := s.loadDefinitions(ctx); err != nil {
+		return nil, fmt.Errorf("presence definitions: %w", err)
 	}
 	experts := cfg.EngineExperts()
 	if cfg.QueueID != "" {
@@ -255,6 +259,7 @@ func (s *Server) Run(ctx context.Context) error {
 		}
 	}()
 	go s.watchStaleness(runCtx)
+	go s.refreshDefinitions(runCtx)
 	s.log.Info("serving", "addr", s.ln.Addr().String(), "experts", len(s.pool), "mode", s.cfg.Delivery.Mode)
 	var err error
 	select {

@@ -344,3 +344,28 @@ func TestPoolFromQueueMembers(t *testing.T) {
 		t.Fatalf("pool of %d, want the 8 queue members", len(srv.pool))
 	}
 }
+
+// Presence definitions are loaded at start; those the policy does not name
+// by GUID are reported with the rule that applies to them.
+func TestPresenceDefinitionsCoverage(t *testing.T) {
+	f := startFake(t, genesys.Options{})
+	r := startReplica(t, f, redisURL(t), "r1")
+	cov := map[engine.PresenceDefID]string{}
+	for _, c := range r.srv.Definitions() {
+		cov[c.ID] = c.Rule
+	}
+	want := map[engine.PresenceDefID]string{
+		genesys.PresenceMeetingInterruptP1:  "guid: interrupt",
+		genesys.PresenceMeetingDoNotDisturb: "guid: never",
+		genesys.PresenceAvailable:           "guid: route",
+		genesys.PresenceBusy:                "fallback: never", // the policy names BUSY only as a system fallback
+	}
+	for id, rule := range want {
+		if cov[id] != rule {
+			t.Errorf("%s: %q, want %q", id, cov[id], rule)
+		}
+	}
+	if len(cov) < 13 {
+		t.Errorf("only %d definitions loaded", len(cov))
+	}
+}
