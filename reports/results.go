@@ -112,7 +112,7 @@ type CherryPick struct {
 	Threshold float64  `json:"threshold"`
 	Flagged   []string `json:"flagged"`
 	Scripted  []string `json:"scripted"`
-	Precision float64  `json:"precision"` // NaN-free: 0 when nothing flagged
+	Precision float64  `json:"precision"` // 1 when nothing is flagged (no false positives)
 	Recall    float64  `json:"recall"`    // 1 when nothing scripted
 }
 

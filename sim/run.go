@@ -411,7 +411,7 @@ func summarize(sc *scenarios.Scenario, seed uint64, reps int, sl time.Duration, 
 		}
 		res.PerExpert = append(res.PerExpert, er)
 	}
-	res.CherryPick = reports.CherryPick{Threshold: SuspicionThreshold, Flagged: flagged, Scripted: scripted, Recall: 1}
+	res.CherryPick = reports.CherryPick{Threshold: SuspicionThreshold, Flagged: flagged, Scripted: scripted, Precision: 1, Recall: 1}
 	if len(flagged) > 0 {
 		res.CherryPick.Precision = float64(tp) / float64(len(flagged))
 	}
