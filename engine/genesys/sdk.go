@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/mypurecloud/platform-client-sdk-go/v150/platformclientv2"
 )
@@ -50,9 +51,18 @@ type captured struct {
 // noConfigFile is a path that does not exist, so the SDK reads no file.
 var noConfigFile = filepath.Join(os.TempDir(), "shadowq-genesys-no-sdk-config", "none")
 
+// sdkGlobals guards the SDK's package-level logging state: building a
+// Configuration writes it (LoggingConfiguration.configureLogging) and every
+// CallAPI reads it, so a Client built while another's calls are in flight
+// (replicas in one process, tests) races inside the SDK. Building takes
+// the write lock, calls the read lock.
+var sdkGlobals sync.RWMutex
+
 func newSDKConn(api string) *sdkConn {
 	c := &sdkConn{}
+	sdkGlobals.Lock()
 	cfg := platformclientv2.NewConfigurationWithConfigFile(noConfigFile, false)
+	sdkGlobals.Unlock()
 	cfg.BasePath = api
 	cfg.AutomaticTokenRefresh = false
 	cfg.ShouldRefreshAccessToken = false
@@ -104,7 +114,13 @@ func (c *Client) sdk(call sdkCall) exchange {
 			}()
 			conn.cfg.AccessToken = token
 			conn.last = captured{}
-			res, err := call(conn.cfg)
+			var res *platformclientv2.APIResponse
+			var err error
+			func() {
+				sdkGlobals.RLock()
+				defer sdkGlobals.RUnlock() // also when the SDK panics
+				res, err = call(conn.cfg)
+			}()
 			done <- conn.result(res, err)
 		}()
 		select {
