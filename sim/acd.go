@@ -20,7 +20,6 @@ const notRespondingPenalty = time.Minute
 // Baseline.VoicemailAfter in queue it goes to voicemail (a fallback).
 type acdRouter struct {
 	w     *world
-	onq   map[string]bool
 	queue []*escState
 	// skills as bit masks: skill names get bits in first-seen order; a
 	// skill no expert holds gets no bit and makes the escalation unroutable.
@@ -31,10 +30,7 @@ type acdRouter struct {
 }
 
 func newACDRouter(w *world) *acdRouter {
-	r := &acdRouter{w: w, onq: map[string]bool{}, bit: map[string]uint64{}}
-	for _, n := range w.sc.Baseline.OnQueue {
-		r.onq[n] = true
-	}
+	r := &acdRouter{w: w, bit: map[string]uint64{}}
 	r.xmask = make([]uint64, len(w.xs))
 	for i := range w.xs {
 		for _, s := range sortedSkills(w.xs[i].sc.Skills) {
@@ -70,7 +66,12 @@ func sortedSkills(m map[string]int) []string {
 }
 
 func (r *acdRouter) eligible(x *expertState) bool {
-	return x.inShift && !x.busyNow() && x.alerting < 0 && r.w.now() >= x.notResp && r.onq[x.shown]
+	return r.eligibleAt(x, r.w.now())
+}
+
+// eligibleAt is eligible with the clock read once by the caller.
+func (r *acdRouter) eligibleAt(x *expertState, now time.Duration) bool {
+	return x.inShift && x.shownOnQ && !x.busyNow() && x.alerting < 0 && now >= x.notResp
 }
 
 func (r *acdRouter) skilled(x *expertState, e *escState) bool {
@@ -119,9 +120,10 @@ func (r *acdRouter) dequeue(e *escState) {
 // eligible skilled agent, or queues it.
 func (r *acdRouter) place(e *escState) {
 	best := -1
+	now := r.w.now()
 	for i := range r.w.xs {
 		x := &r.w.xs[i]
-		if !r.skilled(x, e) || !r.eligible(x) {
+		if !r.skilled(x, e) || !r.eligibleAt(x, now) {
 			continue
 		}
 		if best < 0 || x.free < r.w.xs[best].free {

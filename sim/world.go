@@ -38,6 +38,7 @@ type expertState struct {
 
 	shown      string
 	shownEng   engine.Presence // shown, as the engine sees it
+	shownOnQ   bool            // shown is one of the baseline ACD's On Queue presences
 	shownSince time.Duration
 	routing    engine.RoutingStatus
 	routeSince time.Duration
@@ -102,6 +103,7 @@ type world struct {
 	pol   *engine.Policy
 
 	pres    map[string]scenarios.Presence
+	onq     map[string]bool // Baseline.OnQueue
 	offline string
 	xs      []expertState
 	idx     map[engine.ExpertID]int
@@ -116,7 +118,10 @@ type world struct {
 
 func newWorld(sc *scenarios.Scenario, sch *schedule, st *Streams, policy string) *world {
 	w := &world{sc: sc, sch: sch, k: NewKernel(sc.Run.Start), start: sc.Run.Start, pol: sc.Policy,
-		pres: map[string]scenarios.Presence{}, hideR: st.Stream("hide/" + policy)}
+		pres: map[string]scenarios.Presence{}, onq: map[string]bool{}, hideR: st.Stream("hide/" + policy)}
+	for _, n := range sc.Baseline.OnQueue {
+		w.onq[n] = true
+	}
 	for n, p := range sc.Presences {
 		w.pres[n] = p
 		if w.offline == "" && p.System == engine.SysOffline {
@@ -202,6 +207,7 @@ func (w *world) update(x *expertState) {
 		w.trackUnscheduled(x, s, now)
 		x.shown, x.shownSince = s, now
 		x.shownEng = w.presence(s)
+		x.shownOnQ = w.onq[s]
 		w.r.presenceChanged(x)
 	}
 	rs := engine.RSOffQueue
