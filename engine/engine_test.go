@@ -719,3 +719,39 @@ func TestConversationRoutedByOneReplica(t *testing.T) {
 		t.Fatalf("r2: %+v %v; %d deliveries", d2, err, len(disp.got))
 	}
 }
+
+// When every ranked candidate is held by another replica, the engine ranks
+// the rest instead of giving up, and terminates.
+func TestClaimRaceRanksTheRest(t *testing.T) {
+	pol := testPolicy()
+	pol.ExplainLimit = 0 // rank only minRanked (16) at a time
+	var experts []engine.Expert
+	for i := 0; i < 40; i++ {
+		experts = append(experts, expert(fmt.Sprintf("e%02d", i), 0, "s", 5-i/10))
+	}
+	h := newHarness(t, pol, experts...)
+	for _, x := range experts {
+		h.presence(string(x.ID), avail)
+	}
+	// Another replica holds the 35 best in the shared store.
+	for i := 0; i < 35; i++ {
+		id := engine.ExpertID(fmt.Sprintf("e%02d", i))
+		if got, err := h.store.ClaimFirst(ctx, []engine.ExpertID{id}, "other-replica", time.Hour); err != nil || got != 0 {
+			t.Fatal(got, err)
+		}
+	}
+	d := h.submit("c1", engine.P3, "s")
+	if d.Action != engine.ActDeliver || d.Expert != "e35" {
+		t.Fatalf("got %v to %s, want deliver to e35", d.Action, d.Expert)
+	}
+	if n := d.ExcludedCounts["claimed"]; n != 35 {
+		t.Errorf("claimed count %d, want 35", n)
+	}
+	// With everyone held: no loop, and no delivery.
+	for i := 36; i < 40; i++ {
+		h.store.ClaimFirst(ctx, []engine.ExpertID{engine.ExpertID(fmt.Sprintf("e%02d", i))}, "other-replica", time.Hour)
+	}
+	if d := h.submit("c2", engine.P3, "s"); d.Action == engine.ActDeliver {
+		t.Fatalf("delivered to %s although everyone is held", d.Expert)
+	}
+}
