@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"encoding/json"
 	"fmt"
 	"time"
 )
@@ -70,6 +71,9 @@ const (
 	numReasons
 )
 
+// NumReasons bounds the Reason values (for ReasonCounts).
+const NumReasons = int(numReasons)
+
 var reasonNames = [...]string{"", "no_presence", "stale", "unknown_presence", "presence_never", "presence_priority",
 	"routing_never", "routing_priority", "on_conversation", "cooldown", "budget", "tried", "claimed"}
 
@@ -92,6 +96,43 @@ func (r *Reason) UnmarshalText(b []byte) error {
 		}
 	}
 	return fmt.Errorf("unknown reason %q", b)
+}
+
+// ReasonCounts counts exclusions by Reason. It is an array, not a map, so
+// a decision does not allocate for it; in JSON it is an object of the
+// non-zero counts by reason name ({"presence_never": 3, "claimed": 1}).
+type ReasonCounts [NumReasons]int
+
+// MarshalJSON implements json.Marshaler.
+func (c ReasonCounts) MarshalJSON() ([]byte, error) {
+	b := []byte{'{'}
+	for r, n := range c {
+		if n == 0 || r == 0 {
+			continue
+		}
+		if len(b) > 1 {
+			b = append(b, ',')
+		}
+		b = fmt.Appendf(b, "%q:%d", Reason(r).String(), n)
+	}
+	return append(b, '}'), nil
+}
+
+// UnmarshalJSON implements json.Unmarshaler.
+func (c *ReasonCounts) UnmarshalJSON(b []byte) error {
+	var m map[string]int
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	*c = ReasonCounts{}
+	for name, n := range m {
+		var r Reason
+		if err := r.UnmarshalText([]byte(name)); err != nil {
+			return err
+		}
+		(*c)[r] = n
+	}
+	return nil
 }
 
 // Candidate is an eligible expert with its score and the score's parts.
@@ -139,11 +180,11 @@ type Decision struct {
 	// not a new decision (it is not logged).
 	Duplicate bool `json:"duplicate,omitempty"`
 
-	SkillHolders   int            `json:"skillHolders"`
-	EligibleCount  int            `json:"eligible"`
-	Candidates     []Candidate    `json:"candidates,omitempty"`
-	ExcludedCounts map[string]int `json:"excludedCounts,omitempty"`
-	Excluded       []Exclusion    `json:"excluded,omitempty"`
+	SkillHolders   int          `json:"skillHolders"`
+	EligibleCount  int          `json:"eligible"`
+	Candidates     []Candidate  `json:"candidates,omitempty"`
+	ExcludedCounts ReasonCounts `json:"excludedCounts,omitzero"`
+	Excluded       []Exclusion  `json:"excluded,omitempty"`
 }
 
 // ID is the decision's stable identifier: conversation id and sequence.

@@ -744,7 +744,7 @@ func TestClaimRaceRanksTheRest(t *testing.T) {
 	if d.Action != engine.ActDeliver || d.Expert != "e35" {
 		t.Fatalf("got %v to %s, want deliver to e35", d.Action, d.Expert)
 	}
-	if n := d.ExcludedCounts["claimed"]; n != 35 {
+	if n := d.ExcludedCounts[engine.ExClaimed]; n != 35 {
 		t.Errorf("claimed count %d, want 35", n)
 	}
 	// With everyone held: no loop, and no delivery.

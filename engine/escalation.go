@@ -222,7 +222,7 @@ func (e *Engine) explain(d *Decision, ev *evaluation) {
 	n := min(len(ev.cands), e.pol.ExplainLimit)
 	d.Candidates = slices.Clone(ev.cands[:n])
 	d.Excluded = ev.excluded
-	d.ExcludedCounts = countsMap(&ev.counts)
+	d.ExcludedCounts = ev.counts
 }
 
 func (e *Engine) holdOrFallback(ctx context.Context, es *esc, ev *evaluation, now time.Time) (Decision, error) {

@@ -168,7 +168,7 @@ type evaluation struct {
 	eligible     int
 	cands        []Candidate // the best max(ExplainLimit, minRanked) eligible, best first (scratch-backed)
 	excluded     []Exclusion // first ExplainLimit exclusions
-	counts       [numReasons]int
+	counts       ReasonCounts
 	// blocked are skill holders who may become eligible with time; the
 	// predictor looks at them when nobody is eligible.
 	blocked []int32
@@ -304,17 +304,4 @@ func (e *Engine) hasSkills(idx int32, skills []int32) bool {
 		}
 	}
 	return true
-}
-
-func countsMap(c *[numReasons]int) map[string]int {
-	var m map[string]int
-	for r, n := range c {
-		if n > 0 {
-			if m == nil {
-				m = map[string]int{}
-			}
-			m[Reason(r).String()] = n
-		}
-	}
-	return m
 }

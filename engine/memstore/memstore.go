@@ -22,14 +22,15 @@ type claim struct {
 type Store struct {
 	clock engine.Clock
 
-	mu        sync.Mutex
-	experts   map[engine.ExpertID]engine.ExpertState
-	claims    map[engine.ExpertID]claim
-	convs     map[string]claim
-	decisions map[string][]engine.Decision
-	order     []string // conversations in first-decision order, for eviction
-	keep      int
-	noLog     bool
+	mu         sync.Mutex
+	experts    map[engine.ExpertID]engine.ExpertState
+	claims     map[engine.ExpertID]claim
+	convs      map[string]claim
+	convWrites int
+	decisions  map[string][]engine.Decision
+	order      []string // conversations in first-decision order, for eviction
+	keep       int
+	noLog      bool
 }
 
 // DefaultDecisionRetention is how many conversations' decision logs a
@@ -170,6 +171,15 @@ func (s *Store) ClaimConversation(_ context.Context, conv, owner string, ttl tim
 		return c.holder, nil
 	}
 	s.convs[conv] = claim{holder: owner, expires: now.Add(ttl)}
+	// Expired ownerships are dropped now and then, as Redis expires keys,
+	// so a long-running store does not grow with every conversation.
+	if s.convWrites++; s.convWrites%1024 == 0 {
+		for k, c := range s.convs {
+			if !now.Before(c.expires) {
+				delete(s.convs, k)
+			}
+		}
+	}
 	return owner, nil
 }
 
@@ -204,3 +214,11 @@ func (s *Store) Decisions(_ context.Context, conv string) ([]engine.Decision, er
 }
 
 var _ engine.Store = (*Store)(nil)
+
+// ConversationClaims is how many conversation ownerships are held,
+// expired ones not yet swept included (for tests).
+func (s *Store) ConversationClaims() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.convs)
+}

@@ -1,6 +1,7 @@
 package memstore_test
 
 import (
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -55,5 +56,18 @@ func TestWithoutDecisionLog(t *testing.T) {
 	}
 	if got, _ := s.Decisions(t.Context(), "a"); len(got) != 0 {
 		t.Errorf("kept %d decisions", len(got))
+	}
+}
+
+// Expired conversation ownerships do not accumulate.
+func TestConversationClaimsAreSwept(t *testing.T) {
+	clock := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	s := memstore.New(clock)
+	for i := 0; i < 5000; i++ {
+		s.ClaimConversation(t.Context(), fmt.Sprint("c", i), "r", time.Second)
+		clock.Advance(10 * time.Millisecond)
+	}
+	if n := s.ConversationClaims(); n > 1200 {
+		t.Fatalf("%d conversation claims kept; expired ones are not swept", n)
 	}
 }

@@ -267,7 +267,7 @@ func testDecisionLog(t *testing.T, h Harness) {
 		Expert: "e1", Attempt: 1, Holder: "c1/1", Interrupt: true, Why: "best score",
 		SkillHolders: 3, EligibleCount: 1,
 		Candidates:     []engine.Candidate{{Expert: "e1", Score: 0.75, Skill: 0.8, Presence: 0, Fairness: 1, Budget: 0.5, Interrupt: true}},
-		ExcludedCounts: map[string]int{"presence_never": 1, "cooldown": 1},
+		ExcludedCounts: engine.ReasonCounts{engine.ExPresenceNever: 1, engine.ExCooldown: 1},
 		Excluded:       []engine.Exclusion{{Expert: "e2", Reason: engine.ExPresenceNever, Detail: "dnd"}, {Expert: "e3", Reason: engine.ExCooldown}},
 	}
 	d2 := engine.Decision{ConversationID: "c1", Seq: 2, At: t0.Add(40 * time.Second), Action: engine.ActHold,
