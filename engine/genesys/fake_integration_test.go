@@ -456,3 +456,45 @@ func TestFakeFeedRollsOverBeforeTokenExpiry(t *testing.T) {
 		return slices.ContainsFunc(evs, func(e engine.Event) bool { return e.Expert == fAlan && e.Presence.Def == fOnQ })
 	})
 }
+
+// Presence history comes back as closed segments the predictor can learn
+// from; the open segment of each user is left out.
+func TestFakePresenceHistory(t *testing.T) {
+	f, err := fake.NewFull(fake.Options{}, notify.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	base, err := f.Start("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm, _ := NewTokenManager(TokenOptions{Login: LoginURL(base), ClientID: fake.DemoClientID, ClientSecret: fake.DemoClientSecret})
+	c, err := NewClient(Options{API: base, Tokens: tm})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ada := engine.ExpertID("0d3a1e00-05e0-4e00-8000-000000000001")
+	for _, def := range []string{fake.PresenceMeetingDoNotDisturb, fake.PresenceAvailable, fake.PresenceMeetingDoNotDisturb, fake.PresenceOnQueue} {
+		time.Sleep(5 * time.Millisecond)
+		if err := f.SetPresence(string(ada), def, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	segs, err := c.PresenceHistory(context.Background(), []engine.ExpertID{ada}, time.Now().Add(-time.Hour), time.Now().Add(time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dnd := 0
+	for _, s := range segs {
+		if s.End.IsZero() || !s.End.After(s.Start) {
+			t.Fatalf("open or empty segment %+v", s)
+		}
+		if s.Def == fake.PresenceMeetingDoNotDisturb {
+			dnd++
+		}
+	}
+	if dnd != 2 || len(segs) < 4 {
+		t.Fatalf("%d segments, %d DND: %+v", len(segs), dnd, segs)
+	}
+}

@@ -28,6 +28,10 @@ import (
 	"github.com/shadowq/shadowq/engine/serve"
 )
 
+// historyMinSamples is how many closed segments a presence definition needs
+// before its history replaces the default duration model.
+const historyMinSamples = 20
+
 // Env is what production reads from the environment.
 type Env struct {
 	Region       string // GENESYSCLOUD_REGION: a region code, a domain or a base URL
@@ -161,8 +165,19 @@ func New(ctx context.Context, cfg *serve.Config, env Env, log *slog.Logger) (*Se
 		host, _ := os.Hostname()
 		replica = host + "-" + strconv.Itoa(os.Getpid())
 	}
+	// The micro-wait predictor learns how long each presence lasts from the
+	// last week of presence history; defaults fill in for definitions with
+	// too few closed segments (and for everything if analytics is denied).
+	predictor := engine.DefaultPredictor()
+	now := time.Now()
+	if segs, err := s.client.PresenceHistory(ctx, s.pool, now.Add(-7*24*time.Hour), now); err != nil {
+		log.Warn("presence history unavailable; predictor uses defaults", "err", err)
+	} else {
+		predictor = engine.PredictorFromHistory(segs, historyMinSamples)
+		log.Info("predictor trained on presence history", "segments", len(segs), "definitions", len(predictor.ByDef))
+	}
 	s.eng, err = engine.New(engine.Config{Clock: engine.ClockFunc(time.Now), Store: s.store, Dispatcher: s.disp,
-		Predictor: engine.DefaultPredictor(), Policy: cfg.PolicyValue, Experts: experts, ReplicaID: replica,
+		Predictor: predictor, Policy: cfg.PolicyValue, Experts: experts, ReplicaID: replica,
 		OnDecision: func(d *engine.Decision) { s.metrics.Decisions.WithLabelValues(d.Action.String()).Inc() }})
 	if err != nil {
 		return nil, err
