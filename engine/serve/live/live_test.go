@@ -254,7 +254,8 @@ func TestTokenExpiryMidRunRecovers(t *testing.T) {
 // Two replicas behind one Data Action on one Redis never route one expert
 // twice or one conversation twice.
 func TestTwoReplicasOneRedis(t *testing.T) {
-	f := startFake(t, genesys.Options{Answer: genesys.AnswerModel{Accept: 1, Delay: 2 * time.Second}})
+	// Alerts ring for 6 s: long enough that every check below sees them.
+	f := startFake(t, genesys.Options{Answer: genesys.AnswerModel{Accept: 1, Delay: 6 * time.Second}})
 	url, prefix := redisURL(t), fmt.Sprintf("e2e:%s:%d:", t.Name(), time.Now().UnixNano())
 	r1 := startReplicaPrefix(t, f, url, "r1", prefix)
 	r2 := startReplicaPrefix(t, f, url, "r2", prefix)
