@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"time"
 )
@@ -185,7 +186,7 @@ func New(cfg Config) (*Engine, error) {
 		e.index[x.ID] = int32(i)
 		e.experts = append(e.experts, expertRec{Expert: x, st: ExpertState{ID: x.ID}})
 		e.experts[i].refreshRule(pol)
-		for _, s := range sortedKeys(x.Skills) {
+		for _, s := range slices.Sorted(maps.Keys(x.Skills)) {
 			id, ok := e.skillIDs[s]
 			if !ok {
 				id = int32(len(e.bySkill))

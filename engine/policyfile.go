@@ -2,7 +2,8 @@ package engine
 
 import (
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -129,7 +130,7 @@ func ParsePolicy(file string, data []byte) (*Policy, error) {
 	}
 	if f.SystemPresences != nil {
 		p.Systems = map[SystemPresence]Rule{}
-		for _, k := range sortedKeys(f.SystemPresences) {
+		for _, k := range slices.Sorted(maps.Keys(f.SystemPresences)) {
 			s, ok := ParseSystemPresence(k)
 			if !ok {
 				doc.MapErrorf(&errs, f.SystemPresences, k, "unknown system presence %q (AVAILABLE, AWAY, BUSY, OFFLINE, IDLE, ON_QUEUE, MEAL, TRAINING, MEETING, BREAK)", k)
@@ -150,7 +151,7 @@ func ParsePolicy(file string, data []byte) (*Policy, error) {
 	}
 	if f.RoutingStatus != nil {
 		p.Routing = map[RoutingStatus]Rule{}
-		for _, k := range sortedKeys(f.RoutingStatus) {
+		for _, k := range slices.Sorted(maps.Keys(f.RoutingStatus)) {
 			s, ok := ParseRoutingStatus(k)
 			if !ok && !strings.EqualFold(k, "UNKNOWN") {
 				doc.MapErrorf(&errs, f.RoutingStatus, k, "unknown routing status %q (OFF_QUEUE, IDLE, INTERACTING, COMMUNICATING, NOT_RESPONDING, UNKNOWN)", k)
@@ -294,13 +295,4 @@ func finishRule(r Rule, minPrio string, fail func(string, ...any)) (Rule, bool) 
 		r.MinPriority = p
 	}
 	return r, true
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }

@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"fmt"
 	"image/color"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -228,7 +229,7 @@ func timelineFigure(r *Results) (figure, error) {
 		x0, x1 := s.Start/hour, s.End/hour
 		rings[s.What] = append(rings[s.What], plotter.XYs{{X: x0, Y: y - half}, {X: x1, Y: y - half}, {X: x1, Y: y + half}, {X: x0, Y: y + half}})
 	}
-	whats := sortedKeys(rings)
+	whats := slices.Sorted(maps.Keys(rings))
 	// busy last, so it is drawn over the presences.
 	slices.SortStableFunc(whats, func(a, b string) int { return cmp.Compare(boolInt(a == "busy"), boolInt(b == "busy")) })
 	ci := 0
@@ -263,7 +264,7 @@ func timelineFigure(r *Results) (figure, error) {
 	}
 	// A white halo under every marker keeps it visible on any span colour.
 	var all plotter.XYs
-	for _, res := range sortedKeys(byResult) {
+	for _, res := range slices.Sorted(maps.Keys(byResult)) {
 		all = append(all, byResult[res]...)
 	}
 	if len(all) > 0 {
@@ -275,7 +276,7 @@ func timelineFigure(r *Results) (figure, error) {
 		p.Add(halo)
 	}
 	oi := 0
-	for _, res := range sortedKeys(byResult) {
+	for _, res := range slices.Sorted(maps.Keys(byResult)) {
 		sc, err := plotter.NewScatter(byResult[res])
 		if err != nil {
 			return f, fmt.Errorf("timeline deliveries %q: %w", res, err)
@@ -379,15 +380,6 @@ func newLegend() *legend { return &legend{Legend: plot.NewLegend()} }
 func (l *legend) add(name string, t plot.Thumbnailer) {
 	l.Legend.Add(name, t)
 	l.names = append(l.names, name)
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	slices.Sort(ks)
-	return ks
 }
 
 func boolInt(b bool) int {

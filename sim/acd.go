@@ -2,6 +2,7 @@ package sim
 
 import (
 	"cmp"
+	"maps"
 	"slices"
 	"time"
 
@@ -33,7 +34,7 @@ func newACDRouter(w *world) *acdRouter {
 	r := &acdRouter{w: w, bit: map[string]uint64{}}
 	r.xmask = make([]uint64, len(w.xs))
 	for i := range w.xs {
-		for _, s := range sortedSkills(w.xs[i].sc.Skills) {
+		for _, s := range slices.Sorted(maps.Keys(w.xs[i].sc.Skills)) {
 			b, ok := r.bit[s]
 			if !ok && len(r.bit) < 64 {
 				b = 1 << len(r.bit)
@@ -54,15 +55,6 @@ func newACDRouter(w *world) *acdRouter {
 		}
 	}
 	return r
-}
-
-func sortedSkills(m map[string]int) []string {
-	out := make([]string, 0, len(m))
-	for s := range m {
-		out = append(out, s)
-	}
-	slices.Sort(out)
-	return out
 }
 
 func (r *acdRouter) eligible(x *expertState) bool {

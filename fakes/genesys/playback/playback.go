@@ -10,6 +10,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -78,7 +79,7 @@ func Org(sc *scenarios.Scenario) genesys.Org {
 	for _, x := range sc.Experts {
 		u := genesys.User{ID: UserID(x.ID), Name: string(x.ID), Email: strings.ToLower(string(x.ID)) + "@example.com",
 			Title: x.Group, PresenceID: string(sc.Presences[sc.OfflinePresence].ID), Answer: &answer}
-		for _, s := range slices.Sorted(mapsKeys(x.Skills)) {
+		for _, s := range slices.Sorted(maps.Keys(x.Skills)) {
 			u.Skills = append(u.Skills, genesys.UserSkill{SkillID: skillID[s], Proficiency: float64(x.Skills[s])})
 		}
 		org.Users = append(org.Users, u)
@@ -86,16 +87,6 @@ func Org(sc *scenarios.Scenario) genesys.Org {
 	}
 	org.Queues = []genesys.Queue{q}
 	return org
-}
-
-func mapsKeys(m map[string]int) func(func(string) bool) {
-	return func(yield func(string) bool) {
-		for k := range m {
-			if !yield(k) {
-				return
-			}
-		}
-	}
 }
 
 // step is one thing to do at one time.
