@@ -20,15 +20,8 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: shadowq report results.json [--format table|json|csv|md|html] [--out DIR]")
 		fs.PrintDefaults()
 	}
-	file, rest := splitPositional(args)
-	if err := fs.Parse(rest); err != nil {
-		return exitBadInput
-	}
-	if file == "" && fs.NArg() > 0 {
-		file = fs.Arg(0)
-	}
-	if file == "" {
-		fs.Usage()
+	file, ok := parseFileArgs(fs, args)
+	if !ok {
 		return exitBadInput
 	}
 	f, err := os.Open(file)

@@ -33,15 +33,8 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "usage: shadowq sim SCENARIO.yaml [--seed N] [--replications N] [--out DIR] [--format table|json|csv]")
 		fs.PrintDefaults()
 	}
-	file, rest := splitPositional(args)
-	if err := fs.Parse(rest); err != nil {
-		return exitBadInput
-	}
-	if file == "" && fs.NArg() > 0 {
-		file = fs.Arg(0)
-	}
-	if file == "" {
-		fs.Usage()
+	file, ok := parseFileArgs(fs, args)
+	if !ok {
 		return exitBadInput
 	}
 	if *format != "table" && *format != "json" && *format != "csv" {
@@ -107,12 +100,25 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 	return exitOK
 }
 
-// splitPositional lets the scenario come before or after the flags.
-func splitPositional(args []string) (string, []string) {
+// parseFileArgs parses a command's flags and its one FILE argument, which
+// may come before or after the flags. It prints the usage and reports
+// false when the flags are bad or the file is missing.
+func parseFileArgs(fs *flag.FlagSet, args []string) (string, bool) {
+	file := ""
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		return args[0], args[1:]
+		file, args = args[0], args[1:]
 	}
-	return "", args
+	if err := fs.Parse(args); err != nil {
+		return "", false
+	}
+	if file == "" && fs.NArg() > 0 {
+		file = fs.Arg(0)
+	}
+	if file == "" {
+		fs.Usage()
+		return "", false
+	}
+	return file, true
 }
 
 // evaluate fills in the scenario's expectations.
