@@ -235,18 +235,27 @@ type setPresenceRequest struct {
 	Message      string `json:"message"`
 }
 
-func (s *Server) handleAdminSetPresence(w http.ResponseWriter, r *http.Request, c *call) {
-	var req setPresenceRequest
-	if e := decodeBody(w, r, &req); e != nil {
-		writeError(w, c, e)
-		return
-	}
+// adminUser returns the {userId} of an admin request, answering 404 when
+// the org has no such user.
+func (s *Server) adminUser(w http.ResponseWriter, r *http.Request, c *call) (string, bool) {
 	id := r.PathValue("userId")
 	s.mu.RLock()
 	exists := s.users[id] != nil
 	s.mu.RUnlock()
 	if !exists {
 		writeError(w, c, notFound("user", id))
+	}
+	return id, exists
+}
+
+func (s *Server) handleAdminSetPresence(w http.ResponseWriter, r *http.Request, c *call) {
+	var req setPresenceRequest
+	if e := decodeBody(w, r, &req); e != nil {
+		writeError(w, c, e)
+		return
+	}
+	id, ok := s.adminUser(w, r, c)
+	if !ok {
 		return
 	}
 	if s.defs[req.DefinitionID] == nil {
@@ -269,12 +278,8 @@ func (s *Server) handleAdminSetAnswer(w http.ResponseWriter, r *http.Request, c 
 		writeError(w, c, e)
 		return
 	}
-	id := r.PathValue("userId")
-	s.mu.RLock()
-	exists := s.users[id] != nil
-	s.mu.RUnlock()
-	if !exists {
-		writeError(w, c, notFound("user", id))
+	id, ok := s.adminUser(w, r, c)
+	if !ok {
 		return
 	}
 	m := req.model()
