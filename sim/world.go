@@ -91,6 +91,7 @@ type escState struct {
 	vmEv      EventID
 	vmDue     bool
 	queued    bool
+	ringing   int // expert alerting for this escalation, -1 if none
 }
 
 // world is the simulated organisation for one run of one policy.
@@ -141,7 +142,7 @@ func newWorld(sc *scenarios.Scenario, sch *schedule, st *Streams, policy string)
 	w.es = make([]escState, len(sch.arrivals))
 	for i := range w.es {
 		a := &sch.arrivals[i]
-		w.es[i] = escState{i: i, a: a, expert: -1, counted: a.at >= sc.Run.Warmup}
+		w.es[i] = escState{i: i, a: a, expert: -1, ringing: -1, counted: a.at >= sc.Run.Warmup}
 	}
 	return w
 }
@@ -322,7 +323,7 @@ func (w *world) alert(x *expertState, e *escState, k int, interrupt bool, done f
 		w.k.After(0, func() { w.tl.delivery(x, w.now(), engine.DeliveryError, interrupt); done(engine.DeliveryError) })
 		return
 	}
-	x.alerting = e.i
+	x.alerting, e.ringing = e.i, x.i
 	mix := w.sc.Deliveries.ByPresence[x.shown]
 	u := e.a.u[(k-1)%maxDraws]
 	resp := e.a.resp[(k-1)%maxDraws]
@@ -339,7 +340,7 @@ func (w *world) alert(x *expertState, e *escState, k int, interrupt bool, done f
 		res, delay = engine.NoAnswer, timeout
 	}
 	x.alertEv = w.k.After(delay, func() {
-		x.alerting, x.alertEv = -1, 0
+		x.alerting, x.alertEv, e.ringing = -1, 0, -1
 		if res != engine.Accepted && e.counted {
 			w.rejects++
 		}
@@ -350,14 +351,12 @@ func (w *world) alert(x *expertState, e *escState, k int, interrupt bool, done f
 
 // cancelAlert stops an alert whose caller hung up.
 func (w *world) cancelAlert(e *escState) {
-	for i := range w.xs {
-		x := &w.xs[i]
-		if x.alerting == e.i {
-			w.k.Cancel(x.alertEv)
-			x.alerting, x.alertEv = -1, 0
-			return
-		}
+	if e.ringing < 0 {
+		return
 	}
+	x := &w.xs[e.ringing]
+	w.k.Cancel(x.alertEv)
+	x.alerting, x.alertEv, e.ringing = -1, 0, -1
 }
 
 // connect starts a conversation; the expert is busy for the handle time
