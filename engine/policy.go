@@ -5,6 +5,42 @@ import (
 	"time"
 )
 
+// Bounds on policy values. A policy outside them is a typo or an attack
+// (`maxAttempts: 1000000000000` rings every expert in the company), never
+// a real need.
+const (
+	// MaxAttemptsLimit bounds delivery.maxAttempts.
+	MaxAttemptsLimit = 20
+	// MaxWeight bounds each selection weight (only their ratios matter).
+	MaxWeight = 1000.0
+	// MaxExplainLimit bounds explainLimit (it sizes per-decision buffers).
+	MaxExplainLimit = 1000
+	// MaxPolicyDuration bounds every duration in a policy.
+	MaxPolicyDuration = 7 * 24 * time.Hour
+	maxETABuckets     = 32
+)
+
+// IsGUID reports whether s is a GUID in its canonical textual form
+// (8-4-4-4-12 hexadecimal digits), as Genesys Cloud ids are.
+func IsGUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case i == 8 || i == 13 || i == 18 || i == 23:
+			if c != '-' {
+				return false
+			}
+		case '0' <= c && c <= '9', 'a' <= c && c <= 'f', 'A' <= c && c <= 'F':
+		default:
+			return false
+		}
+	}
+	return true
+}
+
 // RuleAction is what a policy rule allows.
 type RuleAction uint8
 
@@ -165,12 +201,19 @@ func (p *Policy) Validate() error {
 		}
 	}
 	w := p.Weights
-	if w.Skill < 0 || w.Presence < 0 || w.Fairness < 0 || w.Budget < 0 {
-		return fmt.Errorf("selection.weights: negative weight")
+	sum := 0.0
+	for _, v := range [...]float64{w.Skill, w.Presence, w.Fairness, w.Budget} {
+		// !(v >= 0) also rejects NaN.
+		if !(v >= 0 && v <= MaxWeight) {
+			return fmt.Errorf("selection.weights: %v is not a number within 0..%v", v, MaxWeight)
+		}
+		sum += v
 	}
 	switch {
-	case p.MaxAttempts < 1:
-		return fmt.Errorf("delivery.maxAttempts: must be at least 1")
+	case sum == 0:
+		return fmt.Errorf("selection.weights: all zero")
+	case p.MaxAttempts < 1 || p.MaxAttempts > MaxAttemptsLimit:
+		return fmt.Errorf("delivery.maxAttempts: %d outside 1..%d", p.MaxAttempts, MaxAttemptsLimit)
 	case p.AlertTimeout <= 0:
 		return fmt.Errorf("delivery.alertTimeout: must be positive")
 	case p.ClaimTTL <= p.AlertTimeout:
@@ -179,11 +222,16 @@ func (p *Policy) Validate() error {
 		return fmt.Errorf("delivery: negative duration")
 	case p.FairnessHorizon <= 0:
 		return fmt.Errorf("selection.fairnessHorizon: must be positive")
-	case p.ExplainLimit < 0:
-		return fmt.Errorf("explainLimit: negative")
+	case p.ExplainLimit < 0 || p.ExplainLimit > MaxExplainLimit:
+		return fmt.Errorf("explainLimit: %d outside 0..%d", p.ExplainLimit, MaxExplainLimit)
+	}
+	for _, d := range [...]time.Duration{p.AlertTimeout, p.ClaimTTL, p.Cooldown, p.BusyHold, p.MaxStaleness, p.FairnessHorizon, p.MicroWait.MaxHold} {
+		if d > MaxPolicyDuration {
+			return fmt.Errorf("duration %v: over the %v limit", d, MaxPolicyDuration)
+		}
 	}
 	if m := p.MicroWait; m.Enabled {
-		if m.Threshold < 0 || m.Threshold > 1 {
+		if !(m.Threshold >= 0 && m.Threshold <= 1) { // also NaN
 			return fmt.Errorf("microWait.threshold: %v outside 0..1", m.Threshold)
 		}
 		if m.MaxHold <= 0 {

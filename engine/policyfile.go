@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"maps"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -99,6 +100,13 @@ func ParsePolicy(file string, data []byte) (*Policy, error) {
 			return nil, err
 		}
 	}
+	if len(errs) == 0 && reflect.ValueOf(f).IsZero() {
+		// An empty file is far more likely a truncated copy or the wrong
+		// path than a wish for every default.
+		errs.Add(strictyaml.Pos{File: file, Line: 1, Column: 1}, "",
+			"empty policy: the file sets nothing; write at least `version: 1` (every other setting then takes its default)")
+		return nil, errs.Err()
+	}
 	p := DefaultPolicy()
 	if f.Version != 0 && f.Version != 1 {
 		doc.Errorf(&errs, &f.Version, "unsupported version %d (this shadowq reads version 1)", f.Version)
@@ -114,6 +122,10 @@ func ParsePolicy(file string, data []byte) (*Policy, error) {
 			if pr.ID == "" {
 				continue // reported as missing by the decoder
 			}
+			if !IsGUID(pr.ID) {
+				doc.Errorf(&errs, &pr.ID, "id %q: must be a presence-definition GUID (xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx, from GET /api/v2/presence/definitions)", pr.ID)
+				continue
+			}
 			if j, dup := first[strings.ToLower(pr.ID)]; dup {
 				pos, _ := doc.Pos(&f.Presences[j].ID)
 				doc.Errorf(&errs, &pr.ID, "duplicate presence-definition id %q (first at line %d)", pr.ID, pos.Line)
@@ -125,7 +137,8 @@ func ParsePolicy(file string, data []byte) (*Policy, error) {
 				continue
 			}
 			r.Name = pr.Name
-			p.Presences[PresenceDefID(pr.ID)] = r
+			// Genesys sends GUIDs in lower case; the cache compares exactly.
+			p.Presences[PresenceDefID(strings.ToLower(pr.ID))] = r
 		}
 	}
 	if f.SystemPresences != nil {
@@ -173,18 +186,24 @@ func ParsePolicy(file string, data []byte) (*Policy, error) {
 				if x.v == nil {
 					continue
 				}
-				if *x.v < 0 {
-					doc.Errorf(&errs, x.v, "weight %v: must not be negative", *x.v)
+				if !(*x.v >= 0 && *x.v <= MaxWeight) {
+					doc.Errorf(&errs, x.v, "weight %v: must be a number within 0..%v", *x.v, MaxWeight)
 				}
 				*x.dst = *x.v
+			}
+			if ww := p.Weights; ww.Skill == 0 && ww.Presence == 0 && ww.Fairness == 0 && ww.Budget == 0 {
+				doc.Errorf(&errs, w, "all weights are zero: every expert would score 0 and the choice would fall to the expert id; give at least one weight > 0")
 			}
 		}
 		setDur(doc, &errs, s.FairnessHorizon, &p.FairnessHorizon, false)
 	}
 	if d := f.Delivery; d != nil {
 		if d.MaxAttempts != nil {
-			if *d.MaxAttempts < 1 {
+			switch {
+			case *d.MaxAttempts < 1:
 				doc.Errorf(&errs, d.MaxAttempts, "maxAttempts %d: must be at least 1", *d.MaxAttempts)
+			case *d.MaxAttempts > MaxAttemptsLimit:
+				doc.Errorf(&errs, d.MaxAttempts, "maxAttempts %d: must be at most %d (each attempt rings another expert)", *d.MaxAttempts, MaxAttemptsLimit)
 			}
 			p.MaxAttempts = *d.MaxAttempts
 		}
@@ -204,15 +223,18 @@ func ParsePolicy(file string, data []byte) (*Policy, error) {
 			p.MicroWait.Enabled = *m.Enabled
 		}
 		if m.Threshold != nil {
-			if *m.Threshold < 0 || *m.Threshold > 1 {
+			if !(*m.Threshold >= 0 && *m.Threshold <= 1) {
 				doc.Errorf(&errs, m.Threshold, "threshold %v: a probability must be within 0..1", *m.Threshold)
 			}
 			p.MicroWait.Threshold = *m.Threshold
 		}
 		setDur(doc, &errs, m.MaxHold, &p.MicroWait.MaxHold, false)
 		if m.ETABuckets != nil {
+			if len(m.ETABuckets) > maxETABuckets {
+				doc.Errorf(&errs, &m.ETABuckets, "%d etaBuckets: at most %d", len(m.ETABuckets), maxETABuckets)
+			}
 			for i := range m.ETABuckets {
-				if m.ETABuckets[i] <= 0 || (i > 0 && m.ETABuckets[i] <= m.ETABuckets[i-1]) {
+				if m.ETABuckets[i] <= 0 || m.ETABuckets[i] > MaxPolicyDuration || (i > 0 && m.ETABuckets[i] <= m.ETABuckets[i-1]) {
 					doc.Errorf(&errs, &m.ETABuckets[i], "etaBuckets must be positive and ascending")
 				}
 			}
@@ -220,8 +242,8 @@ func ParsePolicy(file string, data []byte) (*Policy, error) {
 		}
 	}
 	if f.ExplainLimit != nil {
-		if *f.ExplainLimit < 0 {
-			doc.Errorf(&errs, f.ExplainLimit, "explainLimit %d: must not be negative", *f.ExplainLimit)
+		if *f.ExplainLimit < 0 || *f.ExplainLimit > MaxExplainLimit {
+			doc.Errorf(&errs, f.ExplainLimit, "explainLimit %d: must be within 0..%d", *f.ExplainLimit, MaxExplainLimit)
 		}
 		p.ExplainLimit = *f.ExplainLimit
 	}
@@ -238,8 +260,11 @@ func setDur(doc *strictyaml.Doc, errs *strictyaml.Errors, v *time.Duration, dst 
 	if v == nil {
 		return
 	}
-	if *v < 0 || (*v == 0 && !zeroOK) {
+	switch {
+	case *v < 0 || (*v == 0 && !zeroOK):
 		doc.Errorf(errs, v, "duration %v: must be positive", *v)
+	case *v > MaxPolicyDuration:
+		doc.Errorf(errs, v, "duration %v: must be at most %v", *v, MaxPolicyDuration)
 	}
 	*dst = *v
 }

@@ -16,7 +16,7 @@ func FuzzParsePolicy(f *testing.F) {
 		}
 	}
 	f.Add([]byte("routingStatus: {COMMUNICATING: {action: interrupt, minPriority: P1}}"))
-	f.Add([]byte("presences: [{id: a, action: interrupt, minPriority: 3}]"))
+	f.Add([]byte("presences: [{id: 3fd5f5e2-7b1c-4a52-9a3e-2f1c0c7d1a01, action: interrupt, minPriority: 3}]"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		p, err := engine.ParsePolicy("fuzz.yaml", data)
 		if err != nil {

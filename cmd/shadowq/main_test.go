@@ -20,6 +20,8 @@ func TestCLI(t *testing.T) {
 		{[]string{"policy", "check", "../../scenarios/policy.yaml"}, exitOK, "ok (5 presence rules", ""},
 		{[]string{"policy", "check", "../../engine/testdata/bad-policy.yaml"}, exitBadInput, "", "bad-policy.yaml:7:9:"},
 		{[]string{"policy", "check", "nope.yaml"}, exitBadInput, "", "no such file"},
+		// an endless file is refused at the size cap, not read into memory
+		{[]string{"policy", "check", "/dev/zero"}, exitBadInput, "", "/dev/zero: file too large: more than 4194304 bytes"},
 	}
 	for _, c := range cases {
 		var out, errb bytes.Buffer

@@ -3,9 +3,9 @@ package main
 import (
 	"fmt"
 	"io"
-	"os"
 
 	"github.com/shadowq/shadowq/engine"
+	"github.com/shadowq/shadowq/internal/strictyaml"
 )
 
 // runPolicy implements `shadowq policy check FILE...`.
@@ -16,7 +16,7 @@ func runPolicy(args []string, stdout, stderr io.Writer) int {
 	}
 	code := exitOK
 	for _, file := range args[1:] {
-		data, err := os.ReadFile(file)
+		data, err := strictyaml.ReadFile(file)
 		if err != nil {
 			fmt.Fprintf(stderr, "shadowq: %v\n", err)
 			code = exitBadInput

@@ -84,13 +84,34 @@ func (e *Error) Error() string {
 // Errors is a list of problems. Decode returns it sorted by position.
 type Errors []*Error
 
-// Error joins the messages of all problems with newlines.
+// Error joins the messages of the first MaxListedErrors problems with
+// newlines and, when there are more, ends with "… and N more errors".
 func (es Errors) Error() string {
-	s := make([]string, len(es))
-	for i, e := range es {
+	n := min(len(es), MaxListedErrors)
+	s := make([]string, n, n+1)
+	for i, e := range es[:n] {
 		s[i] = e.Error()
 	}
+	if rest := len(es) - n; rest > 0 {
+		s = append(s, fmt.Sprintf("… and %s more %s", thousands(rest), plural(rest, "error", "errors")))
+	}
 	return strings.Join(s, "\n")
+}
+
+// thousands formats n with comma thousands separators (873,790).
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 // Add appends a problem at pos. The message is fmt.Sprintf(format, args...).
@@ -144,6 +165,10 @@ func Decode(file string, data []byte, v any) (*Doc, error) {
 	rv := reflect.ValueOf(v)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() || rv.Elem().Kind() != reflect.Struct {
 		d.errs.Add(Pos{File: file}, "", "strictyaml: Decode needs a non-nil pointer to a struct, got %T", v)
+		return doc, d.errs.Err()
+	}
+	if len(data) > MaxFileSize {
+		d.errs.Add(Pos{File: file}, "", "%v: %s", ErrTooLarge, sizeProblem(strconv.Itoa(len(data))))
 		return doc, d.errs.Err()
 	}
 	root, second, err := parseDocuments(data)
