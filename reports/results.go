@@ -64,6 +64,7 @@ const (
 	MServiceLevel   = "service_level"                // (ratio) answered within ServiceLevelS / all arrivals
 	MRejectRate     = "reject_rate"                  // (ratio) (declines + no-answers) / deliveries
 	MAbandonment    = "abandonment"                  // (ratio) abandoned / arrivals
+	MUnfinished     = "unfinished_rate"              // (ratio) still in the system when the run ends (horizon + drain) / arrivals
 	MRouted         = "routed_rate"                  // (ratio) routed / arrivals
 	MFallbacks      = "fallback_rate"                // (ratio) shadowq only: handed to the fallback queue / arrivals
 	MVoicemail      = "voicemail_rate"               // (ratio) sent to voicemail after waiting in the queue / arrivals
@@ -75,12 +76,12 @@ const (
 	MStaleMisroutes = "stale_misroutes"              // (count) deliveries the true state did not allow
 	MEscalations    = "escalations"                  // (count) arrivals after warm-up
 	MWaitProb       = "wait.probability"             // (ratio) arrivals not connected at once (Erlang C's P(wait))
-	MWaitMean       = "wait.mean"                    // (s) arrival → connected, or → abandoned/fallback; all arrivals
+	MWaitMean       = "wait.mean"                    // (s) arrival → connected, or → abandoned/voicemail, or → run end (unfinished); all arrivals
 )
 
 // MetricNames lists every metric in report order.
 var MetricNames = []string{MUtilization, MLatencyMean, MLatencyP50, MLatencyP90, MLatencyP95, MLatencyP99,
-	MServiceLevel, MRejectRate, MAbandonment, MRouted, MFallbacks, MVoicemail, MHolds, MHoldMean, MHoldRouted,
+	MServiceLevel, MRejectRate, MAbandonment, MUnfinished, MRouted, MFallbacks, MVoicemail, MHolds, MHoldMean, MHoldRouted,
 	MWaitProb, MWaitMean, MInterruptions, MDNDInterrupts, MStaleMisroutes, MEscalations}
 
 // Metric is a statistic over replications: the mean of the per-replication

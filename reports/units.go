@@ -21,6 +21,7 @@ var metricUnits = map[string]string{
 	MServiceLevel:   UnitRatio,
 	MRejectRate:     UnitRatio,
 	MAbandonment:    UnitRatio,
+	MUnfinished:     UnitRatio,
 	MRouted:         UnitRatio,
 	MFallbacks:      UnitRatio,
 	MVoicemail:      UnitRatio,

@@ -36,6 +36,7 @@ type scenarioFile struct {
 type runFile struct {
 	Horizon      time.Duration `yaml:"horizon,required"`
 	Warmup       time.Duration `yaml:"warmup"`
+	Drain        time.Duration `yaml:"drain"`
 	Replications *int          `yaml:"replications"`
 	Start        *time.Time    `yaml:"start"`
 }

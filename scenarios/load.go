@@ -171,7 +171,7 @@ func (c *checker) build(f *scenarioFile) *Scenario {
 }
 
 func (c *checker) run(r *runFile) Run {
-	out := Run{Start: DefaultStart, Horizon: r.Horizon, Warmup: r.Warmup, Replications: DefaultReplications}
+	out := Run{Start: DefaultStart, Horizon: r.Horizon, Warmup: r.Warmup, Drain: r.Drain, Replications: DefaultReplications}
 	if !c.present(r) {
 		return out // missing: reported by the decoder
 	}
@@ -186,6 +186,9 @@ func (c *checker) run(r *runFile) Run {
 		c.errorf(&r.Warmup, "warmup %s: must not be negative", fmtDur(r.Warmup))
 	case r.Horizon > 0 && r.Warmup >= r.Horizon:
 		c.errorf(&r.Warmup, "warmup %s: must be shorter than the horizon (%s)", fmtDur(r.Warmup), fmtDur(r.Horizon))
+	}
+	if r.Drain < 0 {
+		c.errorf(&r.Drain, "drain %s: must not be negative (0 = every arm stops at the horizon)", fmtDur(r.Drain))
 	}
 	if r.Replications != nil {
 		if n := *r.Replications; n < 1 || n > MaxReplications {

@@ -717,7 +717,7 @@ func TestKitchenSink(t *testing.T) {
 	if bad := invariants(s); len(bad) > 0 {
 		t.Fatalf("invariants:\n%s", strings.Join(bad, "\n"))
 	}
-	if s.Name != "all keys" || s.Seed != 3 || s.Run != (Run{time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC), 8 * time.Hour, 30 * time.Minute, 5}) ||
+	if s.Name != "all keys" || s.Seed != 3 || s.Run != (Run{time.Date(2026, 11, 30, 8, 0, 0, 0, time.UTC), 8 * time.Hour, 30 * time.Minute, 15 * time.Minute, 5}) ||
 		s.PolicyFile != "policy.yaml" || s.OfflinePresence != "off" {
 		t.Errorf("top: %+v", s)
 	}

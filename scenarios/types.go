@@ -119,6 +119,11 @@ type Run struct {
 	// Warmup is the initial part of each replication excluded from
 	// statistics (default 0, always < Horizon).
 	Warmup time.Duration
+	// Drain is how long after the horizon every arm keeps running so that
+	// escalations already in the system can finish (default 0). Arrivals
+	// stop at Horizon; every arm stops at Horizon+Drain, and whatever is
+	// still open then is unfinished.
+	Drain time.Duration
 	// Replications is the number of independent runs (default 30).
 	Replications int
 }

@@ -27,10 +27,6 @@ type Options struct {
 	Progress func(done, total int)
 }
 
-// drainCap bounds how long after the horizon a run keeps going to let
-// open escalations finish.
-const drainCap = 6 * time.Hour
-
 // SuspicionThreshold is the cherry-pick suspicion at which an expert is
 // flagged.
 const SuspicionThreshold = 0.5
@@ -38,6 +34,10 @@ const SuspicionThreshold = 0.5
 // unscheduledRef is the share of a shift in unexplained meeting presences
 // that scores a suspicion of 1.
 const unscheduledRef = 0.10
+
+// outcomeUnfinished is an escalation still in the system (queued, held,
+// alerting) when the run ends; never counted as abandoned.
+const outcomeUnfinished = "unfinished"
 
 // Stats is what a run measured besides Results: the simulated events and
 // the wall time, which depend on the machine and so stay out of Results.
@@ -163,10 +163,10 @@ func runPolicy(sc *scenarios.Scenario, sch *schedule, st *Streams, policy string
 		w.r = newACDRouter(w)
 	}
 	w.scheduleAll()
-	horizon := w.at(sc.Run.Horizon)
-	w.k.Run(horizon)
-	for w.open() && w.k.Now().Before(horizon.Add(drainCap)) && w.k.Step() {
-	}
+	// One run end for every arm: the horizon plus the drain window. Timers
+	// still pending then (resync, ticks, hang-ups) never run, and every
+	// escalation still open is unfinished, its wait censored right here.
+	w.k.Run(w.at(sc.Run.Horizon + sc.Run.Drain))
 	if sr != nil && sr.err != nil {
 		return runResult{}, sr.err
 	}
@@ -174,21 +174,12 @@ func runPolicy(sc *scenarios.Scenario, sch *schedule, st *Streams, policy string
 	return w.measure(policy, rep, sl, records), nil
 }
 
-func (w *world) open() bool {
-	for i := range w.es {
-		if !w.es[i].done {
-			return true
-		}
-	}
-	return false
-}
-
 // measure turns a finished run into per-replication figures.
 func (w *world) measure(policy string, rep int, sl time.Duration, records bool) runResult {
 	sc := w.sc
 	now := w.now()
 	r := runResult{vals: map[string]float64{}, events: w.k.Executed()}
-	var n, routed, voicemail, abandoned, fellBack, engEnded, inSL, held, heldRouted, holds int
+	var n, routed, voicemail, abandoned, unfinished, fellBack, engMissing, inSL, held, heldRouted, holds int
 	var holdSum, waitSum float64
 	waited := 0
 	for i := range w.es {
@@ -197,6 +188,14 @@ func (w *world) measure(policy string, rep int, sl time.Duration, records bool) 
 			continue
 		}
 		n++
+		if !e.done {
+			// Still in the system at the run's end: censored now.
+			e.outcome, e.end = outcomeUnfinished, now
+			if e.held {
+				e.holdTotal += now - e.holdStart
+				e.held = false
+			}
+		}
 		wait := e.end - e.a.at
 		if e.outcome == "routed" {
 			wait = e.connect - e.a.at
@@ -217,12 +216,14 @@ func (w *world) measure(policy string, rep int, sl time.Duration, records bool) 
 			voicemail++
 		case "abandoned":
 			abandoned++
+		case outcomeUnfinished:
+			unfinished++
 		}
 		if e.fellBack {
 			fellBack++
 		}
-		if e.engEnd != "" {
-			engEnded++
+		if e.done && e.engEnd == "" {
+			engMissing++
 		}
 		if e.holds > 0 {
 			held++
@@ -262,6 +263,7 @@ func (w *world) measure(policy string, rep int, sl time.Duration, records bool) 
 		v[reports.MFallbacks] = ratio(fellBack, n)
 	}
 	v[reports.MAbandonment] = ratio(abandoned, n)
+	v[reports.MUnfinished] = ratio(unfinished, n)
 	v[reports.MServiceLevel] = ratio(inSL, n)
 	v[reports.MRejectRate] = ratio(w.rejects, w.deliveries)
 	v[reports.MWaitProb] = ratio(waited, n)
@@ -331,11 +333,12 @@ func (w *world) measure(policy string, rep int, sl time.Duration, records bool) 
 	}
 	v[reports.MInterruptions] = float64(interrupts) / float64(max(1, len(w.xs)))
 	// Invariant: counts are conserved.
-	if routed+voicemail+abandoned != n {
-		w.violations = append(w.violations, fmt.Sprintf("%s: %d escalations but %d routed + %d voicemail + %d abandoned", policy, n, routed, voicemail, abandoned))
+	if routed+voicemail+abandoned+unfinished != n {
+		w.violations = append(w.violations, fmt.Sprintf("%s: %d escalations but %d routed + %d voicemail + %d abandoned + %d unfinished",
+			policy, n, routed, voicemail, abandoned, unfinished))
 	}
-	if policy == reports.Shadowq && engEnded != n {
-		w.violations = append(w.violations, fmt.Sprintf("%s: %d escalations but the engine ended %d", policy, n, engEnded))
+	if policy == reports.Shadowq && engMissing > 0 {
+		w.violations = append(w.violations, fmt.Sprintf("%s: %d escalations ended without a terminal decision from the engine", policy, engMissing))
 	}
 	r.violations = w.violations
 	if w.tl != nil {

@@ -12,7 +12,8 @@ import (
 )
 
 // maxDraws is how many delivery attempts per escalation have pre-drawn
-// random numbers; later attempts reuse them cyclically.
+// random numbers; later attempts draw theirs from a stream of their own
+// (see schedule.draw), so no attempt repeats an earlier one's dice.
 const maxDraws = 8
 
 // arrival is one escalation of a replication's exogenous schedule. Both
@@ -29,6 +30,9 @@ type arrival struct {
 	acw      time.Duration
 	resp     [maxDraws]time.Duration // response time of attempt k
 	u        [maxDraws]float64       // uniform deciding the outcome of attempt k
+	refocus  uint64                  // seeds the refocus draw after this escalation's delivery
+	more     []extraDraw             // attempts past maxDraws, drawn on demand
+	moreR    *rand.Rand
 }
 
 // block is one calendar block or break of one expert in one replication.
@@ -44,16 +48,24 @@ type churn struct {
 	presence   string
 }
 
-// schedule is the exogenous part of one replication, shared by both
-// policies.
+// schedule is the exogenous part of one replication, shared by every arm.
+// Arms of one replication run one after the other on one goroutine; the
+// lazily drawn parts (hide lengths, delivery draws past maxDraws) depend
+// only on their index, never on which arm asked first.
 type schedule struct {
+	sc       *scenarios.Scenario
+	st       *Streams
 	arrivals []arrival
 	blocks   [][]block // per expert, sorted, non-overlapping
 	churns   [][]churn // per expert, sorted by at
+
+	hideR []*rand.Rand      // per expert, created on first use
+	hides [][]time.Duration // per expert: the length of its k-th hide
 }
 
 func makeSchedule(sc *scenarios.Scenario, st *Streams) *schedule {
-	s := &schedule{blocks: make([][]block, len(sc.Experts)), churns: make([][]churn, len(sc.Experts))}
+	s := &schedule{sc: sc, st: st, blocks: make([][]block, len(sc.Experts)), churns: make([][]churn, len(sc.Experts)),
+		hideR: make([]*rand.Rand, len(sc.Experts)), hides: make([][]time.Duration, len(sc.Experts))}
 	s.arrivals = makeArrivals(sc, st)
 	for i := range sc.Experts {
 		x := &sc.Experts[i]
@@ -62,6 +74,43 @@ func makeSchedule(sc *scenarios.Scenario, st *Streams) *schedule {
 		s.churns[i] = makeChurn(x, sc.Run.Horizon, r)
 	}
 	return s
+}
+
+// hideLength is the length of expert i's k-th hide (0-based) as a
+// cherry-picker: the same in every arm.
+func (s *schedule) hideLength(i, k int) time.Duration {
+	for len(s.hides[i]) <= k {
+		if s.hideR[i] == nil {
+			s.hideR[i] = s.st.Stream("hide/" + string(s.sc.Experts[i].ID))
+		}
+		d := max(s.sc.CherryPickers.HideLength.Sample(s.hideR[i]), time.Second)
+		s.hides[i] = append(s.hides[i], d)
+	}
+	return s.hides[i][k]
+}
+
+// draw returns the response time and the outcome uniform of attempt k
+// (1-based) of arrival a. Attempts past maxDraws draw from a stream named
+// after the escalation, extended on demand, so they never repeat.
+func (s *schedule) draw(a *arrival, k int) (time.Duration, float64) {
+	if k <= maxDraws {
+		return a.resp[k-1], a.u[k-1]
+	}
+	for len(a.more) < k-maxDraws {
+		if a.moreR == nil {
+			a.moreR = s.st.Stream("deliveries/" + a.conv)
+		}
+		resp := s.sc.Deliveries.ResponseTime.Sample(a.moreR)
+		a.more = append(a.more, extraDraw{resp, a.moreR.Float64()})
+	}
+	d := a.more[k-maxDraws-1]
+	return d.resp, d.u
+}
+
+// extraDraw is one delivery attempt's dice past maxDraws.
+type extraDraw struct {
+	resp time.Duration
+	u    float64
 }
 
 func makeArrivals(sc *scenarios.Scenario, st *Streams) []arrival {

@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"math/rand/v2"
 	"time"
 
 	"github.com/shadowq/shadowq/engine"
@@ -109,7 +108,6 @@ type world struct {
 	xs      []expertState
 	idx     map[engine.ExpertID]int
 	es      []escState
-	hideR   *rand.Rand
 
 	deliveries, rejects, stale, dndInterrupts int
 	violations                                []string
@@ -119,7 +117,7 @@ type world struct {
 
 func newWorld(sc *scenarios.Scenario, sch *schedule, st *Streams, policy string) *world {
 	w := &world{sc: sc, sch: sch, k: NewKernel(sc.Run.Start), start: sc.Run.Start, pol: sc.Policy,
-		pres: map[string]scenarios.Presence{}, onq: map[string]bool{}, hideR: st.Stream("hide/" + policy)}
+		pres: map[string]scenarios.Presence{}, onq: map[string]bool{}}
 	for _, n := range sc.Baseline.OnQueue {
 		w.onq[n] = true
 	}
@@ -302,7 +300,7 @@ func (w *world) becomeFree(x *expertState) {
 	cp := w.sc.CherryPickers
 	if x.sc.CherryPicker && cp.Mode == scenarios.Hide && x.inShift && x.blk < 0 && x.overlay == "" && !x.busyNow() && cp.Presence != "" {
 		x.hides++
-		w.setOverlay(x, cp.Presence, max(cp.HideLength.Sample(w.hideR), time.Second), 'h')
+		w.setOverlay(x, cp.Presence, w.sch.hideLength(x.i, x.hides-1), 'h')
 	}
 	x.free = w.now()
 	w.update(x)
@@ -325,8 +323,7 @@ func (w *world) alert(x *expertState, e *escState, k int, interrupt bool, done f
 	}
 	x.alerting, e.ringing = e.i, x.i
 	mix := w.sc.Deliveries.ByPresence[x.shown]
-	u := e.a.u[(k-1)%maxDraws]
-	resp := e.a.resp[(k-1)%maxDraws]
+	resp, u := w.sch.draw(e.a, k)
 	res := engine.NoAnswer
 	switch {
 	case u < mix.Accept:

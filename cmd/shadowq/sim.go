@@ -22,7 +22,7 @@ import (
 func runSim(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("sim", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	seed := fs.Uint64("seed", 0, "random seed (default: the scenario's)")
+	seed := fs.Uint64("seed", 0, "random seed, 0 included (default: the scenario's)")
 	reps := fs.Int("replications", 0, "replications (default: the scenario's, else 30)")
 	out := fs.String("out", "", "directory for results.json, records, report.html and report.md (default out/<scenario>)")
 	format := fs.String("format", "table", "stdout format: table, json or csv")
@@ -69,9 +69,11 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 	rw := reports.NewRecordWriter(recFile, rf)
 
 	opt := sim.Options{Replications: *reps, Workers: *workers, ServiceLevel: *sl, Records: rw.Write, Progress: progress(stderr)}
-	if *seed != 0 {
-		opt.Seed = seed
-	}
+	fs.Visit(func(f *flag.Flag) {
+		if f.Name == "seed" { // --seed 0 is a seed like any other
+			opt.Seed = seed
+		}
+	})
 	res, st, err := sim.Run(sc, opt)
 	if err != nil {
 		fmt.Fprintf(stderr, "shadowq sim: %v\n", err)

@@ -125,3 +125,24 @@ func TestTestCommandExitCodes(t *testing.T) {
 		}
 	}
 }
+
+// --seed 0 is a seed like any other, not "unset": it replaces the
+// scenario's seed (7) in the results and changes them.
+func TestSimSeedZero(t *testing.T) {
+	read := func(args ...string) string {
+		d := t.TempDir()
+		args = append([]string{"sim", "../../scenarios/erlang-c.yaml", "--replications", "2", "--format", "json", "--out", d}, args...)
+		code, out, errs := runCLI(t, args...)
+		if code != exitOK {
+			t.Fatalf("exit %d\n%s", code, errs)
+		}
+		return out
+	}
+	zero, def := read("--seed", "0"), read()
+	if !strings.Contains(zero, `"seed": 0,`) {
+		t.Errorf("--seed 0 not recorded as seed 0")
+	}
+	if zero == def {
+		t.Error("--seed 0 gave the scenario seed's results")
+	}
+}
