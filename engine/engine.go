@@ -67,6 +67,7 @@ type Engine struct {
 	wakeHeld bool // an expert may have become eligible
 
 	unknown map[PresenceDefID]*UnknownPresence
+	rank    rankFunc // e.presenceRank, bound once
 
 	scratch scratch
 }
@@ -108,6 +109,7 @@ type expertRec struct {
 	ruleOK  bool // a rule was found
 	byGUID  bool // the rule names the GUID
 	pending *esc // delivery in flight to this expert (this engine only)
+	prov    provenances
 }
 
 type escState uint8
@@ -173,6 +175,7 @@ func New(cfg Config) (*Engine, error) {
 	if e.doneKeep <= 0 {
 		e.doneKeep = 10_000
 	}
+	e.rank = e.presenceRank
 	e.cacheRouting()
 	sorted := slices.Clone(cfg.Experts)
 	slices.SortFunc(sorted, func(a, b Expert) int { return cmp.Compare(a.ID, b.ID) })
@@ -375,7 +378,7 @@ func (e *Engine) Apply(ctx context.Context, evs ...Event) error {
 			continue
 		}
 		r := &e.experts[i]
-		res := applyEvent(&r.st, ev, now)
+		res := applyEvent(&r.st, &r.prov, ev, now, e.rank)
 		if res == applyIgnored {
 			continue
 		}
@@ -400,7 +403,9 @@ func (e *Engine) Apply(ctx context.Context, evs ...Event) error {
 	return e.settle(ctx)
 }
 
-// ApplySnapshot merges a bulk presence read (see Snapshot).
+// ApplySnapshot merges a bulk presence read (see Snapshot and the ordering
+// rules in presence.go): it is authoritative for every value not newer than
+// it, so a resync always converges to what Genesys reports.
 func (e *Engine) ApplySnapshot(ctx context.Context, s Snapshot) error {
 	now := e.clock.Now()
 	for k := range s.Entries {
@@ -414,9 +419,13 @@ func (e *Engine) ApplySnapshot(ctx context.Context, s Snapshot) error {
 			// Nothing new: the common case of a periodic resync.
 			st.ConfirmedAt = now
 			e.hot[i].confirmed = now.UnixNano()
+			r.prov.pres.confirmedByRead(s.At)
+			if !en.RoutingSince.IsZero() || en.Routing != RSUnknown {
+				r.prov.rout.confirmedByRead(s.At)
+			}
 			continue
 		}
-		if applySnapshotEntry(&r.st, en, now) == applyChanged {
+		if applySnapshotEntry(&r.st, &r.prov, en, now, s.At) == applyChanged {
 			r.refreshRule(e.pol)
 			e.noteUnknown(r, now)
 			e.markDirty(i)
@@ -511,4 +520,22 @@ func (e *Engine) flush(ctx context.Context) error {
 // in (zero clears it); the predictor uses it for micro-wait.
 func (e *Engine) SetCalendar(ctx context.Context, id ExpertID, blockEnd time.Time) error {
 	return e.Apply(ctx, Event{Kind: EvCalendar, Expert: id, BlockEnd: blockEnd})
+}
+
+// presenceRank orders presences by how much the policy lets through, for
+// same-timestamp event ties: 0 for never (or no rule), the least urgent
+// priority allowed for interrupt (1..5), 6 for route. Lower is more
+// restrictive.
+func (e *Engine) presenceRank(p Presence) int {
+	r, _, found := e.pol.presenceRule(p)
+	if !found {
+		return 0
+	}
+	switch r.Action {
+	case Route:
+		return int(P5) + 1
+	case Interrupt:
+		return int(r.MinPriority)
+	}
+	return 0
 }

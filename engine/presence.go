@@ -118,9 +118,57 @@ const (
 	applyConfirmed                    // same content re-confirmed
 )
 
+// provenance is how the engine learned the presence (or routing status) it
+// holds. Genesys stamps changes to the millisecond, so two different values
+// can carry the same timestamp; provenance settles such ties. It lives in
+// the engine's memory only: a state loaded from the store has none, which
+// makes the next bulk read authoritative for it.
+type provenance struct {
+	seen     time.Time // engine clock when the held value was first learned
+	fromRead bool      // a bulk read set or confirmed the held value
+}
+
+// learned records that the held value was just set at engine time at.
+func (p *provenance) learned(at time.Time, fromRead bool) {
+	*p = provenance{seen: at, fromRead: fromRead}
+}
+
+// confirmedByRead records that a bulk read started at readAt showed the
+// held value.
+func (p *provenance) confirmedByRead(readAt time.Time) {
+	p.fromRead = true
+	if readAt.Before(p.seen) {
+		p.seen = readAt
+	}
+}
+
+// provenances are an expert's presence and routing-status provenance.
+type provenances struct{ pres, rout provenance }
+
+// rankFunc orders presences for same-timestamp event ties: lower is more
+// restrictive (see Engine.presenceRank).
+type rankFunc func(Presence) int
+
+// Ordering rules, per expert and kind (presence, routing status):
+//
+//   - a value with a newer timestamp replaces one with an older timestamp,
+//     whatever the source; an older one is ignored, so late and duplicated
+//     events and a bulk read never roll back a newer event;
+//   - a bulk read is authoritative for anything not newer than it: on a
+//     timestamp tie it replaces the held value when the engine learned that
+//     value before the read started (the read then reflects it or
+//     something later). A value learned after the read started may be
+//     newer than the read and is kept; the next read settles it;
+//   - two events with the same timestamp cannot be ordered. Unless a read
+//     already settled that instant (then the event is ignored), the tie goes
+//     to the more restrictive presence under the policy (Do Not Disturb
+//     beats Available, so an ambiguous flip never opens an expert up until
+//     a read confirms it), then to the larger GUID; for routing statuses to
+//     the larger status. Every replica with the same policy picks the same.
+
 // applyEvent updates st with ev following the ordering rules. now is the
 // engine clock. It is the heart of the presence state machine and is pure.
-func applyEvent(st *ExpertState, ev *Event, now time.Time) applyResult {
+func applyEvent(st *ExpertState, pv *provenances, ev *Event, now time.Time, rank rankFunc) applyResult {
 	switch ev.Kind {
 	case EvPresence:
 		if ev.At.Before(st.PresenceSince) {
@@ -130,17 +178,11 @@ func applyEvent(st *ExpertState, ev *Event, now time.Time) applyResult {
 		if ev.Presence == st.Presence {
 			return applyConfirmed
 		}
-		if ev.At.Equal(st.PresenceSince) && !st.PresenceSince.IsZero() {
-			// Two different presences with the same timestamp: keep the
-			// larger GUID so every replica converges whatever the order.
-			if ev.Presence.Def < st.Presence.Def {
-				return applyIgnored
-			}
+		if ev.At.Equal(st.PresenceSince) && !st.PresenceSince.IsZero() && !eventWinsPresenceTie(st.Presence, ev.Presence, pv.pres, rank) {
+			return applyIgnored
 		}
-		st.Presence = ev.Presence
-		st.PresenceSince = ev.At
-		// A calendar block belongs to the presence that showed it.
-		st.BlockEnd = time.Time{}
+		setPresence(st, ev.Presence, ev.At)
+		pv.pres.learned(now, false)
 		return applyChanged
 	case EvRouting:
 		if ev.At.Before(st.RoutingSince) {
@@ -150,17 +192,11 @@ func applyEvent(st *ExpertState, ev *Event, now time.Time) applyResult {
 		if ev.Routing == st.Routing {
 			return applyConfirmed
 		}
-		if ev.At.Equal(st.RoutingSince) && !st.RoutingSince.IsZero() && ev.Routing < st.Routing {
+		if ev.At.Equal(st.RoutingSince) && !st.RoutingSince.IsZero() && (pv.rout.fromRead || ev.Routing < st.Routing) {
 			return applyIgnored
 		}
-		st.Routing = ev.Routing
-		st.RoutingSince = ev.At
-		if ev.Routing == RSIdle || ev.Routing == RSOffQueue {
-			// Idle or off queue after the fact: whatever conversation we
-			// thought the expert was on is over (the disconnect event may
-			// have been lost with a dropped socket).
-			st.Conversation = ""
-		}
+		setRouting(st, ev.Routing, ev.At)
+		pv.rout.learned(now, false)
 		return applyChanged
 	case EvConversation:
 		st.ConfirmedAt = now
@@ -188,14 +224,72 @@ func applyEvent(st *ExpertState, ev *Event, now time.Time) applyResult {
 	return applyIgnored
 }
 
-// applySnapshotEntry merges one snapshot entry into st.
-func applySnapshotEntry(st *ExpertState, e *SnapshotEntry, now time.Time) applyResult {
+// eventWinsPresenceTie decides a same-timestamp conflict between the held
+// presence and an event's (see the ordering rules).
+func eventWinsPresenceTie(held, ev Presence, pv provenance, rank rankFunc) bool {
+	if pv.fromRead {
+		return false
+	}
+	rh, re := rank(held), rank(ev)
+	if rh != re {
+		return re < rh
+	}
+	return ev.Def > held.Def
+}
+
+func setPresence(st *ExpertState, p Presence, since time.Time) {
+	st.Presence = p
+	st.PresenceSince = since
+	// A calendar block belongs to the presence that showed it.
+	st.BlockEnd = time.Time{}
+}
+
+func setRouting(st *ExpertState, r RoutingStatus, since time.Time) {
+	st.Routing = r
+	st.RoutingSince = since
+	if r == RSIdle || r == RSOffQueue {
+		// Idle or off queue after the fact: whatever conversation we
+		// thought the expert was on is over (the disconnect event may
+		// have been lost with a dropped socket).
+		st.Conversation = ""
+	}
+}
+
+// readWins reports whether a bulk read started at readAt showing a value
+// stamped at since replaces a different held value stamped at held.
+func readWins(since, held time.Time, pv provenance, readAt time.Time) bool {
+	if since.Before(held) {
+		return false // the held value is newer than what the read saw
+	}
+	if since.Equal(held) && !held.IsZero() && pv.seen.After(readAt) {
+		return false // learned after the read started: may be newer than it
+	}
+	return true
+}
+
+// applySnapshotEntry merges one entry of a bulk read started at readAt into
+// st (see the ordering rules). now is the engine clock.
+func applySnapshotEntry(st *ExpertState, pv *provenances, e *SnapshotEntry, now, readAt time.Time) applyResult {
 	r := applyIgnored
-	pe := Event{Kind: EvPresence, Expert: e.Expert, At: e.PresenceSince, Presence: e.Presence}
-	r = maxResult(r, applyEvent(st, &pe, now))
+	switch {
+	case e.Presence == st.Presence:
+		pv.pres.confirmedByRead(readAt)
+		r = applyConfirmed
+	case readWins(e.PresenceSince, st.PresenceSince, pv.pres, readAt):
+		setPresence(st, e.Presence, e.PresenceSince)
+		pv.pres.learned(readAt, true)
+		r = applyChanged
+	}
 	if !e.RoutingSince.IsZero() || e.Routing != RSUnknown {
-		re := Event{Kind: EvRouting, Expert: e.Expert, At: e.RoutingSince, Routing: e.Routing}
-		r = maxResult(r, applyEvent(st, &re, now))
+		switch {
+		case e.Routing == st.Routing:
+			pv.rout.confirmedByRead(readAt)
+			r = maxResult(r, applyConfirmed)
+		case readWins(e.RoutingSince, st.RoutingSince, pv.rout, readAt):
+			setRouting(st, e.Routing, e.RoutingSince)
+			pv.rout.learned(readAt, true)
+			r = applyChanged
+		}
 	}
 	// A snapshot confirms the expert even when a newer event won.
 	st.ConfirmedAt = now

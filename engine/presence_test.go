@@ -59,9 +59,15 @@ func TestPresenceEventOrdering(t *testing.T) {
 		{"duplicate ignored", []engine.Event{pe(1, avail), pe(2, meetP1), pe(1, avail)}, meetP1, at(2), 0},
 		// redelivery of the same event is idempotent
 		{"same event twice", []engine.Event{pe(3, meetP1), pe(3, meetP1)}, meetP1, at(3), 0},
-		// two different presences at the same instant: the larger GUID wins whatever the order
-		{"equal time tie, order 1", []engine.Event{pe(3, avail), pe(3, meetDND)}, avail, at(3), 0}, // "6a3a…" > "2222…"
-		{"equal time tie, order 2", []engine.Event{pe(3, meetDND), pe(3, avail)}, avail, at(3), 0},
+		// two different presences at the same instant cannot be ordered: the
+		// more restrictive one wins whatever the order (until a read settles it)
+		{"equal time tie, order 1", []engine.Event{pe(3, avail), pe(3, meetDND)}, meetDND, at(3), 0},
+		{"equal time tie, order 2", []engine.Event{pe(3, meetDND), pe(3, avail)}, meetDND, at(3), 0},
+		{"equal time tie, interrupt beats route", []engine.Event{pe(3, meetP2), pe(3, avail)}, meetP2, at(3), 0},
+		{"equal time tie, P1-only beats P1/P2", []engine.Event{pe(3, meetP1), pe(3, meetP2)}, meetP1, at(3), 0},
+		// equally restrictive: the larger GUID, whatever the order
+		{"equal time tie, same rank, order 1", []engine.Event{pe(3, avail), pe(3, onQueue)}, onQueue, at(3), 0}, // "e08e…" > "6a3a…"
+		{"equal time tie, same rank, order 2", []engine.Event{pe(3, onQueue), pe(3, avail)}, onQueue, at(3), 0},
 		// presence and routing status are ordered independently
 		{"kinds independent", []engine.Event{re(5, engine.RSIdle), pe(1, avail), re(4, engine.RSOffQueue)}, avail, at(1), engine.RSIdle},
 	}
