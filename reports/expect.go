@@ -14,8 +14,11 @@ import (
 //
 //	[POLICY.]METRIC OP VALUE[UNIT] [at 95%]
 //
-// POLICY is baseline, shadowq (the default) or delta (shadowq − baseline,
-// paired by replication). METRIC is one of MetricNames, or `invariants`,
+// POLICY is shadowq (the default), the name of one of the scenario's
+// baselines, `baseline` (the baseline named so, else the first one), or
+// `delta` (shadowq − the first baseline, paired by replication) or
+// `delta.NAME` (shadowq − the baseline NAME). METRIC is one of MetricNames,
+// or `invariants`,
 // which only takes `invariants == 0` (no invariant violated in any run).
 // OP is <, <=, >, >=, == or !=. VALUE is a number, optionally followed by a
 // unit that must fit the metric: s, ms, m or h for durations (converted to
@@ -35,6 +38,8 @@ import (
 //	dnd_interruptions == 0
 //	delta.latency.mean < -30s at 95%
 //	baseline.abandonment <= 20%
+//	delta.available-on-queue.latency.p95 < 0 at 95%
+//	today.routed_rate > 80%
 
 // Delta is the policy name of the shadowq − baseline differences in an
 // expectation.
@@ -47,7 +52,8 @@ const InvariantsMetric = "invariants"
 type Expectation struct {
 	Text   string         // as written
 	Pos    strictyaml.Pos // where it was written
-	Policy string         // Baseline, Shadowq or Delta ("" for invariants)
+	Policy string         // Shadowq, a baseline's name, Baseline or Delta ("" for invariants)
+	Versus string         // with Delta: the baseline's name ("": the first)
 	Metric string         // one of MetricNames, or InvariantsMetric
 	Op     string         // <, <=, >, >=, ==, !=
 	Value  float64        // in the metric's unit: seconds, or a fraction for ratios
@@ -178,16 +184,17 @@ func (p *expectParser) metricRef(e *Expectation, ref string, at int) bool {
 		return true
 	}
 	e.Policy, e.Metric = Shadowq, ref
-	if head, tail, ok := strings.Cut(ref, "."); ok {
-		switch head {
-		case Baseline, Shadowq, Delta:
-			e.Policy, e.Metric = head, tail
-			at += len(head) + 1
-		default:
-			// "base.latency.p95": a known metric after an unknown prefix
-			// is a misspelt policy, not an unknown metric.
-			if MetricUnit(tail) != "" {
-				return p.fail(at, "unknown policy %q: use baseline, shadowq or delta (or leave it out for shadowq)", head)
+	head, tail, ok := strings.Cut(ref, ".")
+	known := head == Shadowq || head == Baseline || head == Delta || MetricUnit(tail) != ""
+	if ok && known && MetricUnit(ref) == "" {
+		// "NAME.metric": a policy (a baseline's name is checked against
+		// the results when evaluated), or "delta[.NAME].metric".
+		e.Policy, e.Metric = head, tail
+		at += len(head) + 1
+		if head == Delta && MetricUnit(tail) == "" {
+			if name, metric, ok := strings.Cut(tail, "."); ok && MetricUnit(metric) != "" {
+				e.Versus, e.Metric = name, metric
+				at += len(name) + 1
 			}
 		}
 	}
@@ -361,10 +368,27 @@ func (e Expectation) Evaluate(r *Results) ExpectResult {
 
 	name := e.Policy + "." + e.Metric
 	var ms []Metric
-	if e.Policy == Delta {
-		ms = r.Delta
-	} else {
+	switch {
+	case e.Policy == Delta:
+		if e.Versus != "" {
+			name = Delta + "." + e.Versus + "." + e.Metric
+		}
+		ms = r.DeltaFor(e.Versus)
+		if ms == nil {
+			res.Detail = fmt.Sprintf("%s: no baseline %q in the results (baselines: %s)", name, e.Versus, strings.Join(r.Baselines(), ", "))
+			return res
+		}
+	default:
 		ms = findPolicy(r, e.Policy)
+		if ms == nil && e.Policy == Baseline {
+			if bs := r.Baselines(); len(bs) > 0 {
+				ms = findPolicy(r, bs[0])
+			}
+		}
+		if ms == nil {
+			res.Detail = fmt.Sprintf("%s: no policy %q in the results (policies: %s)", name, e.Policy, strings.Join(append(r.Baselines(), Shadowq), ", "))
+			return res
+		}
 	}
 	m := findMetric(ms, e.Metric)
 	switch {

@@ -23,7 +23,7 @@ func WriteHTML(w io.Writer, r *Results) error {
 	data := htmlData{
 		R:            r,
 		Run:          runSummary(r),
-		MetricHeader: metricHeader,
+		MetricHeader: metricHeader(r),
 		Metrics:      metricRows(r),
 		CherrySum:    cherrySummary(r),
 		CherryHeader: cherryHeader,
@@ -102,7 +102,7 @@ figcaption { color: #555; font-size: .9em; }
 
 <section id="metrics">
 <h2>Metrics</h2>
-<p>Mean over {{.R.Replications}} replications with 95% confidence intervals; the delta is paired by replication. Deltas of ratios are in percentage points.</p>
+<p>Mean over {{.R.Replications}} replications with 95% confidence intervals; each delta is shadowq minus one baseline, paired by replication (common random numbers). Deltas of ratios are in percentage points.</p>
 <table>
 <thead><tr>{{range .MetricHeader}}<th>{{.}}</th>{{end}}</tr></thead>
 <tbody>{{range .Metrics}}

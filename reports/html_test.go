@@ -138,7 +138,7 @@ func bigFixture() *Results {
 	results := []string{"accepted", "declined", "no_answer", "error", "weird"}
 	for i := range 75 {
 		id := fmt.Sprintf("x%d", i+1)
-		r.PerExpert = append(r.PerExpert, ExpertResult{ID: id, Utilization: [2]float64{float64(i%10) / 12, float64(i%7) / 8}})
+		r.PerExpert = append(r.PerExpert, ExpertResult{ID: id, Utilization: []float64{float64(i%10) / 12, float64(i%7) / 8}})
 		for h := range 8 {
 			r.Timeline.Spans = append(r.Timeline.Spans, Span{Expert: id, Start: float64(h) * 3600, End: float64(h+1) * 3600, What: whats[(i+h)%len(whats)]})
 			r.Timeline.Spans = append(r.Timeline.Spans, Span{Expert: id, Start: float64(h)*3600 + 600, End: float64(h)*3600 + 1500, What: "busy"})

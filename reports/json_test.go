@@ -70,7 +70,7 @@ func TestWriteJSONSchema(t *testing.T) {
 	if err := WriteJSON(&b, r); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(b.String(), "{\n  \"schema\": 1,") {
+	if !strings.HasPrefix(b.String(), "{\n  \"schema\": 2,") {
 		t.Errorf("unset schema not stamped: %.40s", b.String())
 	}
 	r.Schema = SchemaVersion + 1
@@ -91,20 +91,20 @@ func TestReadJSONErrors(t *testing.T) {
 		msg    string // substring of the message
 	}{
 		// A newer file: say which versions, before complaining about fields.
-		{name: "newer schema", in: `{"schema": 2, "brandNew": true}`, schema: 2, msg: "schema version 2, but this shadowq reads schema 1"},
+		{name: "newer schema", in: `{"schema": 3, "brandNew": true}`, schema: 3, msg: "schema version 3, but this shadowq reads schema 2"},
 		// No version at all: probably not our file.
 		{name: "no schema", in: `{"scenario": "x"}`, schema: 0, msg: "no \"schema\" version"},
 		// Not JSON.
-		{name: "syntax", in: "{\"schema\": 1,\n \"policies\": [{\"name\": \"baseline\",}]}", path: "policies[0]", line: 2, col: 35, msg: "invalid character '}'"},
+		{name: "syntax", in: "{\"schema\": 2,\n \"policies\": [{\"name\": \"baseline\",}]}", path: "policies[0]", line: 2, col: 35, msg: "invalid character '}'"},
 		// Truncated file.
-		{name: "truncated", in: "{\"schema\": 1, \"delta\": [", path: "delta", line: 1, col: 24, msg: "unexpected end of JSON input"},
+		{name: "truncated", in: "{\"schema\": 2, \"deltas\": [", path: "deltas", line: 1, col: 25, msg: "unexpected end of JSON input"},
 		// A string where a number belongs, deep inside.
-		{name: "type", in: "{\"schema\": 1,\n\"policies\": [{\"name\": \"baseline\", \"metrics\": []}, {\"name\": \"shadowq\", \"metrics\": [{\"name\": \"a\"}, {\"mean\": \"fast\"}]}]}",
+		{name: "type", in: "{\"schema\": 2,\n\"policies\": [{\"name\": \"baseline\", \"metrics\": []}, {\"name\": \"shadowq\", \"metrics\": [{\"name\": \"a\"}, {\"mean\": \"fast\"}]}]}",
 			path: "policies[1].metrics[1].mean", line: 2, col: 107, msg: "cannot unmarshal string"},
 		// A typo in a field name.
-		{name: "unknown field", in: "{\"schema\": 1,\n  \"perExpert\": [{\"id\": \"e1\"}, {\"id\": \"e2\", \"suspicon\": 0.5}]}", path: "perExpert[1].suspicon", line: 2, col: 44, msg: `unknown field "suspicon"`},
+		{name: "unknown field", in: "{\"schema\": 2,\n  \"perExpert\": [{\"id\": \"e1\"}, {\"id\": \"e2\", \"suspicon\": 0.5}]}", path: "perExpert[1].suspicon", line: 2, col: 44, msg: `unknown field "suspicon"`},
 		// A second document after the first.
-		{name: "trailing", in: "{\"schema\": 1}\n{}", line: 2, col: 1, msg: "after top-level value"},
+		{name: "trailing", in: "{\"schema\": 2}\n{}", line: 2, col: 1, msg: "after top-level value"},
 		// The schema itself of the wrong type.
 		{name: "schema type", in: `{"schema": "1"}`, path: "schema", line: 1, col: 12, msg: "cannot unmarshal string"},
 		// Not an object at all.

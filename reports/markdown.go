@@ -17,8 +17,8 @@ func WriteMarkdown(w io.Writer, r *Results) error {
 		fmt.Fprintf(bw, "- %s\n", mdEscape(l))
 	}
 
-	fmt.Fprintf(bw, "\n## Metrics\n\nMean over %d replications with 95%% confidence intervals; the delta is paired by replication. Deltas of ratios are in percentage points.\n\n", r.Replications)
-	mdTable(bw, metricHeader, metricRows(r), []bool{false, true, true, true})
+	fmt.Fprintf(bw, "\n## Metrics\n\nMean over %d replications with 95%% confidence intervals; each delta is shadowq minus one baseline, paired by replication (common random numbers). Deltas of ratios are in percentage points.\n\n", r.Replications)
+	mdTable(bw, metricHeader(r), metricRows(r), metricRight(r))
 
 	fmt.Fprintf(bw, "\n## Cherry-pick detection\n\n%s.\n", mdEscape(cherrySummary(r)))
 	if rows := cherryRows(r); len(rows) > 0 {

@@ -45,15 +45,17 @@ var palette = []color.NRGBA{
 	{0x9c, 0x75, 0x5f, 0xff}, {0xba, 0xb0, 0xac, 0xff}, {0x86, 0xbc, 0xb6, 0xff}, {0xd3, 0x72, 0x95, 0xff},
 }
 
-// policyColor keeps baseline blue and shadowq orange in every figure.
+// policyColor keeps shadowq orange and the first baseline blue in every
+// figure; further baselines follow the palette by their index i in
+// Policies.
 func policyColor(policy string, i int) color.Color {
-	switch policy {
-	case Baseline:
-		return palette[0]
-	case Shadowq:
+	switch {
+	case policy == Shadowq:
 		return palette[1]
+	case i == 0:
+		return palette[0]
 	}
-	return palette[(2+i)%len(palette)]
+	return palette[(1+i)%len(palette)]
 }
 
 // Well-known delivery results have fixed colours; others follow the palette.
@@ -141,13 +143,17 @@ func utilizationFigure(r *Results) (figure, error) {
 		p.Title.Text = "(no data)"
 		f.Caption = "No per-expert results."
 	} else {
-		// Two bars per expert, filling about 80% of each expert's slot.
-		barW := min(vg.Points(16), (width-2*vg.Inch)/vg.Length(len(es))*0.4)
+		// One bar per arm and expert, filling about 80% of each expert's slot.
+		arms := len(r.Policies)
+		barW := min(vg.Points(16), (width-2*vg.Inch)/vg.Length(len(es))*0.8/vg.Length(max(1, arms)))
 		ids := make([]string, len(es))
-		for pi, policy := range []string{Baseline, Shadowq} {
+		for pi, pr := range r.Policies {
+			policy := pr.Name
 			vals := make(plotter.Values, len(es))
 			for i, e := range es {
-				vals[i] = e.Utilization[pi]
+				if pi < len(e.Utilization) {
+					vals[i] = e.Utilization[pi]
+				}
 				ids[i] = e.ID
 			}
 			bars, err := plotter.NewBarChart(vals, barW)
@@ -156,7 +162,7 @@ func utilizationFigure(r *Results) (figure, error) {
 			}
 			bars.Color = policyColor(policy, pi)
 			bars.LineStyle.Width = 0
-			bars.Offset = barW * vg.Length(2*pi-1) / 2
+			bars.Offset = barW * (vg.Length(pi) - vg.Length(arms-1)/2)
 			p.Add(bars)
 			leg.add(policy, bars)
 		}

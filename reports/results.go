@@ -7,9 +7,10 @@ package reports
 
 // SchemaVersion is the version of the results.json schema. Bump it on any
 // incompatible change; `shadowq report` refuses versions it does not know.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
-// Policy names in Results.
+// Policy names in Results. A scenario names its baselines; Baseline is the
+// name of the one the `baseline:` shorthand defines.
 const (
 	Baseline = "baseline"
 	Shadowq  = "shadowq"
@@ -31,12 +32,13 @@ type Results struct {
 	ServiceLevelS float64 `json:"serviceLevelSeconds"`
 	Experts       int     `json:"experts"`
 
-	// Policies holds "baseline" then "shadowq", each with the same metric
-	// list in the same order.
+	// Policies holds every arm by name: the scenario's baselines in file
+	// order, then "shadowq", each with the same metric list in the same
+	// order. All arms ran on common random numbers.
 	Policies []PolicyResult `json:"policies"`
-	// Delta is shadowq − baseline per metric, paired by replication
-	// (common random numbers), same order as the policies' metrics.
-	Delta []Metric `json:"delta"`
+	// Deltas holds, per baseline in Policies order, shadowq − that
+	// baseline per metric, paired by replication.
+	Deltas []DeltaResult `json:"deltas"`
 
 	PerExpert   []ExpertResult `json:"perExpert"`
 	CherryPick  CherryPick     `json:"cherryPick"`
@@ -44,6 +46,14 @@ type Results struct {
 	Timeline    Timeline       `json:"timeline"`   // replication 0, shadowq
 	Invariants  Invariants     `json:"invariants"`
 	Expectation []ExpectResult `json:"expectations,omitempty"`
+}
+
+// DeltaResult is shadowq − one baseline, paired by replication, in the
+// order of the policies' metrics (plus delta-only metrics such as
+// net_value_per_day).
+type DeltaResult struct {
+	Baseline string   `json:"baseline"`
+	Metrics  []Metric `json:"metrics"`
 }
 
 // PolicyResult is the metrics of one policy across replications.
@@ -98,14 +108,14 @@ type Metric struct {
 
 // ExpertResult is one expert's figures, means over replications.
 type ExpertResult struct {
-	ID           string     `json:"id"`
-	Group        string     `json:"group,omitempty"`
-	CherryPicker bool       `json:"cherryPicker,omitempty"` // scripted as one by the scenario
-	Utilization  [2]float64 `json:"utilization"`            // [baseline, shadowq]
-	Interrupts   float64    `json:"interruptsPerDay"`       // shadowq
-	Suspicion    float64    `json:"suspicion"`              // 0..1, shadowq run
-	Evidence     string     `json:"evidence,omitempty"`
-	Flagged      bool       `json:"flagged,omitempty"`
+	ID           string    `json:"id"`
+	Group        string    `json:"group,omitempty"`
+	CherryPicker bool      `json:"cherryPicker,omitempty"` // scripted as one by the scenario
+	Utilization  []float64 `json:"utilization"`            // per policy, in Policies order
+	Interrupts   float64   `json:"interruptsPerDay"`       // shadowq
+	Suspicion    float64   `json:"suspicion"`              // 0..1, shadowq run
+	Evidence     string    `json:"evidence,omitempty"`
+	Flagged      bool      `json:"flagged,omitempty"`
 }
 
 // CherryPick is the detector's quality against the scripted cherry-pickers.
@@ -148,8 +158,30 @@ type Delivery struct {
 
 // Invariants is what the invariant checkers saw in every run.
 type Invariants struct {
-	Checked    int      `json:"checked"` // runs checked (2 × replications)
+	Checked    int      `json:"checked"` // runs checked (arms × replications)
 	Violations []string `json:"violations,omitempty"`
+}
+
+// Baselines returns the names of the baseline arms, in Policies order.
+func (r *Results) Baselines() []string {
+	var out []string
+	for _, p := range r.Policies {
+		if p.Name != Shadowq {
+			out = append(out, p.Name)
+		}
+	}
+	return out
+}
+
+// DeltaFor returns the deltas of shadowq against the named baseline ("":
+// the first), or nil.
+func (r *Results) DeltaFor(baseline string) []Metric {
+	for _, d := range r.Deltas {
+		if baseline == "" || d.Baseline == baseline {
+			return d.Metrics
+		}
+	}
+	return nil
 }
 
 // ExpectResult is one evaluated expect: line.

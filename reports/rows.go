@@ -10,15 +10,36 @@ import (
 // The renderers (text tables, CSV, Markdown, HTML) share the rows built
 // here, so every format shows the same figures with the same formatting.
 
-// metricHeader is the header of the metric table.
-var metricHeader = []string{"metric", "baseline (95% CI)", "shadowq (95% CI)", "delta shadowq−baseline (95% CI)"}
+// metricHeader is the header of the metric table: the metric, every arm
+// in Policies order, then shadowq's paired delta against each baseline.
+func metricHeader(r *Results) []string {
+	h := []string{"metric"}
+	for _, p := range r.Policies {
+		h = append(h, p.Name+" (95% CI)")
+	}
+	for _, d := range r.Deltas {
+		h = append(h, "delta shadowq−"+d.Baseline+" (95% CI)")
+	}
+	return h
+}
 
-// metricLine is one metric across the two policies and their difference.
-// A nil pointer means the results lack that metric.
+// metricRight is the alignment flags of metricHeader: all right but the
+// metric.
+func metricRight(r *Results) []bool {
+	right := make([]bool, 1+len(r.Policies)+len(r.Deltas))
+	for i := 1; i < len(right); i++ {
+		right[i] = true
+	}
+	return right
+}
+
+// metricLine is one metric across the arms and the deltas. A nil pointer
+// means the results lack that metric for that arm or delta.
 type metricLine struct {
-	Name                     string
-	Unit                     string
-	Baseline, Shadowq, Delta *Metric
+	Name   string
+	Unit   string
+	Arms   []*Metric // in Policies order
+	Deltas []*Metric // in Deltas order
 }
 
 // findPolicy returns the metrics of the named policy, or nil.
@@ -45,13 +66,19 @@ func findMetric(ms []Metric, name string) *Metric {
 // metric the results carry (from a newer simulator) in the order first
 // seen, so nothing in the file is silently dropped.
 func metricLines(r *Results) []metricLine {
-	base, sq := findPolicy(r, Baseline), findPolicy(r, Shadowq)
 	names := slices.Clone(MetricNames)
 	seen := make(map[string]bool, len(names))
 	for _, n := range names {
 		seen[n] = true
 	}
-	for _, ms := range [][]Metric{base, sq, r.Delta} {
+	var all [][]Metric
+	for _, p := range r.Policies {
+		all = append(all, p.Metrics)
+	}
+	for _, d := range r.Deltas {
+		all = append(all, d.Metrics)
+	}
+	for _, ms := range all {
 		for _, m := range ms {
 			if !seen[m.Name] {
 				seen[m.Name] = true
@@ -61,11 +88,22 @@ func metricLines(r *Results) []metricLine {
 	}
 	var lines []metricLine
 	for _, n := range names {
-		l := metricLine{Name: n, Baseline: findMetric(base, n), Shadowq: findMetric(sq, n), Delta: findMetric(r.Delta, n)}
-		if l.Baseline == nil && l.Shadowq == nil && l.Delta == nil {
+		l := metricLine{Name: n}
+		any := false
+		for _, p := range r.Policies {
+			m := findMetric(p.Metrics, n)
+			l.Arms = append(l.Arms, m)
+			any = any || m != nil
+		}
+		for _, d := range r.Deltas {
+			m := findMetric(d.Metrics, n)
+			l.Deltas = append(l.Deltas, m)
+			any = any || m != nil
+		}
+		if !any {
 			continue
 		}
-		for _, m := range []*Metric{l.Baseline, l.Shadowq, l.Delta} {
+		for _, m := range append(slices.Clone(l.Arms), l.Deltas...) {
 			if m != nil && l.Unit == "" {
 				l.Unit = m.Unit
 			}
@@ -85,7 +123,14 @@ func metricRows(r *Results) [][]string {
 			}
 			return formatMetric(*m, signed)
 		}
-		rows = append(rows, []string{l.Name, cell(l.Baseline, false), cell(l.Shadowq, false), cell(l.Delta, true)})
+		row := []string{l.Name}
+		for _, m := range l.Arms {
+			row = append(row, cell(m, false))
+		}
+		for _, m := range l.Deltas {
+			row = append(row, cell(m, true))
+		}
+		rows = append(rows, row)
 	}
 	return rows
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 
 	"github.com/olekukonko/tablewriter"
@@ -21,7 +22,11 @@ func WriteTables(w io.Writer, r *Results) error {
 	}
 
 	fmt.Fprintln(bw, "\nMetrics (mean over replications, 95% CI; deltas of ratios in percentage points)")
-	if err := renderTable(bw, metricHeader, metricRows(r), []tw.Align{tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignRight}); err != nil {
+	align := []tw.Align{tw.AlignLeft}
+	for range metricRight(r)[1:] {
+		align = append(align, tw.AlignRight)
+	}
+	if err := renderTable(bw, metricHeader(r), metricRows(r), align); err != nil {
 		return err
 	}
 
@@ -81,13 +86,21 @@ func toAny(ss []string) []any {
 }
 
 // WriteCSV writes the metric table for machines: one row per metric with
-// the unformatted mean, sd, lo, hi and n of baseline, shadowq and the delta
-// (in the metric's unit: ratios as fractions, durations in seconds). A
-// metric a policy lacks has empty cells.
+// the unformatted mean, sd, lo, hi and n of every arm (columns prefixed
+// with its name) and of shadowq's delta against each baseline (prefixed
+// "delta_<baseline>"), in the metric's unit: ratios as fractions,
+// durations in seconds. A metric an arm lacks has empty cells.
 func WriteCSV(w io.Writer, r *Results) error {
 	cw := csv.NewWriter(w)
 	header := []string{"metric", "unit"}
-	for _, p := range []string{Baseline, Shadowq, "delta"} {
+	var prefixes []string
+	for _, p := range r.Policies {
+		prefixes = append(prefixes, p.Name)
+	}
+	for _, d := range r.Deltas {
+		prefixes = append(prefixes, "delta_"+d.Baseline)
+	}
+	for _, p := range prefixes {
 		header = append(header, p+"_mean", p+"_sd", p+"_lo", p+"_hi", p+"_n")
 	}
 	if err := cw.Write(header); err != nil {
@@ -95,7 +108,7 @@ func WriteCSV(w io.Writer, r *Results) error {
 	}
 	for _, l := range metricLines(r) {
 		row := []string{l.Name, l.Unit}
-		for _, m := range []*Metric{l.Baseline, l.Shadowq, l.Delta} {
+		for _, m := range append(slices.Clone(l.Arms), l.Deltas...) {
 			if m == nil {
 				row = append(row, "", "", "", "", "")
 				continue

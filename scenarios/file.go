@@ -30,6 +30,7 @@ type scenarioFile struct {
 	Disconnects   []windowFile             `yaml:"disconnects"`
 	Resync        *resyncFile              `yaml:"resync"`
 	Baseline      *baselineFile            `yaml:"baseline"`
+	Baselines     []*baselineFile          `yaml:"baselines"`
 	Expect        []expectFile             `yaml:"expect"`
 }
 
@@ -143,6 +144,8 @@ type resyncFile struct {
 }
 
 type baselineFile struct {
+	Name           string        `yaml:"name"`
+	Select         string        `yaml:"select"`
 	VoicemailAfter time.Duration `yaml:"voicemailAfter"`
 	OnQueue        []string      `yaml:"onQueue"`
 }

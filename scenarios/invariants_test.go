@@ -202,10 +202,10 @@ func invariants(s *Scenario) []string {
 	if s.Resync.Interval < 0 {
 		fail("resync %+v", s.Resync)
 	}
-	if s.Baseline.VoicemailAfter < 0 || !slices.IsSorted(s.Baseline.OnQueue) {
-		fail("baseline %+v", s.Baseline)
+	if s.Baselines[0].VoicemailAfter < 0 || !slices.IsSorted(s.Baselines[0].OnQueue) {
+		fail("baseline %+v", s.Baselines[0])
 	}
-	for _, n := range s.Baseline.OnQueue {
+	for _, n := range s.Baselines[0].OnQueue {
 		hasPresence("baseline.onQueue", n)
 	}
 	for i, x := range s.Expect {

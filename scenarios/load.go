@@ -157,7 +157,7 @@ func (c *checker) build(f *scenarioFile) *Scenario {
 			s.Resync.OnReconnect = *r.OnReconnect
 		}
 	}
-	s.Baseline = c.baseline(f.Baseline)
+	s.Baselines = c.baselines(f)
 	for i := range f.Expect {
 		e := &f.Expect[i]
 		if e.Text == "" {
@@ -1181,9 +1181,69 @@ func (c *checker) disconnects(list []windowFile) []Disconnect {
 	return out
 }
 
+// reservedArmNames cannot name a baseline: they mean something else in
+// results and in the expectation language.
+var reservedArmNames = []string{"shadowq", "delta", "invariants"}
+
+func (c *checker) baselines(f *scenarioFile) []Baseline {
+	if f.Baselines == nil {
+		b := c.baseline(f.Baseline)
+		if f.Baseline != nil && f.Baseline.Name != "" {
+			c.errorf(&f.Baseline.Name, "name applies to entries of baselines: (the baseline: shorthand is named %q)", DefaultBaselineName)
+		}
+		b.Name = DefaultBaselineName
+		return []Baseline{b}
+	}
+	if f.Baseline != nil {
+		c.errorf(f.Baseline, "give baseline: or baselines:, not both (baseline: is the one-entry shorthand)")
+	}
+	if len(f.Baselines) == 0 {
+		c.errorf(&f.Baselines, "list at least one baseline")
+	}
+	var out []Baseline
+	seen := map[string]bool{}
+	for i, bf := range f.Baselines {
+		if bf == nil {
+			c.errorf(&f.Baselines[i], "expected a mapping {name, onQueue, select, voicemailAfter}, got null")
+			continue
+		}
+		b := c.baseline(bf)
+		b.Name = bf.Name
+		switch {
+		case bf.Name == "":
+			c.errorf(bf, "missing name (e.g. name: today): it names the arm in results and expectations")
+		case !validArmName(bf.Name):
+			c.errorf(&bf.Name, "name %q: use letters, digits, '-' and '_' only", bf.Name)
+		case slices.Contains(reservedArmNames, bf.Name):
+			c.errorf(&bf.Name, "name %q is reserved (%s)", bf.Name, strings.Join(reservedArmNames, ", "))
+		case seen[bf.Name]:
+			c.errorf(&bf.Name, "baseline %q is listed twice", bf.Name)
+		}
+		seen[bf.Name] = true
+		out = append(out, b)
+	}
+	return out
+}
+
+func validArmName(n string) bool {
+	for _, r := range n {
+		if !(r == '-' || r == '_' || '0' <= r && r <= '9' || 'a' <= r && r <= 'z' || 'A' <= r && r <= 'Z') {
+			return false
+		}
+	}
+	return n != ""
+}
+
 func (c *checker) baseline(b *baselineFile) Baseline {
-	var out Baseline
+	out := Baseline{Select: SelectLongestIdle}
 	if b != nil {
+		switch Selection(b.Select) {
+		case "":
+		case SelectLongestIdle, SelectBestSkill:
+			out.Select = Selection(b.Select)
+		default:
+			c.errorf(&b.Select, "unknown select %q (%s, %s)", b.Select, SelectLongestIdle, SelectBestSkill)
+		}
 		if b.VoicemailAfter < 0 {
 			c.errorf(&b.VoicemailAfter, "voicemailAfter %s: must not be negative (0 = never)", fmtDur(b.VoicemailAfter))
 		}

@@ -115,7 +115,7 @@ func TestTier3Meetings(t *testing.T) {
 	onQueue := 0
 	var meetingShare float64
 	for _, e := range s.Experts {
-		if slices.Contains(s.Baseline.OnQueue, e.WorkPresence) {
+		if slices.Contains(s.Baselines[0].OnQueue, e.WorkPresence) {
 			onQueue++
 		}
 		busy := e.Meetings.PerDay * float64(e.Meetings.Length.Expected())
@@ -169,7 +169,7 @@ func TestErlangScenarios(t *testing.T) {
 		if len(s.Experts) != 10 || s.Escalations.MaxRate() != 50 || s.Escalations.RateAt(s.Run.Horizon-1) != 50 ||
 			!reflect.DeepEqual(s.Deliveries.HandleTime, Dist{Kind: Exponential, Mean: 10 * time.Minute}) ||
 			!reflect.DeepEqual(s.Deliveries.AfterCallWork, Dist{Kind: Fixed}) || !reflect.DeepEqual(s.Deliveries.ResponseTime, Dist{Kind: Fixed}) ||
-			s.Baseline.VoicemailAfter != 0 || !slices.Equal(s.Baseline.OnQueue, []string{"on-queue"}) {
+			s.Baselines[0].VoicemailAfter != 0 || !slices.Equal(s.Baselines[0].OnQueue, []string{"on-queue"}) {
 			t.Errorf("%s: not M/M/10 with λ=50/h, 1/μ=10m: %+v", c.file, s)
 		}
 		for _, e := range s.Experts {
@@ -201,7 +201,7 @@ func TestBadScenarioReportsEverything(t *testing.T) {
 		t.Fatalf("%T is not strictyaml.Errors", err)
 	}
 	want := []string{
-		`testdata/bad.yaml:2:1: unknown field "desciption", did you mean "description"? (known: name, description, seed, run, policy, presences, offlinePresence, experts, deliveries, escalations, cherryPickers, disconnects, resync, baseline, expect)`,
+		`testdata/bad.yaml:2:1: unknown field "desciption", did you mean "description"? (known: name, description, seed, run, policy, presences, offlinePresence, experts, deliveries, escalations, cherryPickers, disconnects, resync, baseline, baselines, expect)`,
 		`testdata/bad.yaml:3:7: seed: integer -1 out of range for uint64 (0..18446744073709551615)`,
 		`testdata/bad.yaml:4:28: run.warmup: warmup 4h: must be shorter than the horizon (4h)`,
 		`testdata/bad.yaml:9:61: presences.lunch.system: unknown system presence "LUNCH" (AVAILABLE, AWAY, BUSY, OFFLINE, IDLE, ON_QUEUE, MEAL, TRAINING, MEETING, BREAK)`,
@@ -425,6 +425,7 @@ func TestDefaults(t *testing.T) {
 		},
 		CherryPickers: CherryPickers{Mode: Hide, HideLength: Dist{Kind: Exponential, Mean: 20 * time.Minute}},
 		Resync:        Resync{Interval: 60 * time.Second, OnReconnect: true},
+		Baselines:     []Baseline{{Name: DefaultBaselineName, Select: SelectLongestIdle}},
 	}
 	if !reflect.DeepEqual(s, want) {
 		t.Errorf("defaults:\n got %+v\nwant %+v", s, want)
@@ -455,8 +456,8 @@ escalations:
 		e.Shift != (Shift{time.Hour, 8 * time.Hour}) {
 		t.Errorf("system defaults: %+v offline %q", e, s.OfflinePresence)
 	}
-	if !slices.Equal(s.Baseline.OnQueue, []string{"queue", "queue2"}) {
-		t.Errorf("baseline.onQueue %q", s.Baseline.OnQueue)
+	if !slices.Equal(s.Baselines[0].OnQueue, []string{"queue", "queue2"}) {
+		t.Errorf("baseline.onQueue %q", s.Baselines[0].OnQueue)
 	}
 	if s.Deliveries.Default != (Outcome{0.8, 0.15, 0.05}) || s.Deliveries.ByPresence["gone"] != s.Deliveries.Default {
 		t.Errorf("outcomes %+v", s.Deliveries)
@@ -738,7 +739,7 @@ func TestKitchenSink(t *testing.T) {
 		t.Errorf("escalations %+v", e)
 	}
 	if !slices.Equal(s.Disconnects, []Disconnect{{time.Hour, time.Hour + 5*time.Minute, false}, {2 * time.Hour, 2*time.Hour + 10*time.Minute, true}}) ||
-		s.Resync != (Resync{30 * time.Second, false}) || s.Baseline.VoicemailAfter != 5*time.Minute {
+		s.Resync != (Resync{30 * time.Second, false}) || s.Baselines[0].VoicemailAfter != 5*time.Minute {
 		t.Errorf("outages %+v %+v", s.Disconnects, s.Resync)
 	}
 	if len(s.Expect) != 2 || s.Expect[1].Text != "x > 1" || s.Expect[1].Pos != (strictyaml.Pos{File: "testdata/kitchen-sink.yaml", Line: 44, Column: 36}) {

@@ -102,7 +102,11 @@ type Scenario struct {
 	// overlapping.
 	Disconnects []Disconnect
 	Resync      Resync
-	Baseline    Baseline
+	// Baselines are the ACD configurations shadowq is compared with, in
+	// file order, at least one: the `baselines:` list, or the one entry
+	// `baseline:` (named "baseline") stands for, or a default one.
+	// Baselines[0] is also the queue shadowq's fallbacks go to.
+	Baselines []Baseline
 
 	// Expect are the expectations to evaluate after the run, in file
 	// order, as written (a separate parser evaluates them).
@@ -435,11 +439,18 @@ type Resync struct {
 	OnReconnect bool
 }
 
-// Baseline configures the standard ACD shadowq is compared with: an
+// Baseline configures one standard ACD shadowq is compared with: an
 // escalation waits in queue until an expert with all its skills is idle in
-// an OnQueue presence (longest-idle first), and goes to voicemail after
+// an OnQueue presence (chosen by Select), and goes to voicemail after
 // VoicemailAfter.
 type Baseline struct {
+	// Name names the arm in results ("baseline" for the `baseline:`
+	// shorthand): letters, digits, '-' and '_', unique, not "shadowq",
+	// "delta" or "invariants".
+	Name string
+	// Select is how the ACD picks among idle eligible agents (default
+	// SelectLongestIdle).
+	Select Selection
 	// VoicemailAfter is the queue time after which an escalation goes to
 	// voicemail (default 0 = never).
 	VoicemailAfter time.Duration
@@ -447,6 +458,23 @@ type Baseline struct {
 	// every presence whose system presence is ON_QUEUE).
 	OnQueue []string
 }
+
+// Selection is how an ACD picks among idle eligible agents.
+type Selection string
+
+// Agent selections.
+const (
+	// SelectLongestIdle offers to the agent idle the longest.
+	SelectLongestIdle Selection = "longest-idle"
+	// SelectBestSkill offers to the agent with the highest mean proficiency
+	// over the escalation's skills, then the longest idle (as Genesys
+	// skills-based routing does).
+	SelectBestSkill Selection = "best-skill"
+)
+
+// DefaultBaselineName names the arm of the `baseline:` shorthand (and of
+// the default baseline).
+const DefaultBaselineName = "baseline"
 
 // Expectation is one line of the expect: list, kept verbatim with where it
 // was written.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/shadowq/shadowq/engine"
+	"github.com/shadowq/shadowq/scenarios"
 )
 
 // notRespondingPenalty is how long the baseline ACD leaves an agent who
@@ -77,7 +78,7 @@ func (r *acdRouter) arrive(e *escState) {
 // admit starts an escalation's time in the queue (at arrival for the
 // baseline, at the fallback for shadowq): voicemail after VoicemailAfter.
 func (r *acdRouter) admit(e *escState) {
-	if vm := r.w.sc.Baseline.VoicemailAfter; vm > 0 {
+	if vm := r.w.bl.VoicemailAfter; vm > 0 {
 		e.vmEv = r.w.k.After(vm, func() {
 			e.vmEv = 0
 			switch {
@@ -108,18 +109,24 @@ func (r *acdRouter) dequeue(e *escState) {
 	}
 }
 
-// place offers a new (or re-queued) escalation to the longest-idle
-// eligible skilled agent, or queues it.
+// place offers a new (or re-queued) escalation to the eligible skilled
+// agent the baseline's selection prefers (longest idle; or best skill,
+// then longest idle), or queues it.
 func (r *acdRouter) place(e *escState) {
-	best := -1
+	best, bestSkill := -1, 0
 	now := r.w.now()
+	bySkill := r.w.bl.Select == scenarios.SelectBestSkill
 	for i := range r.w.xs {
 		x := &r.w.xs[i]
 		if !r.skilled(x, e) || !r.eligibleAt(x, now) {
 			continue
 		}
-		if best < 0 || x.free < r.w.xs[best].free {
-			best = i
+		sk := 0
+		if bySkill {
+			sk = skillSum(x, e)
+		}
+		if best < 0 || sk > bestSkill || sk == bestSkill && x.free < r.w.xs[best].free {
+			best, bestSkill = i, sk
 		}
 	}
 	if best < 0 {
@@ -127,6 +134,16 @@ func (r *acdRouter) place(e *escState) {
 		return
 	}
 	r.offer(&r.w.xs[best], e)
+}
+
+// skillSum is x's total proficiency over e's skills: with the same skills
+// for every candidate, ordering by it orders by the mean.
+func skillSum(x *expertState, e *escState) int {
+	n := 0
+	for _, s := range e.a.skills {
+		n += x.sc.Skills[s]
+	}
+	return n
 }
 
 // take gives an agent who may just have become eligible the first queued

@@ -20,7 +20,8 @@ type Options struct {
 	Workers      int           // parallel replications; 0 = GOMAXPROCS. Output does not depend on it.
 	ServiceLevel time.Duration // T of "service level within T"; 0 = 60s
 	// Records, if set, receives every escalation record in replication
-	// order, baseline before shadowq (from the calling goroutine).
+	// order, arms in results order: the baselines, then shadowq (from the
+	// calling goroutine).
 	Records func(reports.Record) error
 	// Progress, if set, is called after each replication finishes (from
 	// the calling goroutine) with the count done and the total.
@@ -46,6 +47,22 @@ type Stats struct {
 	WallTime time.Duration
 }
 
+// arm is one policy under test: a baseline ACD, or shadowq in front of
+// the first baseline's queue.
+type arm struct {
+	name string
+	bl   *scenarios.Baseline
+}
+
+// arms lists the scenario's arms in results order.
+func arms(sc *scenarios.Scenario) []arm {
+	var out []arm
+	for i := range sc.Baselines {
+		out = append(out, arm{sc.Baselines[i].Name, &sc.Baselines[i]})
+	}
+	return append(out, arm{reports.Shadowq, &sc.Baselines[0]})
+}
+
 // runResult is one policy in one replication.
 type runResult struct {
 	vals       map[string]float64 // NaN where undefined (no routed escalation, no holds...)
@@ -60,8 +77,8 @@ type runResult struct {
 	events     uint64
 }
 
-// Run simulates the scenario under the baseline ACD and under shadowq with
-// common random numbers, replication by replication, and summarises.
+// Run simulates the scenario under each baseline ACD and under shadowq
+// with common random numbers, replication by replication, and summarises.
 func Run(sc *scenarios.Scenario, opt Options) (*reports.Results, Stats, error) {
 	t0 := time.Now()
 	seed := sc.Seed
@@ -81,7 +98,7 @@ func Run(sc *scenarios.Scenario, opt Options) (*reports.Results, Stats, error) {
 		workers = runtime.GOMAXPROCS(0)
 	}
 	root := NewStreams(seed)
-	out := make([][2]runResult, reps)
+	out := make([][]runResult, reps)
 	errs := make([]error, reps)
 	var wg sync.WaitGroup
 	jobs := make(chan int)
@@ -116,9 +133,11 @@ func Run(sc *scenarios.Scenario, opt Options) (*reports.Results, Stats, error) {
 	}
 	var st Stats
 	for i := range out {
-		st.Events += out[i][0].events + out[i][1].events
+		for p := range out[i] {
+			st.Events += out[i][p].events
+		}
 		if opt.Records != nil {
-			for p := range 2 {
+			for p := range out[i] {
 				for _, r := range out[i][p].records {
 					if err := opt.Records(r); err != nil {
 						return nil, st, err
@@ -132,21 +151,22 @@ func Run(sc *scenarios.Scenario, opt Options) (*reports.Results, Stats, error) {
 	return res, st, nil
 }
 
-func replicate(sc *scenarios.Scenario, st *Streams, rep int, sl time.Duration, records bool) ([2]runResult, error) {
+func replicate(sc *scenarios.Scenario, st *Streams, rep int, sl time.Duration, records bool) ([]runResult, error) {
 	sch := makeSchedule(sc, st)
-	var res [2]runResult
-	for p, name := range []string{reports.Baseline, reports.Shadowq} {
-		r, err := runPolicy(sc, sch, st, name, rep, sl, records)
+	var res []runResult
+	for _, a := range arms(sc) {
+		r, err := runPolicy(sc, sch, a, rep, sl, records)
 		if err != nil {
-			return res, fmt.Errorf("%s: %w", name, err)
+			return res, fmt.Errorf("%s: %w", a.name, err)
 		}
-		res[p] = r
+		res = append(res, r)
 	}
 	return res, nil
 }
 
-func runPolicy(sc *scenarios.Scenario, sch *schedule, st *Streams, policy string, rep int, sl time.Duration, records bool) (runResult, error) {
-	w := newWorld(sc, sch, st, policy)
+func runPolicy(sc *scenarios.Scenario, sch *schedule, a arm, rep int, sl time.Duration, records bool) (runResult, error) {
+	policy := a.name
+	w := newWorld(sc, sch, a.bl)
 	var sr *shadowqRouter
 	if policy == reports.Shadowq {
 		var err error
@@ -349,11 +369,13 @@ func (w *world) measure(policy string, rep int, sl time.Duration, records bool) 
 }
 
 // summarize aggregates replications into Results, in replication order.
-func summarize(sc *scenarios.Scenario, seed uint64, reps int, sl time.Duration, out [][2]runResult) *reports.Results {
+func summarize(sc *scenarios.Scenario, seed uint64, reps int, sl time.Duration, out [][]runResult) *reports.Results {
 	res := &reports.Results{
 		Schema: reports.SchemaVersion, Scenario: sc.Name, File: sc.File, Seed: seed, Replications: reps,
 		HorizonS: sc.Run.Horizon.Seconds(), WarmupS: sc.Run.Warmup.Seconds(), ServiceLevelS: sl.Seconds(), Experts: len(sc.Experts),
 	}
+	as := arms(sc)
+	sq := len(as) - 1 // shadowq is the last arm
 	series := func(p int, m string) []float64 {
 		xs := make([]float64, reps)
 		for i := range out {
@@ -361,23 +383,27 @@ func summarize(sc *scenarios.Scenario, seed uint64, reps int, sl time.Duration, 
 		}
 		return xs
 	}
-	for p, name := range []string{reports.Baseline, reports.Shadowq} {
-		pr := reports.PolicyResult{Name: name}
+	for p, a := range as {
+		pr := reports.PolicyResult{Name: a.name}
 		for _, m := range reports.MetricNames {
 			pr.Metrics = append(pr.Metrics, reports.Summarize(m, reports.MetricUnit(m), series(p, m)))
 		}
 		res.Policies = append(res.Policies, pr)
 	}
-	for _, m := range reports.MetricNames {
-		res.Delta = append(res.Delta, reports.Paired(m, reports.MetricUnit(m), series(0, m), series(1, m)))
+	for b := range sq {
+		d := reports.DeltaResult{Baseline: as[b].name}
+		for _, m := range reports.MetricNames {
+			d.Metrics = append(d.Metrics, reports.Paired(m, reports.MetricUnit(m), series(b, m), series(sq, m)))
+		}
+		res.Deltas = append(res.Deltas, d)
 	}
-	for p, name := range []string{reports.Baseline, reports.Shadowq} {
+	for p, a := range as {
 		var all []float64
 		for i := range out {
 			all = append(all, out[i][p].latencies...)
 		}
 		slices.Sort(all)
-		res.LatencyCDF = append(res.LatencyCDF, reports.NewCDF(name, all))
+		res.LatencyCDF = append(res.LatencyCDF, reports.NewCDF(a.name, all))
 	}
 	// Per expert, and the cherry-pick detector (shadowq runs).
 	var flagged, scripted []string
@@ -386,17 +412,17 @@ func summarize(sc *scenarios.Scenario, seed uint64, reps int, sl time.Duration, 
 		x := &sc.Experts[i]
 		er := reports.ExpertResult{ID: string(x.ID), Group: x.Group, CherryPicker: x.CherryPicker}
 		var unsched, segs float64
-		for p := range 2 {
+		for p := range as {
 			var xs []float64
 			for r := range out {
 				xs = append(xs, out[r][p].util[i])
 			}
-			er.Utilization[p] = reports.Summarize("", "", xs).Mean
+			er.Utilization = append(er.Utilization, reports.Summarize("", "", xs).Mean)
 		}
 		for r := range out {
-			er.Interrupts += out[r][1].interrupts[i] / float64(reps)
-			unsched += out[r][1].unsched[i] / float64(reps)
-			segs += float64(out[r][1].segs[i]) / float64(reps)
+			er.Interrupts += out[r][sq].interrupts[i] / float64(reps)
+			unsched += out[r][sq].unsched[i] / float64(reps)
+			segs += float64(out[r][sq].segs[i]) / float64(reps)
 		}
 		er.Suspicion = min(1, unsched/unscheduledRef)
 		if unsched > 0 {
@@ -421,15 +447,15 @@ func summarize(sc *scenarios.Scenario, seed uint64, reps int, sl time.Duration, 
 	if len(scripted) > 0 {
 		res.CherryPick.Recall = float64(tp) / float64(len(scripted))
 	}
-	res.Invariants.Checked = 2 * reps
+	res.Invariants.Checked = len(as) * reps
 	for i := range out {
-		for p := range 2 {
+		for p := range out[i] {
 			for _, v := range out[i][p].violations {
 				res.Invariants.Violations = append(res.Invariants.Violations, fmt.Sprintf("replication %d (seed %d): %s", i, seed, v))
 			}
 		}
 	}
-	if tl := out[0][1].timeline; tl != nil {
+	if tl := out[0][sq].timeline; tl != nil {
 		res.Timeline = *tl
 	}
 	return res

@@ -52,7 +52,7 @@ func TestOneRunEndForEveryArm(t *testing.T) {
 			t.Errorf("%s: unfinished_rate %v; a queue this long must leave some unfinished at 2h", p.Name, m.Mean)
 		}
 	}
-	d := metric(t, res.Delta, reports.MWaitMean)
+	d := metric(t, res.DeltaFor(""), reports.MWaitMean)
 	if d.Lo > 0 || d.Hi < 0 {
 		t.Errorf("wait.mean delta %+.1fs [%+.1f, %+.1f]: arms that route alike must not differ", d.Mean, d.Lo, d.Hi)
 	}
@@ -124,5 +124,49 @@ func TestDeliveryDrawsDoNotRepeat(t *testing.T) {
 	r2, u2 := t2.draw(&t2.arrivals[0], 2*maxDraws)
 	if r1 != r2 || u1 != u2 {
 		t.Errorf("attempt %d: (%v, %v) then (%v, %v)", 2*maxDraws, r1, u1, r2, u2)
+	}
+}
+
+// Each baseline runs its own agent selection: best-skill gives every
+// escalation to the stronger of two idle experts, longest-idle spreads
+// them; both arms see the same arrivals (common random numbers).
+func TestBaselineSelection(t *testing.T) {
+	sc := parse(t, `
+run: {horizon: 8h, replications: 1}
+presences:
+  on-queue: {id: e08eaf1b-ee47-4fa9-a231-1200e284798f, system: ON_QUEUE}
+experts:
+  - {id: strong, skills: {db: 5}, workPresence: on-queue}
+  - {id: weak, skills: {db: 1}, workPresence: on-queue}
+deliveries:
+  responseTime: {dist: fixed, value: 0s}
+  default: {accept: 1}
+  handleTime: {dist: fixed, value: 1m}
+escalations: {perHour: 4, skills: {db: 1}}
+baselines:
+  - {name: idle}
+  - {name: skill, select: best-skill}
+`)
+	got := map[string]map[string]int{}
+	arrivals := map[string][]string{}
+	_, _, err := Run(sc, Options{Records: func(r reports.Record) error {
+		if got[r.Policy] == nil {
+			got[r.Policy] = map[string]int{}
+		}
+		got[r.Policy][r.Expert]++
+		arrivals[r.Policy] = append(arrivals[r.Policy], r.ID)
+		return nil
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got["skill"]["weak"]*5 > got["skill"]["strong"] { // weak only when strong is busy
+		t.Errorf("best-skill: %v; want nearly everything on strong", got["skill"])
+	}
+	if got["idle"]["weak"] < 5 || got["idle"]["strong"] < 5 {
+		t.Errorf("longest-idle: %v; want both used", got["idle"])
+	}
+	if len(arrivals["idle"]) != len(arrivals["skill"]) || len(arrivals["shadowq"]) != len(arrivals["idle"]) {
+		t.Errorf("arms saw different arrivals: %d, %d, %d", len(arrivals["idle"]), len(arrivals["skill"]), len(arrivals["shadowq"]))
 	}
 }

@@ -134,7 +134,7 @@ func TestInvariantCheckerCatchesDNDDelivery(t *testing.T) {
 	sc := load(t, "tier3-meetings.yaml")
 	st := NewStreams(sc.Seed).Replication(0)
 	sch := makeSchedule(sc, st)
-	w := newWorld(sc, sch, st, reports.Shadowq)
+	w := newWorld(sc, sch, &sc.Baselines[0])
 	r, err := newShadowqRouter(w)
 	if err != nil {
 		t.Fatal(err)

@@ -101,9 +101,10 @@ type world struct {
 	start time.Time
 	r     router
 	pol   *engine.Policy
+	bl    *scenarios.Baseline // this arm's ACD: the baseline itself, or shadowq's fallback queue
 
 	pres    map[string]scenarios.Presence
-	onq     map[string]bool // Baseline.OnQueue
+	onq     map[string]bool // bl.OnQueue
 	offline string
 	xs      []expertState
 	idx     map[engine.ExpertID]int
@@ -115,10 +116,12 @@ type world struct {
 	tl *timelineRec // nil unless recording
 }
 
-func newWorld(sc *scenarios.Scenario, sch *schedule, st *Streams, policy string) *world {
-	w := &world{sc: sc, sch: sch, k: NewKernel(sc.Run.Start), start: sc.Run.Start, pol: sc.Policy,
+// newWorld builds the world of one arm: bl is the baseline ACD it runs,
+// or for shadowq the queue its fallbacks go to.
+func newWorld(sc *scenarios.Scenario, sch *schedule, bl *scenarios.Baseline) *world {
+	w := &world{sc: sc, sch: sch, k: NewKernel(sc.Run.Start), start: sc.Run.Start, pol: sc.Policy, bl: bl,
 		pres: map[string]scenarios.Presence{}, onq: map[string]bool{}}
-	for _, n := range sc.Baseline.OnQueue {
+	for _, n := range bl.OnQueue {
 		w.onq[n] = true
 	}
 	for n, p := range sc.Presences {

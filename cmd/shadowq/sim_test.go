@@ -25,7 +25,7 @@ func TestSimWritesArtifactsReproducibly(t *testing.T) {
 		if code != exitOK {
 			t.Fatalf("exit %d\n%s\n%s", code, out, errs)
 		}
-		for _, want := range []string{"delta shadowq−baseline", "latency.p95", "Invariants: PASS"} {
+		for _, want := range []string{"delta shadowq−today", "delta shadowq−available-on-queue", "latency.p95", "Invariants: PASS"} {
 			if !strings.Contains(out, want) {
 				t.Errorf("stdout lacks %q", want)
 			}
