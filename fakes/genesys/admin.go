@@ -301,6 +301,7 @@ type FaultsJSON struct {
 	ServerErrorBurst  int     `json:"serverErrorBurst"`
 	LatencyMs         int64   `json:"latencyMs"`
 	LatencyJitterMs   int64   `json:"latencyJitterMs"`
+	AssignDelayMs     int64   `json:"assignDelayMs"`
 	TokenRateLimit    bool    `json:"tokenRateLimit"`
 	RequestsPerMinute int     `json:"requestsPerMinute"`
 }
@@ -310,6 +311,7 @@ func (f FaultsJSON) faults() Faults {
 		PathPrefix: f.PathPrefix, RateLimitShare: f.RateLimitShare, RateLimitBurst: f.RateLimitBurst,
 		RetryAfterSeconds: f.RetryAfterSeconds, ServerErrorShare: f.ServerErrorShare, ServerErrorBurst: f.ServerErrorBurst,
 		Latency: time.Duration(f.LatencyMs) * time.Millisecond, LatencyJitter: time.Duration(f.LatencyJitterMs) * time.Millisecond,
+		AssignDelay:    time.Duration(f.AssignDelayMs) * time.Millisecond,
 		TokenRateLimit: f.TokenRateLimit, RequestsPerMinute: f.RequestsPerMinute,
 	}
 }
@@ -318,7 +320,7 @@ func faultsJSON(f Faults) FaultsJSON {
 	return FaultsJSON{
 		PathPrefix: f.PathPrefix, RateLimitShare: f.RateLimitShare, RateLimitBurst: f.RateLimitBurst,
 		RetryAfterSeconds: f.RetryAfterSeconds, ServerErrorShare: f.ServerErrorShare, ServerErrorBurst: f.ServerErrorBurst,
-		LatencyMs: f.Latency.Milliseconds(), LatencyJitterMs: f.LatencyJitter.Milliseconds(),
+		LatencyMs: f.Latency.Milliseconds(), LatencyJitterMs: f.LatencyJitter.Milliseconds(), AssignDelayMs: f.AssignDelay.Milliseconds(),
 		TokenRateLimit: f.TokenRateLimit, RequestsPerMinute: f.RequestsPerMinute,
 	}
 }

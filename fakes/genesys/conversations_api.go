@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/shadowq/shadowq/fakes/genesys/wire"
 )
@@ -42,8 +43,27 @@ func (s *Server) handleAssign(w http.ResponseWriter, r *http.Request, c *call) {
 		return
 	}
 	id := r.PathValue("conversationId")
+	if d := s.Faults().AssignDelay; d > 0 {
+		t := time.NewTimer(d)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+			t.Stop()
+			return
+		}
+	}
 	s.mu.Lock()
 	e := s.assign(id, req)
+	if s.truth != nil {
+		a := TruthAssign{At: s.clock.Now(), ConversationID: id, Caller: r.Header.Get(CallerHeader), Status: http.StatusAccepted}
+		if req.ID != nil {
+			a.UserID = *req.ID
+		}
+		if e != nil {
+			a.Status, a.Code = e.Status, e.Code
+		}
+		s.truth.assign(a)
+	}
 	s.mu.Unlock()
 	if e != nil {
 		writeError(w, c, e)

@@ -33,6 +33,9 @@ type delivery struct {
 	from     *participant // attended transfer: the agent who stays until acceptance
 	timer    uint64
 	decision string // the outcome drawn at alert time
+
+	// The user's presence and routing status when the alert started.
+	presenceAtAlert, systemAtAlert, routingAtAlert string
 }
 
 // assignable says whether /assign may deliver to u: an active user who is
@@ -58,7 +61,8 @@ func (s *Server) deliver(c *conversation, u *userState, kind string, from *parti
 		state: "alerting", initialState: "alerting", mediaID: s.ids.uuid(),
 	}
 	c.parts = append(c.parts, p)
-	d := &delivery{conv: c, user: u, part: p, kind: kind, outcome: outcomeAlerting, alert: now, from: from}
+	d := &delivery{conv: c, user: u, part: p, kind: kind, outcome: outcomeAlerting, alert: now, from: from,
+		presenceAtAlert: u.presence.ID, systemAtAlert: systemPresenceUpper(u.presence.SystemPresence), routingAtAlert: u.routing}
 	c.pending = d
 	s.deliveries = append(s.deliveries, d)
 

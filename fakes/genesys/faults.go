@@ -37,6 +37,9 @@ type Faults struct {
 	// random share of LatencyJitter.
 	Latency       time.Duration
 	LatencyJitter time.Duration
+	// AssignDelay holds every POST …/assign this long (wall clock) after
+	// the other faults and before it is processed: a slow /assign.
+	AssignDelay time.Duration
 	// TokenRateLimit enforces a real-ish limit of RequestsPerMinute (default
 	// 300, token.rate.per.minute) calls per token per fake-clock minute,
 	// with the inin-ratelimit-* headers on every response while it is on.
@@ -62,14 +65,14 @@ func (f Faults) validate() error {
 	}{
 		{"rateLimitBurst", int64(f.RateLimitBurst)}, {"serverErrorBurst", int64(f.ServerErrorBurst)},
 		{"retryAfterSeconds", int64(f.RetryAfterSeconds)}, {"requestsPerMinute", int64(f.RequestsPerMinute)},
-		{"latency", int64(f.Latency)}, {"latencyJitter", int64(f.LatencyJitter)},
+		{"latency", int64(f.Latency)}, {"latencyJitter", int64(f.LatencyJitter)}, {"assignDelay", int64(f.AssignDelay)},
 	} {
 		if n.v < 0 {
 			errs = append(errs, fmt.Errorf("faults: %s must not be negative", n.name))
 		}
 	}
-	if f.Latency > time.Minute || f.LatencyJitter > time.Minute {
-		errs = append(errs, errors.New("faults: latency and jitter are capped at one minute"))
+	if f.Latency > time.Minute || f.LatencyJitter > time.Minute || f.AssignDelay > time.Minute {
+		errs = append(errs, errors.New("faults: latency, jitter and assign delay are capped at one minute"))
 	}
 	return errors.Join(errs...)
 }

@@ -22,6 +22,7 @@ type apiHandler func(w http.ResponseWriter, r *http.Request, c *call)
 // id, size limit, injected faults, bearer check, per-token rate limit.
 func (s *Server) api(pattern string, h apiHandler) {
 	s.mux.Handle(pattern, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.truth.arrival(s.clock.Now(), r)
 		c := s.begin(w, r)
 		if c == nil {
 			return

@@ -52,6 +52,9 @@ type Options struct {
 	// the same bearer check, faults and rate limit as the rest of
 	// /api/v2) and /channels/ (the pre-authorised WebSocket connectUri).
 	Notifications http.Handler
+	// Truth records the truth log (Server.Truth, GET /_fake/truth): every
+	// presence change, /assign and bulk presence read with its time.
+	Truth bool
 	// Seed drives every id and every random draw (answer outcomes, fault
 	// shares); 0 means 1. Same seed and same calls, same ids.
 	Seed uint64

@@ -251,6 +251,13 @@ func (s *Server) handleBulkPresence(w http.ResponseWriter, r *http.Request, c *c
 		})
 	}
 	s.mu.RUnlock()
+	if s.truth != nil {
+		read := make([]string, len(out))
+		for i := range out {
+			read[i] = out[i].UserID
+		}
+		s.truth.bulkRead(s.clock.Now(), r.Header.Get(CallerHeader), read)
+	}
 	writeJSON(w, http.StatusOK, out)
 }
 

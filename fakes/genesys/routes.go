@@ -45,6 +45,7 @@ func (s *Server) routes() {
 
 	// Admin API.
 	s.admin("GET /_fake/state", s.handleAdminState)
+	s.admin("GET /_fake/truth", s.handleAdminTruth)
 	s.admin("POST /_fake/conversations", s.handleAdminCreateConversation)
 	s.admin("PUT /_fake/users/{userId}/presence", s.handleAdminSetPresence)
 	s.admin("PUT /_fake/users/{userId}/answer", s.handleAdminSetAnswer)

@@ -27,6 +27,7 @@ type Server struct {
 
 	tokens tokenStore
 	faults faultState
+	truth  *truthLog // nil unless Options.Truth
 
 	// Static org data: built in New, read-only afterwards.
 	org       Org
@@ -95,6 +96,9 @@ func New(opts Options) (*Server, error) {
 	}
 	if s.adminToken == "" {
 		s.adminToken = secret(24)
+	}
+	if opts.Truth {
+		s.truth = &truthLog{}
 	}
 	s.tokens.init()
 	s.faults.init(opts.Seed, opts.Faults)

@@ -110,13 +110,19 @@ func (u *userState) member(q *Queue) bool {
 // any presence clears NOT_RESPONDING, the way going On Queue again does in
 // Genesys. Callers hold s.mu.
 func (s *Server) setPresence(u *userState, def *PresenceDefinition, message string) {
-	now := s.clock.Now()
+	s.setPresenceAt(u, def, message, s.clock.Now())
+}
+
+// setPresenceAt is setPresence with the modifiedDate given. Callers hold
+// s.mu.
+func (s *Server) setPresenceAt(u *userState, def *PresenceDefinition, message string, now time.Time) {
 	if def != u.presence {
 		u.presenceHist = closeAndAppend(u.presenceHist, now, presenceSegment{
 			start: now, systemPresence: systemPresenceUpper(def.SystemPresence), orgPresenceID: def.ID,
 		})
 	}
 	u.presence, u.message, u.presenceModified = def, message, now
+	s.truth.presence(now, u)
 	s.publish("v2.users."+u.ID+".presence", presenceEvent{
 		Source:             "PURECLOUD",
 		PresenceDefinition: eventPresenceDefinition{ID: def.ID, SystemPresence: systemPresenceUpper(def.SystemPresence)},
