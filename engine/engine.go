@@ -54,7 +54,7 @@ type Engine struct {
 	skillOf  [][]int8         // per skill id, aligned with bySkill: the experts' proficiency
 
 	escs      map[string]*esc   // in flight
-	done      map[string]Action // recently finished, for idempotent Submit
+	done      map[string]ending // recently finished, for idempotent Submit
 	doneOrder []string          // FIFO of done, bounded by doneKeep
 	doneKeep  int
 	held      []*esc // sorted by priority, arrival, conversation id
@@ -167,7 +167,7 @@ func New(cfg Config) (*Engine, error) {
 		index:    make(map[ExpertID]int32, len(cfg.Experts)),
 		skillIDs: map[string]int32{},
 		escs:     map[string]*esc{},
-		done:     map[string]Action{},
+		done:     map[string]ending{},
 		byHolder: map[string]*esc{},
 		unknown:  map[PresenceDefID]*UnknownPresence{},
 		doneKeep: cfg.RecentDone,

@@ -24,12 +24,16 @@ func (c *clock) Advance(d time.Duration) { c.now = c.now.Add(d) }
 
 // recorder is a Dispatcher that remembers deliveries and can refuse them.
 type recorder struct {
-	got  []engine.Delivery
-	fail map[engine.ExpertID]bool
+	got     []engine.Delivery
+	fail    map[engine.ExpertID]bool
+	failErr map[engine.ExpertID]error // refuse with this error
 }
 
 func (r *recorder) Deliver(d engine.Delivery) error {
 	r.got = append(r.got, d)
+	if err := r.failErr[d.Expert]; err != nil {
+		return err
+	}
 	if r.fail[d.Expert] {
 		return errors.New("boom")
 	}

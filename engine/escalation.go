@@ -35,14 +35,14 @@ func (e *Engine) Submit(ctx context.Context, x Escalation) (Decision, error) {
 	if es, ok := e.escs[x.ConversationID]; ok {
 		return e.replay(es.ConversationID, es.lastAction(), es), nil
 	}
-	if a, ok := e.done[x.ConversationID]; ok {
-		return e.replay(x.ConversationID, a, nil), nil
+	if end, ok := e.done[x.ConversationID]; ok {
+		return e.replayEnded(x.ConversationID, end), nil
 	}
 	// Finished long ago, or by another replica: the decision log knows.
 	if log, err := e.store.Decisions(ctx, x.ConversationID); err != nil {
 		return Decision{}, fmt.Errorf("%w: decision log: %w", ErrStore, err)
 	} else if n := len(log); n > 0 && log[n-1].Action.Terminal() {
-		return e.replay(x.ConversationID, log[n-1].Action, nil), nil
+		return e.replayEnded(x.ConversationID, endingOf(&log[n-1])), nil
 	}
 	// One replica routes a conversation: a retried Data Action that lands
 	// on another replica gets the state, not a second routing.
@@ -88,7 +88,31 @@ func (es *esc) lastAction() Action {
 	case escHeld:
 		return ActHold
 	}
-	return 0
+	// Deciding: between two attempts (a store retry pending). The caller
+	// is told to hold on; nothing is routed twice.
+	return ActHold
+}
+
+// ending is what a finished escalation answers to a repeated Submit: its
+// terminal action and, for routed, the expert who accepted, for fallback,
+// the queue.
+type ending struct {
+	Action Action
+	Expert ExpertID
+	Queue  string
+}
+
+func endingOf(d *Decision) ending { return ending{Action: d.Action, Expert: d.Expert, Queue: d.Queue} }
+
+// replayEnded answers a repeated Submit of a finished escalation with its
+// true final state, never a "routed" without the expert.
+func (e *Engine) replayEnded(conv string, end ending) Decision {
+	d := e.replay(conv, end.Action, nil)
+	d.Queue = end.Queue
+	if end.Action == ActRouted {
+		d.Expert = end.Expert
+	}
+	return d
 }
 
 // replay answers a duplicate Submit without side effects.
@@ -112,8 +136,12 @@ func (e *Engine) Status(conv string) (Status, bool) {
 		}
 		return s, true
 	}
-	if a, ok := e.done[conv]; ok {
-		return Status{ConversationID: conv, Action: a, Terminal: true}, true
+	if end, ok := e.done[conv]; ok {
+		s := Status{ConversationID: conv, Action: end.Action, Terminal: true}
+		if end.Action == ActRouted {
+			s.Expert = end.Expert
+		}
+		return s, true
 	}
 	return Status{}, false // older ones: see Store.Decisions
 }
@@ -200,7 +228,7 @@ func (e *Engine) deliver(ctx context.Context, es *esc, ev *evaluation, holder st
 		// Not started: treat as a failed delivery now. The caller sees
 		// the deliver decision; the log shows what followed.
 		if err2 := e.handleOutcome(ctx, Outcome{ConversationID: es.ConversationID, Expert: c.Expert, Holder: holder,
-			Result: DeliveryError, At: now, Detail: err.Error()}); err2 != nil {
+			Result: DeliveryError, Fault: FaultOf(err), At: now, Detail: err.Error()}); err2 != nil {
 			return d, err2
 		}
 	}
@@ -347,13 +375,13 @@ func (e *Engine) finish(ctx context.Context, es *esc, a Action, why string, ev *
 	}
 	e.removeHeld(es)
 	delete(e.escs, es.ConversationID)
-	e.remember(es.ConversationID, a)
+	e.remember(es.ConversationID, endingOf(&d))
 	es.gen++
 	return d, e.log(ctx, &d)
 }
 
-func (e *Engine) remember(conv string, a Action) {
-	e.done[conv] = a
+func (e *Engine) remember(conv string, end ending) {
+	e.done[conv] = end
 	e.doneOrder = append(e.doneOrder, conv)
 	if len(e.doneOrder) > e.doneKeep {
 		drop := len(e.doneOrder) - e.doneKeep
@@ -400,8 +428,9 @@ func (e *Engine) handleOutcome(ctx context.Context, o Outcome) error {
 		_, err := e.finish(ctx, es, ActRouted, "accepted by "+string(r.ID), nil)
 		return err
 	default:
+		blame := o.Result != DeliveryError || o.Fault == FaultExpert
 		var err error
-		if e.pol.Cooldown > 0 {
+		if blame && e.pol.Cooldown > 0 {
 			_, err = e.store.Transition(ctx, r.ID, es.holder, "cooldown:"+es.ConversationID, e.pol.Cooldown)
 		} else {
 			_, err = e.store.Release(ctx, r.ID, es.holder)
@@ -409,8 +438,18 @@ func (e *Engine) handleOutcome(ctx context.Context, o Outcome) error {
 		if err != nil {
 			return fmt.Errorf("%w: claim: %w", ErrStore, err)
 		}
-		r.st.CooldownUntil = now.Add(e.pol.Cooldown)
+		if blame {
+			r.st.CooldownUntil = now.Add(e.pol.Cooldown)
+		}
 		e.markDirty(idx)
+		if o.Result == DeliveryError && o.Fault == FaultConversation {
+			// Nobody can take this conversation (unknown, ended, no
+			// longer queued): trying the next expert would only fail
+			// again and penalise them.
+			es.lastRes = o.Result.String()
+			_, err = e.finish(ctx, es, ActFallback, "conversation cannot be delivered to anyone: "+o.Detail, nil)
+			return err
+		}
 		es.tried = append(es.tried, idx)
 		es.state = escDeciding
 		es.expert = -1

@@ -116,8 +116,69 @@ type Outcome struct {
 	Expert         ExpertID
 	Holder         string
 	Result         DeliveryResult
-	At             time.Time
-	Detail         string
+	// Fault classifies a DeliveryError (see Fault); ignored otherwise.
+	Fault  Fault
+	At     time.Time
+	Detail string
+}
+
+// Fault says what a failed delivery (a DeliveryError) tells about whom, so
+// that only an expert who refused is penalised.
+type Fault uint8
+
+// Faults. The zero value, FaultExpert, is what an unclassified error means.
+const (
+	// FaultExpert: Genesys refused this expert (their routing status, not
+	// a member, unknown user). The expert cools down; the next candidate
+	// is tried.
+	FaultExpert Fault = iota
+	// FaultTransient: the request did not get through and had no effect
+	// (rate limit, request budget, a full or stopped dispatcher). Nobody is
+	// to blame: the expert is released without a cool-down and the next
+	// candidate is tried.
+	FaultTransient
+	// FaultUncertain: the request may or may not have taken effect (a
+	// timeout or 5xx on /assign). Treated like FaultTransient, except that
+	// the engine checks the conversation first when it can.
+	FaultUncertain
+	// FaultConversation: the conversation cannot be delivered to anyone
+	// (unknown or ended conversation, not waiting in a queue, manual
+	// assignment disabled). The escalation ends; no expert is penalised.
+	FaultConversation
+)
+
+var faultNames = [...]string{"expert", "transient", "uncertain", "conversation"}
+
+func (f Fault) String() string {
+	if int(f) < len(faultNames) {
+		return faultNames[f]
+	}
+	return "unknown"
+}
+
+// DeliveryFailure is an error that carries its Fault. Adapters return it
+// (or wrap it) from Dispatcher.Deliver and put its Fault on the Outcome
+// they report; FaultOf reads it back.
+type DeliveryFailure struct {
+	Fault Fault
+	Err   error
+}
+
+func (e *DeliveryFailure) Error() string {
+	return e.Fault.String() + "-level delivery failure: " + e.Err.Error()
+}
+
+// Unwrap returns the underlying error.
+func (e *DeliveryFailure) Unwrap() error { return e.Err }
+
+// FaultOf is the Fault of the first *DeliveryFailure in err's chain, or
+// FaultExpert when there is none.
+func FaultOf(err error) Fault {
+	var df *DeliveryFailure
+	if errors.As(err, &df) {
+		return df.Fault
+	}
+	return FaultExpert
 }
 
 // Dispatcher delivers conversations to experts (in production through the

@@ -105,7 +105,7 @@ func (c *Client) transfer(ctx context.Context, d engine.Delivery) error {
 	return c.unsafeCall(ctx, op, d, func(ctx context.Context, deadline time.Time, conv *platformclientv2.Conversation) *callError {
 		pid, err := transferSource(conv, d.Expert)
 		if err != nil {
-			return &callError{err: fmt.Errorf("genesys: %s: conversation %s: %w", op, d.ConversationID, err)}
+			return &callError{err: fmt.Errorf("genesys: %s: conversation %s: %w: %w", op, d.ConversationID, ErrNotTransferable, err)}
 		}
 		_, ce := c.send(ctx, op, deadline, c.sdk(func(cfg *platformclientv2.Configuration) (*platformclientv2.APIResponse, error) {
 			return platformclientv2.NewConversationsApiWithConfig(cfg).PostConversationParticipantReplaceAgent(d.ConversationID, pid,

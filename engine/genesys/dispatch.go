@@ -87,21 +87,22 @@ func NewDispatcher(o DispatcherOptions) (*Dispatcher, error) {
 	return &Dispatcher{o: o, queue: make(chan engine.Delivery, o.QueueSize)}, nil
 }
 
-// Deliver queues d and returns without blocking. ErrQueueFull or
-// ErrStopped mean it was not queued (the engine then treats it as a
-// DeliveryError at once); nil means a worker will attempt it and report a
-// failure through OnOutcome.
+// Deliver queues d and returns without blocking. An error wrapping
+// ErrQueueFull or ErrStopped (as a transient engine.DeliveryFailure) means
+// it was not queued (the engine then treats it as a DeliveryError at once,
+// blaming nobody); nil means a worker will attempt it and report a failure
+// through OnOutcome.
 func (p *Dispatcher) Deliver(d engine.Delivery) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.stopped {
-		return ErrStopped
+		return &engine.DeliveryFailure{Fault: engine.FaultTransient, Err: ErrStopped}
 	}
 	select {
 	case p.queue <- d:
 		return nil
 	default:
-		return ErrQueueFull
+		return &engine.DeliveryFailure{Fault: engine.FaultTransient, Err: ErrQueueFull}
 	}
 }
 
@@ -156,14 +157,18 @@ func (p *Dispatcher) deliver(ctx context.Context, d engine.Delivery) {
 	}
 }
 
+// fail reports a failed delivery with its engine.Fault (see deliveryFault),
+// so a conversation-level error never penalises the expert.
 func (p *Dispatcher) fail(d engine.Delivery, err error) {
+	fault := deliveryFault(err)
 	p.o.Logger.Warn("genesys: delivery failed", "conversation", d.ConversationID, "expert", d.Expert,
-		"attempt", d.Attempt, "mode", p.o.Mode, "err", err)
+		"attempt", d.Attempt, "mode", p.o.Mode, "fault", fault, "err", err)
 	p.o.OnOutcome(engine.Outcome{
 		ConversationID: d.ConversationID,
 		Expert:         d.Expert,
 		Holder:         d.Holder,
 		Result:         engine.DeliveryError,
+		Fault:          fault,
 		At:             p.o.Now(),
 		Detail:         err.Error(),
 	})

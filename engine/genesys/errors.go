@@ -1,11 +1,16 @@
 package genesys
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
+	"net/http"
 	"strings"
 	"time"
+
+	"github.com/shadowq/shadowq/engine"
 )
 
 // Sentinel errors; test with errors.Is.
@@ -100,4 +105,81 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "…"
+}
+
+// ErrNotTransferable means a blind transfer found no connected agent leg to
+// transfer from: the conversation, not the expert, is the problem.
+var ErrNotTransferable = errors.New("genesys: conversation has no single connected agent to transfer from")
+
+// Error codes of the delivery calls (shared/genesys-api.md §5, §7) that
+// decide whom a failure is about.
+const (
+	codeInvalidStatus       = "invalid.status"      // the user's routing status forbids the assignment
+	codeInvalidID           = "invalid.id"          // not a user of this org
+	codeOperationFailed     = "operation.failed"    // e.g. the conversation is not waiting in a queue
+	codeFeatureNotEnabled   = "feature.not.enabled" // manual assignment is off on the queue
+	codeRequestConflict     = "request.conflict"
+	codeTransferNotConn     = "conversations.error.transfer.not.connected"
+	codeTransferACD         = "conversations.error.transfer.acd.call.unattended"
+	codeTransferSameParty   = "conversations.error.transfer.same.party"
+	codeTransferDestination = "conversations.error.transfer.destination.required"
+)
+
+// deliveryFault classifies a failed delivery for the engine: expert-level
+// (this expert was refused: cool down, try the next), conversation-level
+// (nobody can take this conversation: end the escalation, blame nobody),
+// uncertain (the request may have taken effect: check the conversation
+// before re-routing) or transient (nothing happened: try the next expert
+// without blame).
+func deliveryFault(err error) engine.Fault {
+	var api *APIError
+	switch {
+	case err == nil:
+		return engine.FaultExpert
+	case errors.Is(err, ErrOutcomeUnknown):
+		return engine.FaultUncertain
+	case errors.Is(err, ErrNotTransferable):
+		return engine.FaultConversation
+	case errors.As(err, &api):
+		return apiFault(api)
+	}
+	// Budget, a full or stopped dispatcher, a cancelled or timed-out
+	// context, a token failure, a transport error on an idempotent call:
+	// the request did not take effect.
+	var (
+		oauth *OAuthError
+		nerr  net.Error
+	)
+	switch {
+	case errors.Is(err, ErrBudget), errors.Is(err, ErrQueueFull), errors.Is(err, ErrStopped),
+		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
+		errors.As(err, &oauth), errors.As(err, &nerr):
+		return engine.FaultTransient
+	}
+	// Unknown: the engine's default reading, as if the expert refused.
+	return engine.FaultExpert
+}
+
+func apiFault(e *APIError) engine.Fault {
+	switch {
+	case e.Status == http.StatusNotFound:
+		return engine.FaultConversation // the conversation does not exist (any more)
+	case e.Status == http.StatusForbidden:
+		return engine.FaultConversation // missing permission: every expert would fail alike
+	case e.Status == http.StatusUnauthorized, e.Status == http.StatusRequestTimeout,
+		e.Status == http.StatusTooManyRequests, e.Status >= 500:
+		return engine.FaultTransient
+	}
+	switch e.Code {
+	case codeOperationFailed, codeFeatureNotEnabled, codeTransferNotConn, codeTransferACD,
+		codeTransferSameParty, codeTransferDestination:
+		return engine.FaultConversation
+	case codeRequestConflict:
+		return engine.FaultTransient
+	case codeInvalidStatus, codeInvalidID:
+		return engine.FaultExpert
+	}
+	// Any other refusal is taken as this expert's: the old, cautious
+	// reading (a cool-down) rather than ending the escalation.
+	return engine.FaultExpert
 }
