@@ -305,6 +305,10 @@ func unitNoun(u string) string {
 		return "a count"
 	case UnitPerExpertDay:
 		return "a rate per expert-day"
+	case UnitMinPerExpert:
+		return "minutes per expert-day"
+	case UnitMoney:
+		return "money per day"
 	}
 	return "in " + u
 }

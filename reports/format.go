@@ -33,6 +33,10 @@ func formatValue(unit string, x float64, signed bool) string {
 		s = strconv.FormatFloat(x, 'f', 1, 64)
 	case UnitPerExpertDay:
 		s = strconv.FormatFloat(x, 'f', 2, 64)
+	case UnitMinPerExpert:
+		s = strconv.FormatFloat(x, 'f', 1, 64) + " min"
+	case UnitMoney:
+		s = strconv.FormatFloat(x, 'f', 0, 64)
 	default:
 		// Unknown units (from a newer simulator) get the bare number;
 		// formatMetric names the unit once after the interval.
@@ -93,7 +97,7 @@ func formatMetric(m Metric, signed bool) string {
 
 func knownUnit(u string) bool {
 	switch u {
-	case UnitRatio, UnitSeconds, UnitCount, UnitPerExpertDay:
+	case UnitRatio, UnitSeconds, UnitCount, UnitPerExpertDay, UnitMinPerExpert, UnitMoney:
 		return true
 	}
 	return false

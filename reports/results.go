@@ -65,34 +65,37 @@ type PolicyResult struct {
 // Metric names, the same for every policy and for Delta. Units in
 // parentheses.
 const (
-	MUtilization    = "utilization"                  // (ratio) busy / staffed time
-	MLatencyMean    = "latency.mean"                 // (s) arrival → connected, routed only
-	MLatencyP50     = "latency.p50"                  // (s)
-	MLatencyP90     = "latency.p90"                  // (s)
-	MLatencyP95     = "latency.p95"                  // (s)
-	MLatencyP99     = "latency.p99"                  // (s)
-	MServiceLevel   = "service_level"                // (ratio) answered within ServiceLevelS / all arrivals
-	MRejectRate     = "reject_rate"                  // (ratio) (declines + no-answers) / deliveries
-	MAbandonment    = "abandonment"                  // (ratio) abandoned / arrivals
-	MUnfinished     = "unfinished_rate"              // (ratio) still in the system when the run ends (horizon + drain) / arrivals
-	MRouted         = "routed_rate"                  // (ratio) routed / arrivals
-	MFallbacks      = "fallback_rate"                // (ratio) shadowq only: handed to the fallback queue / arrivals
-	MVoicemail      = "voicemail_rate"               // (ratio) sent to voicemail after waiting in the queue / arrivals
-	MHolds          = "holds"                        // (count) micro-waits started
-	MHoldMean       = "hold.mean"                    // (s) mean hold length
-	MHoldRouted     = "hold.routed_share"            // (ratio) holds that ended routed
-	MInterruptions  = "interruptions_per_expert_day" // (per_expert_day) deliveries into interruptible meetings
-	MDNDInterrupts  = "dnd_interruptions"            // (count) deliveries into a `never` presence (must be 0)
-	MStaleMisroutes = "stale_misroutes"              // (count) deliveries the true state did not allow
-	MEscalations    = "escalations"                  // (count) arrivals after warm-up
-	MWaitProb       = "wait.probability"             // (ratio) arrivals not connected at once (Erlang C's P(wait))
-	MWaitMean       = "wait.mean"                    // (s) arrival → connected, or → abandoned/voicemail, or → run end (unfinished); all arrivals
+	MUtilization    = "utilization"                         // (ratio) busy / staffed time
+	MProductive     = "productive_utilization"              // (ratio) (busy − refocus) / staffed time
+	MRefocus        = "refocus_minutes_per_expert_day"      // (min_per_expert_day) expert time lost refocusing after accepted deliveries
+	MMeetingLost    = "meeting_minutes_lost_per_expert_day" // (min_per_expert_day) meeting time an accepted delivery took the attendee out of
+	MLatencyMean    = "latency.mean"                        // (s) arrival → connected, routed only
+	MLatencyP50     = "latency.p50"                         // (s)
+	MLatencyP90     = "latency.p90"                         // (s)
+	MLatencyP95     = "latency.p95"                         // (s)
+	MLatencyP99     = "latency.p99"                         // (s)
+	MServiceLevel   = "service_level"                       // (ratio) answered within ServiceLevelS / all arrivals
+	MRejectRate     = "reject_rate"                         // (ratio) (declines + no-answers) / deliveries
+	MAbandonment    = "abandonment"                         // (ratio) abandoned / arrivals
+	MUnfinished     = "unfinished_rate"                     // (ratio) still in the system when the run ends (horizon + drain) / arrivals
+	MRouted         = "routed_rate"                         // (ratio) routed / arrivals
+	MFallbacks      = "fallback_rate"                       // (ratio) shadowq only: handed to the fallback queue / arrivals
+	MVoicemail      = "voicemail_rate"                      // (ratio) sent to voicemail after waiting in the queue / arrivals
+	MHolds          = "holds"                               // (count) micro-waits started
+	MHoldMean       = "hold.mean"                           // (s) mean hold length
+	MHoldRouted     = "hold.routed_share"                   // (ratio) holds that ended routed
+	MInterruptions  = "interruptions_per_expert_day"        // (per_expert_day) deliveries into interruptible meetings
+	MDNDInterrupts  = "dnd_interruptions"                   // (count) deliveries into a `never` presence (must be 0)
+	MStaleMisroutes = "stale_misroutes"                     // (count) deliveries the true state did not allow
+	MEscalations    = "escalations"                         // (count) arrivals after warm-up
+	MWaitProb       = "wait.probability"                    // (ratio) arrivals not connected at once (Erlang C's P(wait))
+	MWaitMean       = "wait.mean"                           // (s) arrival → connected, or → abandoned/voicemail, or → run end (unfinished); all arrivals
 )
 
 // MetricNames lists every metric in report order.
-var MetricNames = []string{MUtilization, MLatencyMean, MLatencyP50, MLatencyP90, MLatencyP95, MLatencyP99,
+var MetricNames = []string{MUtilization, MProductive, MLatencyMean, MLatencyP50, MLatencyP90, MLatencyP95, MLatencyP99,
 	MServiceLevel, MRejectRate, MAbandonment, MUnfinished, MRouted, MFallbacks, MVoicemail, MHolds, MHoldMean, MHoldRouted,
-	MWaitProb, MWaitMean, MInterruptions, MDNDInterrupts, MStaleMisroutes, MEscalations}
+	MWaitProb, MWaitMean, MInterruptions, MRefocus, MMeetingLost, MDNDInterrupts, MStaleMisroutes, MEscalations}
 
 // Metric is a statistic over replications: the mean of the per-replication
 // values with a 95% Student-t confidence interval [Lo, Hi].

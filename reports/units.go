@@ -2,10 +2,12 @@ package reports
 
 // Metric units, as found in Metric.Unit.
 const (
-	UnitRatio        = "ratio"          // a share in [0, 1]; shown as a percentage
-	UnitSeconds      = "s"              // a duration in seconds
-	UnitCount        = "count"          // a number of events per replication
-	UnitPerExpertDay = "per_expert_day" // events per expert per staffed day
+	UnitRatio        = "ratio"              // a share in [0, 1]; shown as a percentage
+	UnitSeconds      = "s"                  // a duration in seconds
+	UnitCount        = "count"              // a number of events per replication
+	UnitPerExpertDay = "per_expert_day"     // events per expert per staffed day
+	UnitMinPerExpert = "min_per_expert_day" // minutes per expert per replication (one simulated day)
+	UnitMoney        = "money_per_day"      // in the scenario's currency, per replication (one simulated day)
 )
 
 // metricUnits is the unit of every name in MetricNames (see the comments at
@@ -13,6 +15,9 @@ const (
 // language's unit checks.
 var metricUnits = map[string]string{
 	MUtilization:    UnitRatio,
+	MProductive:     UnitRatio,
+	MRefocus:        UnitMinPerExpert,
+	MMeetingLost:    UnitMinPerExpert,
 	MLatencyMean:    UnitSeconds,
 	MLatencyP50:     UnitSeconds,
 	MLatencyP90:     UnitSeconds,

@@ -43,9 +43,10 @@ type runFile struct {
 }
 
 type presenceFile struct {
-	ID     string `yaml:"id,required"`
-	System string `yaml:"system,required"`
-	Label  string `yaml:"label"`
+	ID      string    `yaml:"id,required"`
+	System  string    `yaml:"system,required"`
+	Label   string    `yaml:"label"`
+	Refocus *distFile `yaml:"refocus"`
 }
 
 type expertFile struct {

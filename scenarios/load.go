@@ -275,6 +275,9 @@ func (c *checker) presenceDefs(field *map[string]*presenceFile, pol *engine.Poli
 		if p.Label == "" {
 			p.Label = name
 		}
+		if pf.Refocus != nil {
+			p.Refocus = c.dist(pf.Refocus, false)
+		}
 		c.presences[name] = p
 	}
 	return c.presences, c.names

@@ -141,6 +141,12 @@ type Presence struct {
 	// Not Disturb"; it defaults to the label the policy gives the GUID, or
 	// else Name.
 	Label string
+	// Refocus is the expert time lost after a delivery reaches (is
+	// accepted by) an expert who was showing this presence when it
+	// alerted: after the conversation and its after-call work the expert
+	// neither handles nor is available for a drawn time. Kind "" means
+	// none (the default), as for On Queue.
+	Refocus Dist
 }
 
 // Engine returns the presence as the engine sees it.

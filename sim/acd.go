@@ -64,7 +64,7 @@ func (r *acdRouter) eligible(x *expertState) bool {
 
 // eligibleAt is eligible with the clock read once by the caller.
 func (r *acdRouter) eligibleAt(x *expertState, now time.Duration) bool {
-	return x.inShift && x.shownOnQ && !x.busyNow() && x.alerting < 0 && now >= x.notResp
+	return x.inShift && x.shownOnQ && !x.occupied() && x.alerting < 0 && now >= x.notResp
 }
 
 func (r *acdRouter) skilled(x *expertState, e *escState) bool {

@@ -314,7 +314,7 @@ func (w *world) measure(policy string, rep int, sl time.Duration, records bool) 
 		v[reports.MLatencyP99] = reports.Quantile(r.latencies, 0.99)
 	}
 	// Utilization: busy time over staffed time, inside [warm-up, horizon].
-	var busy, staffed time.Duration
+	var busy, staffed, refocus time.Duration
 	interrupts := 0
 	r.util = make([]float64, len(w.xs))
 	r.interrupts = make([]float64, len(w.xs))
@@ -323,10 +323,10 @@ func (w *world) measure(policy string, rep int, sl time.Duration, records bool) 
 	for i := range w.xs {
 		x := &w.xs[i]
 		if x.busyNow() {
-			lo, hi := max(x.busyStart, sc.Run.Warmup), min(now, sc.Run.Horizon)
-			if hi > lo {
-				x.busy += hi - lo
-			}
+			x.busy += w.inWindow(x.busyStart, now)
+		}
+		if x.refocusing {
+			x.refocusWin += w.inWindow(x.refocusStart, now)
 		}
 		if x.inUnsched {
 			x.unsched += min(now, x.sc.Shift.End) - x.unschedSince
@@ -335,6 +335,7 @@ func (w *world) measure(policy string, rep int, sl time.Duration, records bool) 
 		lo, hi := max(x.sc.Shift.Start, sc.Run.Warmup), min(x.sc.Shift.End, sc.Run.Horizon)
 		st := max(0, hi-lo)
 		busy += x.busy
+		refocus += x.refocusWin
 		staffed += st
 		r.util[i] = math.NaN()
 		if st > 0 {
@@ -348,9 +349,13 @@ func (w *world) measure(policy string, rep int, sl time.Duration, records bool) 
 		r.segs[i] = x.unschedSegs
 	}
 	v[reports.MUtilization] = math.NaN()
+	v[reports.MProductive] = math.NaN()
 	if staffed > 0 {
 		v[reports.MUtilization] = float64(busy) / float64(staffed)
+		v[reports.MProductive] = float64(busy-refocus) / float64(staffed)
 	}
+	v[reports.MRefocus] = w.minutesPerExpert(w.refocusTotal)
+	v[reports.MMeetingLost] = w.minutesPerExpert(w.meetingLost)
 	v[reports.MInterruptions] = float64(interrupts) / float64(max(1, len(w.xs)))
 	// Invariant: counts are conserved.
 	if routed+voicemail+abandoned+unfinished != n {

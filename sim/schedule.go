@@ -119,6 +119,7 @@ func makeArrivals(sc *scenarios.Scenario, st *Streams) []arrival {
 	rp := st.Stream("patience")
 	rh := st.Stream("handle")
 	rd := st.Stream("deliveries")
+	rr := st.Stream("refocus") // a stream of its own: scenarios without refocus keep their numbers
 	var out []arrival
 	for _, w := range sc.Escalations.Rates {
 		if w.PerHour <= 0 {
@@ -138,6 +139,7 @@ func makeArrivals(sc *scenarios.Scenario, st *Streams) []arrival {
 				a.resp[k] = sc.Deliveries.ResponseTime.Sample(rd)
 				a.u[k] = rd.Float64()
 			}
+			a.refocus = rr.Uint64()
 			out = append(out, a)
 		}
 	}

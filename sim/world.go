@@ -51,7 +51,15 @@ type expertState struct {
 
 	busyStart time.Duration
 	busy      time.Duration // busy time inside the measurement window
-	interrup  int           // deliveries into interruptible presences (counted escalations)
+
+	// Refocus after an accepted delivery: due once the conversation and
+	// its after-call work end; while refocusing the expert neither handles
+	// nor is available.
+	refocusDue   time.Duration
+	refocusing   bool
+	refocusStart time.Duration
+	refocusWin   time.Duration // refocus time inside the measurement window
+	interrup     int           // deliveries into interruptible presences (counted escalations)
 
 	// Cherry-pick evidence: time in meeting presences outside calendar blocks.
 	unsched      time.Duration
@@ -63,6 +71,9 @@ type expertState struct {
 }
 
 func (x *expertState) busyNow() bool { return x.conv >= 0 || x.acw }
+
+// occupied is busy or refocusing: not available for routing.
+func (x *expertState) occupied() bool { return x.busyNow() || x.refocusing }
 
 // escState is one escalation during one run.
 type escState struct {
@@ -85,6 +96,8 @@ type escState struct {
 	holdRouted bool
 	interrupt  bool
 	stale      bool
+
+	alertPres string // what the expert showed when this escalation's last alert started
 
 	abandonEv EventID
 	vmEv      EventID
@@ -111,6 +124,7 @@ type world struct {
 	es      []escState
 
 	deliveries, rejects, stale, dndInterrupts int
+	refocusTotal, meetingLost                 time.Duration // counted escalations
 	violations                                []string
 
 	tl *timelineRec // nil unless recording
@@ -214,7 +228,7 @@ func (w *world) update(x *expertState) {
 	}
 	rs := engine.RSOffQueue
 	switch {
-	case x.busyNow():
+	case x.occupied():
 		rs = engine.RSInteracting
 	case w.pres[x.shown].System == engine.SysOnQueue:
 		rs = engine.RSIdle
@@ -269,7 +283,7 @@ func (w *world) blockEnd(x *expertState, bi int) {
 }
 
 func (w *world) churnStart(x *expertState, c churn) {
-	if !x.inShift || x.blk >= 0 || x.overlay != "" || x.busyNow() || x.alerting >= 0 {
+	if !x.inShift || x.blk >= 0 || x.overlay != "" || x.occupied() || x.alerting >= 0 {
 		return
 	}
 	w.setOverlay(x, c.presence, c.length, 'c')
@@ -301,7 +315,7 @@ func (w *world) clearOverlay(x *expertState) {
 // in hide mode shows the hide presence instead.
 func (w *world) becomeFree(x *expertState) {
 	cp := w.sc.CherryPickers
-	if x.sc.CherryPicker && cp.Mode == scenarios.Hide && x.inShift && x.blk < 0 && x.overlay == "" && !x.busyNow() && cp.Presence != "" {
+	if x.sc.CherryPicker && cp.Mode == scenarios.Hide && x.inShift && x.blk < 0 && x.overlay == "" && !x.occupied() && cp.Presence != "" {
 		x.hides++
 		w.setOverlay(x, cp.Presence, w.sch.hideLength(x.i, x.hides-1), 'h')
 	}
@@ -320,11 +334,12 @@ func (w *world) alert(x *expertState, e *escState, k int, interrupt bool, done f
 			x.interrup++
 		}
 	}
-	if x.alerting >= 0 || x.busyNow() || !x.inShift {
+	if x.alerting >= 0 || x.occupied() || !x.inShift {
 		w.k.After(0, func() { w.tl.delivery(x, w.now(), engine.DeliveryError, interrupt); done(engine.DeliveryError) })
 		return
 	}
 	x.alerting, e.ringing = e.i, x.i
+	e.alertPres = x.shown
 	mix := w.sc.Deliveries.ByPresence[x.shown]
 	resp, u := w.sch.draw(e.a, k)
 	res := engine.NoAnswer
@@ -366,6 +381,7 @@ func (w *world) connect(x *expertState, e *escState) {
 	e.connect, e.expert = now, x.i
 	x.conv = e.i
 	x.busyStart = now
+	w.interruptCost(x, e, now)
 	w.update(x)
 	w.k.After(e.a.handle, func() {
 		x.conv = -1
@@ -381,12 +397,25 @@ func (w *world) connect(x *expertState, e *escState) {
 }
 
 func (w *world) endBusy(x *expertState) {
-	lo, hi := max(x.busyStart, w.sc.Run.Warmup), min(w.now(), w.sc.Run.Horizon)
-	if hi > lo {
-		x.busy += hi - lo
-	}
+	x.busy += w.inWindow(x.busyStart, w.now())
 	w.tl.busy(x, x.busyStart, w.now())
+	if d := x.refocusDue; d > 0 {
+		x.refocusDue, x.refocusing, x.refocusStart = 0, true, w.now()
+		w.k.After(d, func() {
+			x.refocusing = false
+			x.refocusWin += w.inWindow(x.refocusStart, w.now())
+			w.becomeFree(x)
+		})
+		return
+	}
 	w.becomeFree(x)
+}
+
+// inWindow is the part of [from, to] inside the measurement window
+// [warm-up, horizon].
+func (w *world) inWindow(from, to time.Duration) time.Duration {
+	lo, hi := max(from, w.sc.Run.Warmup), min(to, w.sc.Run.Horizon)
+	return max(0, hi-lo)
 }
 
 // end closes an escalation with its terminal outcome.
