@@ -26,6 +26,7 @@ func runChaos(args []string, stdout, stderr io.Writer) int {
 	dur := fs.Duration("duration", 5*time.Second, "how long each run injects faults, changes presence and escalates")
 	replicas := fs.Int("replicas", 2, "serve replicas per run")
 	kinds := fs.String("faults", "", "comma-separated fault kinds (default all: "+strings.Join(live.AllFaults, ",")+")")
+	parallel := fs.Int("parallel", 1, "runs at once (each has its own fake, Redis and replicas)")
 	plan := fs.Bool("plan", false, "print each run's schedule (the seed's replayable plan) before running it")
 	verbose := fs.Bool("v", false, "print the replicas' logs to stderr")
 	fs.Usage = func() {
@@ -35,8 +36,8 @@ func runChaos(args []string, stdout, stderr io.Writer) int {
 	if err := fs.Parse(args); err != nil {
 		return exitBadInput
 	}
-	if *seeds < 1 || *replicas < 1 || *dur <= 0 || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "shadowq chaos: --seeds and --replicas must be ≥ 1, --duration positive, and no arguments")
+	if *seeds < 1 || *replicas < 1 || *parallel < 1 || *dur <= 0 || fs.NArg() > 0 {
+		fmt.Fprintln(stderr, "shadowq chaos: --seeds, --replicas and --parallel must be ≥ 1, --duration positive, and no arguments")
 		return exitBadInput
 	}
 	var only []string
@@ -57,22 +58,45 @@ func runChaos(args []string, stdout, stderr io.Writer) int {
 	}
 	ctx, stop := runContext()
 	defer stop()
+	// Runs go in parallel; reports print in seed order as they complete.
+	type outcome struct {
+		res *live.ChaosResult
+		err error
+	}
+	results := make([]chan outcome, *seeds)
+	sem := make(chan struct{}, *parallel)
+	for i := range results {
+		results[i] = make(chan outcome, 1)
+	}
+	go func() {
+		for i := range *seeds {
+			sem <- struct{}{}
+			go func() {
+				defer func() { <-sem }()
+				if ctx.Err() != nil {
+					results[i] <- outcome{err: ctx.Err()}
+					return
+				}
+				res, err := live.RunChaos(ctx, live.NewPlan(*seed+uint64(i), *dur, *replicas, only), log)
+				results[i] <- outcome{res, err}
+			}()
+		}
+	}()
 	var tot live.ChaosTotals
 	for i := range *seeds {
-		p := live.NewPlan(*seed+uint64(i), *dur, *replicas, only)
 		if *plan {
-			fmt.Fprint(stdout, p)
+			fmt.Fprint(stdout, live.NewPlan(*seed+uint64(i), *dur, *replicas, only))
 		}
-		res, err := live.RunChaos(ctx, p, log)
-		if err != nil {
-			fmt.Fprintf(stderr, "shadowq chaos: seed %d: %v\n", p.Seed, err)
+		o := <-results[i]
+		if o.err != nil {
+			fmt.Fprintf(stderr, "shadowq chaos: seed %d: %v\n", *seed+uint64(i), o.err)
 			if ctx.Err() != nil {
 				break
 			}
 			return exitFailed
 		}
-		res.Report(stdout)
-		tot.Add(res)
+		o.res.Report(stdout)
+		tot.Add(o.res)
 	}
 	tot.Print(stdout)
 	if tot.Violations > 0 {

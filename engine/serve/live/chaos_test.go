@@ -142,7 +142,6 @@ func TestChaosRegressions(t *testing.T) {
 	// was delivered into Do-Not-Disturb. Alan is the only Security
 	// expert left routable (Grace goes Busy, Margaret is in DND).
 	t.Run("presence-tie-DND", func(t *testing.T) {
-		knownBug(t, "issue 12 item 1: engine/presence.go tie rule keeps the larger GUID against the bulk resync")
 		res := runChaosT(t, scripted(4*time.Second, 1, 300*time.Millisecond, 5*time.Second,
 			Step{At: 100 * time.Millisecond, Kind: StepPresence, User: graceID, Presence: genesys.PresenceBusy},
 			Step{At: 300 * time.Millisecond, Kind: FaultFlip, User: alanID},
