@@ -202,7 +202,6 @@ func TestChaosRegressions(t *testing.T) {
 	// Issue 12 item 6: a retry after the escalation finished answered
 	// {"action":"routed","userId":""}.
 	t.Run("retry-after-finish", func(t *testing.T) {
-		knownBug(t, "issue 12 item 6: a retry after the escalation finished answers routed with an empty userId")
 		res := runChaosT(t, scripted(3*time.Second, 1, 200*time.Millisecond, 5*time.Second,
 			Step{At: 100 * time.Millisecond, Kind: StepEscalate, Skill: "Databases", Priority: 3, Retry: 2 * time.Second},
 		))
