@@ -62,9 +62,13 @@ type Engine struct {
 	deadlines deadlineHeap
 
 	all      []int32 // 0..n-1, the pool for escalations without skills
-	dirty    []int32 // experts to write through
+	dirty    []int32 // experts to write through (kept until the store takes them)
 	isDirty  []bool
 	wakeHeld bool // an expert may have become eligible
+
+	unlogged []Decision // decisions the store's log has not taken yet, oldest first
+	storeErr error      // last store failure while the backlog is not empty
+	retryAt  time.Time  // when to retry the backlog
 
 	unknown map[PresenceDefID]*UnknownPresence
 	rank    rankFunc // e.presenceRank, bound once
@@ -136,6 +140,9 @@ type esc struct {
 	holdStart    time.Time
 	holdUntil    time.Time
 	gen          uint64 // deadline generation; stale heap entries are skipped
+	// unsettled is the outcome of the pending delivery when the store
+	// failed to take it; Tick settles it (see HandleOutcome).
+	unsettled *Outcome
 }
 
 // UnknownPresence is a presence-definition GUID seen in events that the
@@ -371,6 +378,7 @@ func (e *Engine) UnknownPresences() []UnknownPresence {
 // eligible. Events for unknown experts are ignored.
 func (e *Engine) Apply(ctx context.Context, evs ...Event) error {
 	now := e.clock.Now()
+	var errs []error
 	for k := range evs {
 		ev := &evs[k]
 		i, ok := e.index[ev.Expert]
@@ -394,13 +402,15 @@ func (e *Engine) Apply(ctx context.Context, evs ...Event) error {
 		}
 		if ev.Kind == EvConversation && r.pending != nil && r.pending.ConversationID == ev.Conversation {
 			if o, ok := conversationOutcome(r, ev); ok {
+				// A failure leaves the delivery pending (see
+				// HandleOutcome); the rest of the batch still applies.
 				if err := e.handleOutcome(ctx, o); err != nil {
-					return err
+					errs = append(errs, err)
 				}
 			}
 		}
 	}
-	return e.settle(ctx)
+	return errors.Join(append(errs, e.settle(ctx))...)
 }
 
 // ApplySnapshot merges a bulk presence read (see Snapshot and the ordering
@@ -487,33 +497,16 @@ func (e *Engine) markDirty(i int32) {
 	}
 }
 
-// settle writes dirty experts through and re-decides held escalations.
+// settle re-decides held escalations and writes the backlog through (see
+// backlog.go). Both run even if one fails.
 func (e *Engine) settle(ctx context.Context) error {
+	var err error
 	if e.wakeHeld && len(e.held) > 0 {
 		e.wakeHeld = false
-		if err := e.redecideHeld(ctx); err != nil {
-			return err
-		}
+		err = e.redecideHeld(ctx)
 	}
 	e.wakeHeld = false
-	return e.flush(ctx)
-}
-
-func (e *Engine) flush(ctx context.Context) error {
-	if len(e.dirty) == 0 {
-		return nil
-	}
-	buf := e.scratch.states[:0]
-	for _, i := range e.dirty {
-		buf = append(buf, e.experts[i].st)
-		e.isDirty[i] = false
-	}
-	e.dirty = e.dirty[:0]
-	e.scratch.states = buf[:0]
-	if err := e.store.PutExperts(ctx, buf); err != nil {
-		return fmt.Errorf("%w: write-through: %w", ErrStore, err)
-	}
-	return nil
+	return errors.Join(err, e.flush(ctx))
 }
 
 // SetCalendar records the scheduled end of the calendar block an expert is

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"container/heap"
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -68,10 +69,23 @@ func (e *Engine) Submit(ctx context.Context, x Escalation) (Decision, error) {
 	}
 	e.escs[x.ConversationID] = es
 	d, err := e.decide(ctx, es)
-	if err != nil {
+	if err != nil && es.state == escDeciding && es.attempts == 0 {
+		// Nothing was claimed or delivered: forget the escalation, so that
+		// the caller's retry starts afresh.
+		delete(e.escs, x.ConversationID)
+		es.gen++
 		return Decision{}, err
 	}
-	return d, e.settle(ctx)
+	if err != nil && d.Action == 0 {
+		d = e.replay(es.ConversationID, es.lastAction(), es)
+		d.Duplicate = false
+	}
+	// A decision was made and acted on. What the store has not taken yet
+	// (write-through, decision log, a claim transition) is retried by
+	// later calls (see StoreBacklog); failing the call now would tell the
+	// caller to fall back while the delivery is under way.
+	_ = e.settle(ctx)
+	return d, nil
 }
 
 // convTTL bounds how long one replica owns a conversation: long enough for
@@ -169,6 +183,12 @@ func (e *Engine) decide(ctx context.Context, es *esc) (Decision, error) {
 		holder := e.replic + "/" + es.ConversationID + "/" + strconv.Itoa(es.attempts+1)
 		got, err := e.store.ClaimFirst(ctx, ids, holder, e.pol.ClaimTTL)
 		if err != nil {
+			if es.state == escDeciding {
+				// Nothing claimed, nothing lost: decide again on a later
+				// Tick. (A held escalation stays held: its next wake-up or
+				// its cap decides again.)
+				e.pushDeadline(es, now.Add(StoreRetryInterval))
+			}
 			return Decision{}, fmt.Errorf("%w: claim: %w", ErrStore, err)
 		}
 		if got >= 0 {
@@ -219,9 +239,7 @@ func (e *Engine) deliver(ctx context.Context, es *esc, ev *evaluation, holder st
 	d.Why = fmt.Sprintf("best of %d eligible (score %.3f)", ev.eligible, c.Score)
 	e.explain(&d, ev)
 	e.pushDeadline(es, now.Add(e.pol.ClaimTTL))
-	if err := e.log(ctx, &d); err != nil {
-		return d, err
-	}
+	e.log(ctx, &d)
 	del := Delivery{ConversationID: es.ConversationID, Expert: c.Expert, Attempt: es.attempts, Holder: holder,
 		Interrupt: c.Interrupt, Priority: es.Priority, At: now, AlertTimeout: e.pol.AlertTimeout}
 	if err := e.disp.Deliver(del); err != nil {
@@ -306,7 +324,8 @@ func (e *Engine) holdOrFallback(ctx context.Context, es *esc, ev *evaluation, no
 	d.ETA, d.ETAMessage = eta, etaMessage(eta)
 	d.Why = fmt.Sprintf("no eligible expert; %s frees up within %v with p=%.2f ≥ %.2f", e.experts[who].ID, window.Round(time.Second), best, mw.Threshold)
 	e.explain(&d, ev)
-	return d, e.log(ctx, &d)
+	e.log(ctx, &d)
+	return d, nil
 }
 
 func (e *Engine) blocking(idx int32, es *esc) Blocking {
@@ -348,16 +367,6 @@ func (e *Engine) newDecision(es *esc, a Action, now time.Time) Decision {
 	return d
 }
 
-func (e *Engine) log(ctx context.Context, d *Decision) error {
-	if err := e.store.AppendDecision(ctx, d); err != nil {
-		return fmt.Errorf("%w: decision log: %w", ErrStore, err)
-	}
-	if e.onDec != nil {
-		e.onDec(d)
-	}
-	return nil
-}
-
 // finish ends an escalation with a terminal action.
 func (e *Engine) finish(ctx context.Context, es *esc, a Action, why string, ev *evaluation) (Decision, error) {
 	now := e.clock.Now()
@@ -377,7 +386,8 @@ func (e *Engine) finish(ctx context.Context, es *esc, a Action, why string, ev *
 	delete(e.escs, es.ConversationID)
 	e.remember(es.ConversationID, endingOf(&d))
 	es.gen++
-	return d, e.log(ctx, &d)
+	e.log(ctx, &d)
+	return d, nil
 }
 
 func (e *Engine) remember(conv string, end ending) {
@@ -392,147 +402,19 @@ func (e *Engine) remember(conv string, end ending) {
 	}
 }
 
-// HandleOutcome applies the result of a delivery. Outcomes for deliveries
-// that are no longer in flight (late, duplicated, or for a holder that lost
-// its claim) are ignored.
-func (e *Engine) HandleOutcome(ctx context.Context, o Outcome) error {
-	if err := e.handleOutcome(ctx, o); err != nil {
-		return err
-	}
-	return e.settle(ctx)
-}
-
-func (e *Engine) handleOutcome(ctx context.Context, o Outcome) error {
-	es, ok := e.byHolder[o.Holder]
-	if !ok || es.state != escDelivering || es.ConversationID != o.ConversationID {
-		return nil
-	}
-	idx := es.expert
-	r := &e.experts[idx]
-	now := e.clock.Now()
-	delete(e.byHolder, es.holder)
-	r.pending = nil
-	switch o.Result {
-	case Accepted:
-		if _, err := e.store.Transition(ctx, r.ID, es.holder, "busy:"+es.ConversationID, e.pol.BusyHold); err != nil {
-			return fmt.Errorf("%w: claim: %w", ErrStore, err)
-		}
-		// The expert is busy from now; the feed confirms it later, and an
-		// event older than this cannot roll it back.
-		r.st.Conversation = es.ConversationID
-		if !o.At.Before(r.st.RoutingSince) {
-			r.st.Routing, r.st.RoutingSince = RSInteracting, o.At
-		}
-		e.markDirty(idx)
-		es.lastRes = o.Result.String()
-		_, err := e.finish(ctx, es, ActRouted, "accepted by "+string(r.ID), nil)
-		return err
-	default:
-		blame := o.Result != DeliveryError || o.Fault == FaultExpert
-		var err error
-		if blame && e.pol.Cooldown > 0 {
-			_, err = e.store.Transition(ctx, r.ID, es.holder, "cooldown:"+es.ConversationID, e.pol.Cooldown)
-		} else {
-			_, err = e.store.Release(ctx, r.ID, es.holder)
-		}
-		if err != nil {
-			return fmt.Errorf("%w: claim: %w", ErrStore, err)
-		}
-		if blame {
-			r.st.CooldownUntil = now.Add(e.pol.Cooldown)
-		}
-		e.markDirty(idx)
-		if o.Result == DeliveryError && o.Fault == FaultConversation {
-			// Nobody can take this conversation (unknown, ended, no
-			// longer queued): trying the next expert would only fail
-			// again and penalise them.
-			es.lastRes = o.Result.String()
-			_, err = e.finish(ctx, es, ActFallback, "conversation cannot be delivered to anyone: "+o.Detail, nil)
-			return err
-		}
-		es.tried = append(es.tried, idx)
-		es.state = escDeciding
-		es.expert = -1
-		es.holder = ""
-		es.gen++
-		es.lastRes = o.Result.String()
-		_, err = e.decide(ctx, es)
-		return err
-	}
-}
-
-// Abandon records that the caller hung up. An in-flight delivery's claim is
-// released. Unknown or finished escalations are ignored.
-func (e *Engine) Abandon(ctx context.Context, conv string) error {
-	es, ok := e.escs[conv]
-	if !ok {
-		return nil
-	}
-	if es.state == escDelivering {
-		r := &e.experts[es.expert]
-		r.pending = nil
-		e.refresh(es.expert)
-		delete(e.byHolder, es.holder)
-		if _, err := e.store.Release(ctx, r.ID, es.holder); err != nil {
-			return fmt.Errorf("%w: claim: %w", ErrStore, err)
-		}
-	}
-	if _, err := e.finish(ctx, es, ActAbandoned, "caller hung up", nil); err != nil {
-		return err
-	}
-	return e.settle(ctx)
-}
-
-// NextDeadline is when Tick next has work: a delivery whose outcome is
-// overdue (treated as no answer) or a hold that runs out (fallback).
-func (e *Engine) NextDeadline() (time.Time, bool) {
-	for len(e.deadlines) > 0 {
-		top := e.deadlines[0]
-		if es, ok := e.escs[top.conv]; ok && es.gen == top.gen {
-			return top.at, true
-		}
-		heap.Pop(&e.deadlines)
-	}
-	return time.Time{}, false
-}
-
-// Tick processes every deadline at or before the clock's now.
-func (e *Engine) Tick(ctx context.Context) error {
-	now := e.clock.Now()
-	for {
-		at, ok := e.NextDeadline()
-		if !ok || at.After(now) {
-			break
-		}
-		top := heap.Pop(&e.deadlines).(deadline)
-		es := e.escs[top.conv]
-		switch es.state {
-		case escDelivering:
-			if err := e.handleOutcome(ctx, Outcome{ConversationID: es.ConversationID, Expert: e.experts[es.expert].ID,
-				Holder: es.holder, Result: NoAnswer, At: now, Detail: "no outcome before the claim TTL"}); err != nil {
-				return err
-			}
-		case escHeld:
-			if _, err := e.finish(ctx, es, ActFallback, "hold reached its cap with nobody eligible", nil); err != nil {
-				return err
-			}
-		}
-	}
-	return e.settle(ctx)
-}
-
 // redecideHeld retries held escalations, most urgent first.
 func (e *Engine) redecideHeld(ctx context.Context) error {
 	held := slices.Clone(e.held)
+	var errs []error
 	for _, es := range held {
 		if es.state != escHeld {
 			continue
 		}
 		if _, err := e.decide(ctx, es); err != nil {
-			return err
+			errs = append(errs, err)
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 func heldLess(a, b *esc) int {
@@ -601,15 +483,16 @@ func (e *Engine) PendingDeadlines() int { return len(e.deadlines) }
 // alert may still be ringing) instead of the full claim, so other replicas
 // can route to them soon after; conversations stay in the decision log.
 func (e *Engine) ReleaseClaims(ctx context.Context) error {
+	var errs []error
 	for holder, es := range e.byHolder {
 		if es.expert < 0 {
 			continue
 		}
 		if _, err := e.store.Transition(ctx, e.experts[es.expert].ID, holder, "draining:"+es.ConversationID, e.pol.AlertTimeout); err != nil {
-			return fmt.Errorf("%w: release: %w", ErrStore, err)
+			errs = append(errs, fmt.Errorf("%w: release: %w", ErrStore, err))
 		}
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // Stalest returns the expert whose state was confirmed longest ago and how

@@ -1,0 +1,93 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+)
+
+// The backlog is what the engine decided but the store has not taken yet:
+// expert states to write through and decisions to append to the log. A
+// store failure never drops them: they stay queued, in order, and every
+// later call (Tick at the latest, see NextDeadline) tries again. The
+// engine's own state is already up to date, so routing carries on from
+// memory while the store is away.
+
+// log records a decision: the OnDecision hook sees it at once, the store's
+// decision log gets it now or, if the store fails, with the backlog (in
+// order: nothing is appended while older decisions wait).
+func (e *Engine) log(ctx context.Context, d *Decision) {
+	if e.onDec != nil {
+		e.onDec(d)
+	}
+	e.unlogged = append(e.unlogged, *d)
+	e.noteStore(e.flushLog(ctx))
+}
+
+// flushLog appends the queued decisions, oldest first, stopping at the
+// first failure.
+func (e *Engine) flushLog(ctx context.Context) error {
+	n := 0
+	defer func() {
+		clear(e.unlogged[:n])
+		e.unlogged = e.unlogged[n:]
+	}()
+	for n < len(e.unlogged) {
+		if err := e.store.AppendDecision(ctx, &e.unlogged[n]); err != nil {
+			return fmt.Errorf("%w: decision log: %w", ErrStore, err)
+		}
+		n++
+	}
+	return nil
+}
+
+// flush writes dirty experts through and appends queued decisions. What
+// fails stays queued for the next call.
+func (e *Engine) flush(ctx context.Context) error {
+	var errs []error
+	if len(e.unlogged) > 0 {
+		errs = append(errs, e.flushLog(ctx))
+	}
+	if len(e.dirty) > 0 {
+		buf := e.scratch.states[:0]
+		for _, i := range e.dirty {
+			buf = append(buf, e.experts[i].st)
+		}
+		e.scratch.states = buf[:0]
+		if err := e.store.PutExperts(ctx, buf); err != nil {
+			errs = append(errs, fmt.Errorf("%w: write-through: %w", ErrStore, err))
+		} else {
+			for _, i := range e.dirty {
+				e.isDirty[i] = false
+			}
+			e.dirty = e.dirty[:0]
+		}
+	}
+	err := errors.Join(errs...)
+	e.noteStore(err)
+	return err
+}
+
+// noteStore records the outcome of a store write: a failure schedules a
+// retry; a drained backlog clears the last error.
+func (e *Engine) noteStore(err error) {
+	switch {
+	case err != nil:
+		e.storeErr = err
+		e.retryAt = e.clock.Now().Add(StoreRetryInterval)
+	case e.backlog() == 0:
+		e.storeErr = nil
+	}
+}
+
+func (e *Engine) backlog() int { return len(e.dirty) + len(e.unlogged) }
+
+// StoreBacklog reports how many expert states and decisions wait for the
+// store, and the last store error while any do (nil once all are written).
+// Readiness checks read it.
+func (e *Engine) StoreBacklog() (int, error) {
+	if e.backlog() == 0 {
+		return 0, nil
+	}
+	return e.backlog(), e.storeErr
+}

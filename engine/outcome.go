@@ -1,0 +1,189 @@
+package engine
+
+import (
+	"container/heap"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// StoreRetryInterval is how soon a store write that failed is tried again
+// (NextDeadline reports it; Tick retries).
+const StoreRetryInterval = time.Second
+
+// HandleOutcome applies the result of a delivery. Outcomes for deliveries
+// that are no longer in flight (late, duplicated, or for a holder that lost
+// its claim) are ignored.
+//
+// Store failures never drop the delivery: if the claim cannot be turned
+// into a busy mark or a cool-down, the delivery stays pending with its
+// outcome, and Tick settles it once the store answers again. An accepted
+// delivery is therefore never mistaken for an unanswered one.
+func (e *Engine) HandleOutcome(ctx context.Context, o Outcome) error {
+	return errors.Join(e.handleOutcome(ctx, o), e.settle(ctx))
+}
+
+func (e *Engine) handleOutcome(ctx context.Context, o Outcome) error {
+	es, ok := e.byHolder[o.Holder]
+	if !ok || es.state != escDelivering || es.ConversationID != o.ConversationID {
+		return nil
+	}
+	if u := es.unsettled; u != nil && o.Result != Accepted {
+		// The first outcome stands until the store has taken it; only the
+		// feed's word that the expert picked up overrides it.
+		o = *u
+	}
+	idx := es.expert
+	r := &e.experts[idx]
+	now := e.clock.Now()
+	blame := o.Result != Accepted && (o.Result != DeliveryError || o.Fault == FaultExpert)
+	if err := e.settleClaim(ctx, es, r.ID, o.Result == Accepted, blame); err != nil {
+		es.unsettled = &o
+		e.pushDeadline(es, now.Add(StoreRetryInterval))
+		return err
+	}
+	es.unsettled = nil
+	delete(e.byHolder, es.holder)
+	r.pending = nil
+	es.lastRes = o.Result.String()
+	if o.Result == Accepted {
+		// The expert is busy from now; the feed confirms it later, and an
+		// event older than this cannot roll it back.
+		r.st.Conversation = es.ConversationID
+		if !o.At.Before(r.st.RoutingSince) {
+			r.st.Routing, r.st.RoutingSince = RSInteracting, o.At
+			r.prov.rout.learned(now, false)
+		}
+		e.markDirty(idx)
+		_, err := e.finish(ctx, es, ActRouted, "accepted by "+string(r.ID), nil)
+		return err
+	}
+	if blame {
+		r.st.CooldownUntil = now.Add(e.pol.Cooldown)
+	}
+	e.markDirty(idx)
+	if o.Result == DeliveryError && o.Fault == FaultConversation {
+		// Nobody can take this conversation (unknown, ended, no longer
+		// queued): trying the next expert would only fail again and
+		// penalise them.
+		_, err := e.finish(ctx, es, ActFallback, "conversation cannot be delivered to anyone: "+o.Detail, nil)
+		return err
+	}
+	es.tried = append(es.tried, idx)
+	es.state = escDeciding
+	es.expert = -1
+	es.holder = ""
+	es.gen++
+	_, err := e.decide(ctx, es)
+	return err
+}
+
+// settleClaim turns the delivery's claim into a busy mark (accepted), a
+// cool-down (the expert is to blame) or nothing.
+func (e *Engine) settleClaim(ctx context.Context, es *esc, id ExpertID, accepted, blame bool) error {
+	var err error
+	switch {
+	case accepted:
+		var ok bool
+		ok, err = e.store.Transition(ctx, id, es.holder, "busy:"+es.ConversationID, e.pol.BusyHold)
+		if err == nil && !ok {
+			// The delivery claim ran out (the store was away past its TTL):
+			// mark the expert busy afresh unless someone else holds them.
+			_, err = e.store.ClaimFirst(ctx, []ExpertID{id}, "busy:"+es.ConversationID, e.pol.BusyHold)
+		}
+	case blame && e.pol.Cooldown > 0:
+		_, err = e.store.Transition(ctx, id, es.holder, "cooldown:"+es.ConversationID, e.pol.Cooldown)
+	default:
+		_, err = e.store.Release(ctx, id, es.holder)
+	}
+	if err != nil {
+		return fmt.Errorf("%w: claim: %w", ErrStore, err)
+	}
+	return nil
+}
+
+// Abandon records that the caller hung up. An in-flight delivery's claim is
+// released (if the store cannot release it now, it expires with its TTL).
+// Unknown or finished escalations are ignored.
+func (e *Engine) Abandon(ctx context.Context, conv string) error {
+	es, ok := e.escs[conv]
+	if !ok {
+		return nil
+	}
+	var errs []error
+	if es.state == escDelivering {
+		r := &e.experts[es.expert]
+		r.pending = nil
+		e.refresh(es.expert)
+		delete(e.byHolder, es.holder)
+		if _, err := e.store.Release(ctx, r.ID, es.holder); err != nil {
+			errs = append(errs, fmt.Errorf("%w: claim: %w", ErrStore, err))
+		}
+	}
+	_, err := e.finish(ctx, es, ActAbandoned, "caller hung up", nil)
+	return errors.Join(append(errs, err, e.settle(ctx))...)
+}
+
+// NextDeadline is when Tick next has work: a delivery whose outcome is
+// overdue (treated as no answer), a hold that runs out (fallback), or a
+// store write to retry.
+func (e *Engine) NextDeadline() (time.Time, bool) {
+	for len(e.deadlines) > 0 {
+		top := e.deadlines[0]
+		if es, ok := e.escs[top.conv]; ok && es.gen == top.gen {
+			if e.backlog() > 0 && e.retryAt.Before(top.at) {
+				return e.retryAt, true
+			}
+			return top.at, true
+		}
+		heap.Pop(&e.deadlines)
+	}
+	if e.backlog() > 0 {
+		return e.retryAt, true
+	}
+	return time.Time{}, false
+}
+
+// Tick processes every deadline at or before the clock's now and retries
+// what the store has not taken yet. Every deadline due is processed even
+// when some fail; the errors are joined.
+func (e *Engine) Tick(ctx context.Context) error {
+	now := e.clock.Now()
+	var errs []error
+	for len(e.deadlines) > 0 {
+		top := e.deadlines[0]
+		es, ok := e.escs[top.conv]
+		if !ok || es.gen != top.gen {
+			heap.Pop(&e.deadlines)
+			continue
+		}
+		if top.at.After(now) {
+			break
+		}
+		heap.Pop(&e.deadlines)
+		if err := e.expire(ctx, es, now); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(append(errs, e.settle(ctx))...)
+}
+
+// expire handles an escalation whose deadline passed.
+func (e *Engine) expire(ctx context.Context, es *esc, now time.Time) error {
+	switch es.state {
+	case escDelivering:
+		if u := es.unsettled; u != nil {
+			return e.handleOutcome(ctx, *u) // the store failed last time
+		}
+		return e.handleOutcome(ctx, Outcome{ConversationID: es.ConversationID, Expert: e.experts[es.expert].ID,
+			Holder: es.holder, Result: NoAnswer, At: now, Detail: "no outcome before the claim TTL"})
+	case escDeciding:
+		_, err := e.decide(ctx, es) // a claim failed in the store last time
+		return err
+	case escHeld:
+		_, err := e.finish(ctx, es, ActFallback, "hold reached its cap with nobody eligible", nil)
+		return err
+	}
+	return nil
+}
