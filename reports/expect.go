@@ -3,6 +3,7 @@ package reports
 import (
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -202,7 +203,7 @@ func (p *expectParser) metricRef(e *Expectation, ref string, at int) bool {
 		return p.fail(at-len(e.Policy)-1, "invariants are checked across all runs and take no policy: write \"invariants == 0\"")
 	}
 	if MetricUnit(e.Metric) == "" {
-		return p.fail(at, "unknown metric %q; valid metrics: %s, %s", e.Metric, strings.Join(MetricNames, ", "), InvariantsMetric)
+		return p.fail(at, "unknown metric %q; valid metrics: %s, %s", e.Metric, strings.Join(append(slices.Clone(MetricNames), MoneyMetrics...), ", "), InvariantsMetric)
 	}
 	return true
 }

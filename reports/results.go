@@ -31,6 +31,9 @@ type Results struct {
 	// ServiceLevelS is T in "service level within T".
 	ServiceLevelS float64 `json:"serviceLevelSeconds"`
 	Experts       int     `json:"experts"`
+	// Currency of the money metrics (cost_per_day, net_value_per_day);
+	// "" when the scenario sets no economics.
+	Currency string `json:"currency,omitempty"`
 
 	// Policies holds every arm by name: the scenario's baselines in file
 	// order, then "shadowq", each with the same metric list in the same
@@ -89,6 +92,8 @@ const (
 	MStaleMisroutes = "stale_misroutes"                     // (count) deliveries the true state did not allow
 	MEscalations    = "escalations"                         // (count) arrivals after warm-up
 	MWaitProb       = "wait.probability"                    // (ratio) arrivals not connected at once (Erlang C's P(wait))
+	MCost           = "cost_per_day"                 // (money_per_day) with economics: expert time lost + waiting + losses (+ shadowq's own cost)
+	MNetValue       = "net_value_per_day"            // (money_per_day) deltas only: baseline's cost − shadowq's, paired (positive: shadowq saves)
 	MWaitMean       = "wait.mean"                           // (s) arrival → connected, or → abandoned/voicemail, or → run end (unfinished); all arrivals
 )
 
@@ -96,6 +101,10 @@ const (
 var MetricNames = []string{MUtilization, MProductive, MLatencyMean, MLatencyP50, MLatencyP90, MLatencyP95, MLatencyP99,
 	MServiceLevel, MRejectRate, MAbandonment, MUnfinished, MRouted, MFallbacks, MVoicemail, MHolds, MHoldMean, MHoldRouted,
 	MWaitProb, MWaitMean, MInterruptions, MRefocus, MMeetingLost, MDNDInterrupts, MStaleMisroutes, MEscalations}
+
+// MoneyMetrics are present only when the scenario sets economics: per arm
+// MCost, per delta MNetValue (after the other metrics).
+var MoneyMetrics = []string{MCost, MNetValue}
 
 // Metric is a statistic over replications: the mean of the per-replication
 // values with a 95% Student-t confidence interval [Lo, Hi].

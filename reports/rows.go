@@ -66,7 +66,7 @@ func findMetric(ms []Metric, name string) *Metric {
 // metric the results carry (from a newer simulator) in the order first
 // seen, so nothing in the file is silently dropped.
 func metricLines(r *Results) []metricLine {
-	names := slices.Clone(MetricNames)
+	names := append(slices.Clone(MetricNames), MoneyMetrics...)
 	seen := make(map[string]bool, len(names))
 	for _, n := range names {
 		seen[n] = true
@@ -213,7 +213,7 @@ func expectSummary(r *Results) string {
 
 // runSummary is the header lines describing the run.
 func runSummary(r *Results) []string {
-	return []string{
+	lines := []string{
 		"scenario: " + r.Scenario + fileSuffix(r.File),
 		fmt.Sprintf("seed: %d", r.Seed),
 		fmt.Sprintf("replications: %d", r.Replications),
@@ -221,6 +221,10 @@ func runSummary(r *Results) []string {
 		"horizon: " + formatValue(UnitSeconds, r.HorizonS, false) + ", warm-up: " + formatValue(UnitSeconds, r.WarmupS, false),
 		"service level within: " + formatValue(UnitSeconds, r.ServiceLevelS, false),
 	}
+	if r.Currency != "" {
+		lines = append(lines, "money: "+r.Currency+" per replication (one simulated day); net value = a baseline's cost − shadowq's")
+	}
+	return lines
 }
 
 func fileSuffix(f string) string {

@@ -39,6 +39,8 @@ var metricUnits = map[string]string{
 	MEscalations:    UnitCount,
 	MWaitProb:       UnitRatio,
 	MWaitMean:       UnitSeconds,
+	MCost:           UnitMoney,
+	MNetValue:       UnitMoney,
 }
 
 // MetricUnit returns the unit of a metric in MetricNames, or "" for an

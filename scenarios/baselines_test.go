@@ -55,3 +55,18 @@ func TestBaselinesErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestEconomics(t *testing.T) {
+	s := parse(t, minimal+"economics: {expertCostPerHour: 90, waitCostPerMinute: 1.5, abandonmentCost: 50, voicemailCost: 30, unfinishedCost: 50, shadowqCostPerDay: 80}\n")
+	want := Economics{Currency: "EUR", ExpertCostPerHour: 90, WaitCostPerMinute: 1.5, AbandonmentCost: 50, VoicemailCost: 30, UnfinishedCost: 50, ShadowqCostPerDay: 80}
+	if s.Economics == nil || *s.Economics != want {
+		t.Errorf("economics %+v", s.Economics)
+	}
+	if s := parse(t, minimal); s.Economics != nil {
+		t.Errorf("economics without the key: %+v", s.Economics)
+	}
+	_, err := Parse("s.yaml", []byte(minimal+"economics: {expertCostPerHour: -5, currency: GBP, colour: red}\n"), files(nil))
+	if err == nil || !strings.Contains(err.Error(), "s.yaml:10:32: economics.expertCostPerHour: -5: must be an amount") || !strings.Contains(err.Error(), `unknown field "colour"`) {
+		t.Errorf("got %v", err)
+	}
+}

@@ -31,6 +31,7 @@ type scenarioFile struct {
 	Resync        *resyncFile              `yaml:"resync"`
 	Baseline      *baselineFile            `yaml:"baseline"`
 	Baselines     []*baselineFile          `yaml:"baselines"`
+	Economics     *economicsFile           `yaml:"economics"`
 	Expect        []expectFile             `yaml:"expect"`
 }
 
@@ -149,6 +150,16 @@ type baselineFile struct {
 	Select         string        `yaml:"select"`
 	VoicemailAfter time.Duration `yaml:"voicemailAfter"`
 	OnQueue        []string      `yaml:"onQueue"`
+}
+
+type economicsFile struct {
+	Currency          string   `yaml:"currency"`
+	ExpertCostPerHour *float64 `yaml:"expertCostPerHour"`
+	WaitCostPerMinute *float64 `yaml:"waitCostPerMinute"`
+	AbandonmentCost   *float64 `yaml:"abandonmentCost"`
+	VoicemailCost     *float64 `yaml:"voicemailCost"`
+	UnfinishedCost    *float64 `yaml:"unfinishedCost"`
+	ShadowqCostPerDay *float64 `yaml:"shadowqCostPerDay"`
 }
 
 // policyRef is `policy: path/to/policy.yaml`.

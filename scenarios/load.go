@@ -158,6 +158,7 @@ func (c *checker) build(f *scenarioFile) *Scenario {
 		}
 	}
 	s.Baselines = c.baselines(f)
+	s.Economics = c.economics(f.Economics)
 	for i := range f.Expect {
 		e := &f.Expect[i]
 		if e.Text == "" {
@@ -1180,6 +1181,34 @@ func (c *checker) disconnects(list []windowFile) []Disconnect {
 			continue
 		}
 		out = append(out, it.d)
+	}
+	return out
+}
+
+func (c *checker) economics(f *economicsFile) *Economics {
+	if f == nil {
+		return nil
+	}
+	out := &Economics{Currency: f.Currency}
+	if out.Currency == "" {
+		out.Currency = "EUR"
+	}
+	for _, v := range []struct {
+		src *float64
+		dst *float64
+	}{
+		{f.ExpertCostPerHour, &out.ExpertCostPerHour}, {f.WaitCostPerMinute, &out.WaitCostPerMinute},
+		{f.AbandonmentCost, &out.AbandonmentCost}, {f.VoicemailCost, &out.VoicemailCost},
+		{f.UnfinishedCost, &out.UnfinishedCost}, {f.ShadowqCostPerDay, &out.ShadowqCostPerDay},
+	} {
+		if v.src == nil {
+			continue
+		}
+		if !finite(*v.src) || *v.src < 0 || *v.src > 1e12 {
+			c.errorf(v.src, "%s: must be an amount within 0..1e12", fmtNum(*v.src))
+			continue
+		}
+		*v.dst = *v.src
 	}
 	return out
 }

@@ -107,6 +107,8 @@ type Scenario struct {
 	// `baseline:` (named "baseline") stands for, or a default one.
 	// Baselines[0] is also the queue shadowq's fallbacks go to.
 	Baselines []Baseline
+	// Economics prices every arm's day; nil when the scenario sets none.
+	Economics *Economics
 
 	// Expect are the expectations to evaluate after the run, in file
 	// order, as written (a separate parser evaluates them).
@@ -463,6 +465,26 @@ type Baseline struct {
 	// OnQueue are the presence names the ACD routes to, sorted (default:
 	// every presence whose system presence is ON_QUEUE).
 	OnQueue []string
+}
+
+// Economics turns an arm's replication (one simulated day) into money. All
+// amounts are in Currency and >= 0. Handling time is not charged: every
+// escalation has to be handled eventually; what differs between arms is
+// the waiting, the losses and the expert time interruptions destroy.
+type Economics struct {
+	Currency string // e.g. "EUR"; default "EUR"
+	// ExpertCostPerHour prices expert time lost to refocus and to
+	// interrupted meetings.
+	ExpertCostPerHour float64
+	// WaitCostPerMinute prices a minute a customer waits (every
+	// escalation's wait, as in wait.mean).
+	WaitCostPerMinute float64
+	AbandonmentCost   float64 // per abandoned escalation
+	VoicemailCost     float64 // per escalation sent to voicemail
+	UnfinishedCost    float64 // per escalation still open at the run's end
+	// ShadowqCostPerDay is charged to the shadowq arm only (licence,
+	// hosting, operations).
+	ShadowqCostPerDay float64
 }
 
 // Selection is how an ACD picks among idle eligible agents.

@@ -106,3 +106,40 @@ policy: ../scenarios/policy.yaml
 		t.Errorf("baseline never interrupts meetings, lost %.1f", b)
 	}
 }
+
+// Economics price an arm's day: with only expert time priced at 60 an
+// hour, a day costs its refocus minutes; shadowq's own cost lowers its net
+// value by exactly that amount.
+func TestEconomics(t *testing.T) {
+	sc := parse(t, refocusDay+"economics: {currency: USD, expertCostPerHour: 60, shadowqCostPerDay: 100}\n")
+	res, _, err := Run(sc, Options{Replications: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Currency != "USD" {
+		t.Errorf("currency %q", res.Currency)
+	}
+	for _, p := range res.Policies {
+		cost, ref := metric(t, p.Metrics, reports.MCost).Mean, metric(t, p.Metrics, reports.MRefocus).Mean
+		if p.Name == reports.Shadowq {
+			cost -= 100
+		}
+		if math.Abs(cost-ref) > 1e-9 {
+			t.Errorf("%s: cost %.3f for %.3f refocus minutes at 1 a minute", p.Name, cost, ref)
+		}
+	}
+	nv := metric(t, res.DeltaFor(""), reports.MNetValue)
+	if math.Abs(nv.Mean+100) > 1e-9 || nv.N != 10 {
+		t.Errorf("net value %+v: the arms route alike, so shadowq's 100 a day is the whole difference", nv)
+	}
+	// Without economics, no money metric at all.
+	plain, _, err := Run(parse(t, refocusDay), Options{Replications: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range plain.Policies[0].Metrics {
+		if m.Name == reports.MCost {
+			t.Error("cost_per_day without economics")
+		}
+	}
+}

@@ -354,6 +354,15 @@ func (w *world) measure(policy string, rep int, sl time.Duration, records bool) 
 		v[reports.MUtilization] = float64(busy) / float64(staffed)
 		v[reports.MProductive] = float64(busy-refocus) / float64(staffed)
 	}
+	if ec := sc.Economics; ec != nil {
+		lost := (w.refocusTotal + w.meetingLost).Hours()
+		cost := ec.ExpertCostPerHour*lost + ec.WaitCostPerMinute*waitSum/60 +
+			ec.AbandonmentCost*float64(abandoned) + ec.VoicemailCost*float64(voicemail) + ec.UnfinishedCost*float64(unfinished)
+		if policy == reports.Shadowq {
+			cost += ec.ShadowqCostPerDay
+		}
+		v[reports.MCost] = cost
+	}
 	v[reports.MRefocus] = w.minutesPerExpert(w.refocusTotal)
 	v[reports.MMeetingLost] = w.minutesPerExpert(w.meetingLost)
 	v[reports.MInterruptions] = float64(interrupts) / float64(max(1, len(w.xs)))
@@ -395,10 +404,23 @@ func summarize(sc *scenarios.Scenario, seed uint64, reps int, sl time.Duration, 
 		}
 		res.Policies = append(res.Policies, pr)
 	}
+	money := sc.Economics != nil
+	if money {
+		res.Currency = sc.Economics.Currency
+		for p := range res.Policies {
+			res.Policies[p].Metrics = append(res.Policies[p].Metrics, reports.Summarize(reports.MCost, reports.UnitMoney, series(p, reports.MCost)))
+		}
+	}
 	for b := range sq {
 		d := reports.DeltaResult{Baseline: as[b].name}
 		for _, m := range reports.MetricNames {
 			d.Metrics = append(d.Metrics, reports.Paired(m, reports.MetricUnit(m), series(b, m), series(sq, m)))
+		}
+		if money {
+			d.Metrics = append(d.Metrics,
+				reports.Paired(reports.MCost, reports.UnitMoney, series(b, reports.MCost), series(sq, reports.MCost)),
+				// baseline − shadowq: what shadowq saves a day
+				reports.Paired(reports.MNetValue, reports.UnitMoney, series(sq, reports.MCost), series(b, reports.MCost)))
 		}
 		res.Deltas = append(res.Deltas, d)
 	}
