@@ -92,8 +92,8 @@ const (
 	MStaleMisroutes = "stale_misroutes"                     // (count) deliveries the true state did not allow
 	MEscalations    = "escalations"                         // (count) arrivals after warm-up
 	MWaitProb       = "wait.probability"                    // (ratio) arrivals not connected at once (Erlang C's P(wait))
-	MCost           = "cost_per_day"                 // (money_per_day) with economics: expert time lost + waiting + losses (+ shadowq's own cost)
-	MNetValue       = "net_value_per_day"            // (money_per_day) deltas only: baseline's cost − shadowq's, paired (positive: shadowq saves)
+	MCost           = "cost_per_day"                        // (money_per_day) with economics: expert time lost + waiting + losses (+ shadowq's own cost)
+	MNetValue       = "net_value_per_day"                   // (money_per_day) deltas only: baseline's cost − shadowq's, paired (positive: shadowq saves)
 	MWaitMean       = "wait.mean"                           // (s) arrival → connected, or → abandoned/voicemail, or → run end (unfinished); all arrivals
 )
 
