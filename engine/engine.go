@@ -15,9 +15,13 @@ type Config struct {
 	Clock      Clock
 	Store      Store
 	Dispatcher Dispatcher
-	Predictor  Predictor // nil disables micro-wait
-	Policy     *Policy   // nil means DefaultPolicy()
-	Experts    []Expert
+	// Checker reads conversations to settle deliveries whose outcome was
+	// not observed; nil uses the Dispatcher if it implements
+	// ConversationChecker, else such deliveries count as unanswered.
+	Checker   ConversationChecker
+	Predictor Predictor // nil disables micro-wait
+	Policy    *Policy   // nil means DefaultPolicy()
+	Experts   []Expert
 	// ReplicaID prefixes claim holders so replicas never mint the same one.
 	ReplicaID string
 	// OnDecision, if set, sees every decision after it is logged. The
@@ -36,6 +40,7 @@ type Engine struct {
 	clock Clock
 	store Store
 	disp  Dispatcher
+	check ConversationChecker // nil: no checks
 	pred  Predictor
 	pol   *Policy
 	// routing caches pol.Routing as an array: the hot path indexes it.
@@ -143,6 +148,11 @@ type esc struct {
 	// unsettled is the outcome of the pending delivery when the store
 	// failed to take it; Tick settles it (see HandleOutcome).
 	unsettled *Outcome
+	// Conversation checks of the pending delivery (see check.go).
+	checking bool     // a check is in flight
+	checks   int      // checks started for the pending delivery
+	checkFor *Outcome // what triggered them: settled with it if they fail
+	routedTo ExpertID // the agent a checked conversation turned out to be with
 }
 
 // UnknownPresence is a presence-definition GUID seen in events that the
@@ -181,6 +191,10 @@ func New(cfg Config) (*Engine, error) {
 	}
 	if e.doneKeep <= 0 {
 		e.doneKeep = 10_000
+	}
+	e.check = cfg.Checker
+	if c, ok := cfg.Dispatcher.(ConversationChecker); ok && e.check == nil {
+		e.check = c
 	}
 	e.rank = e.presenceRank
 	e.cacheRouting()

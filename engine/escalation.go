@@ -375,6 +375,8 @@ func (e *Engine) finish(ctx context.Context, es *esc, a Action, why string, ev *
 	if es.expert >= 0 {
 		d.Expert = e.experts[es.expert].ID
 		d.Attempt = es.attempts
+	} else if es.routedTo != "" {
+		d.Expert = es.routedTo
 	}
 	if a == ActFallback {
 		d.Queue = cmp.Or(es.Queue, e.pol.FallbackQueue)

@@ -29,6 +29,22 @@ func (e *Engine) handleOutcome(ctx context.Context, o Outcome) error {
 	if !ok || es.state != escDelivering || es.ConversationID != o.ConversationID {
 		return nil
 	}
+	if o.Checked {
+		return e.checkAnswered(ctx, es, o)
+	}
+	// An outcome the feed or the dispatcher reports beats any check in
+	// flight; a failure whose effect is unknown is checked first.
+	es.checking = false
+	if es.unsettled == nil && o.Result == DeliveryError && (o.Fault == FaultUncertain || o.Fault == FaultConversation) && e.canCheck(es) {
+		return e.startCheck(ctx, es, o)
+	}
+	return e.settleOutcome(ctx, es, o)
+}
+
+// settleOutcome ends the pending delivery of es with o: the claim becomes a
+// busy mark, a cool-down or nothing, then the escalation is routed, ends,
+// or moves on to the next candidate.
+func (e *Engine) settleOutcome(ctx context.Context, es *esc, o Outcome) error {
 	if u := es.unsettled; u != nil && o.Result != Accepted {
 		// The first outcome stands until the store has taken it; only the
 		// feed's word that the expert picked up overrides it.
@@ -43,9 +59,7 @@ func (e *Engine) handleOutcome(ctx context.Context, o Outcome) error {
 		e.pushDeadline(es, now.Add(StoreRetryInterval))
 		return err
 	}
-	es.unsettled = nil
-	delete(e.byHolder, es.holder)
-	r.pending = nil
+	e.dropPending(es)
 	es.lastRes = o.Result.String()
 	if o.Result == Accepted {
 		// The expert is busy from now; the feed confirms it later, and an
@@ -174,10 +188,20 @@ func (e *Engine) expire(ctx context.Context, es *esc, now time.Time) error {
 	switch es.state {
 	case escDelivering:
 		if u := es.unsettled; u != nil {
-			return e.handleOutcome(ctx, *u) // the store failed last time
+			return e.settleOutcome(ctx, es, *u) // the store failed last time
 		}
-		return e.handleOutcome(ctx, Outcome{ConversationID: es.ConversationID, Expert: e.experts[es.expert].ID,
-			Holder: es.holder, Result: NoAnswer, At: now, Detail: "no outcome before the claim TTL"})
+		// The outcome was not observed (or a check is overdue): check the
+		// conversation before anyone else is tried, while checks remain.
+		trigger := es.checkFor
+		if trigger == nil {
+			trigger = &Outcome{ConversationID: es.ConversationID, Expert: e.experts[es.expert].ID,
+				Holder: es.holder, Result: NoAnswer, At: now, Detail: "no outcome before the claim TTL"}
+		}
+		es.checking = false
+		if e.canCheck(es) {
+			return e.startCheck(ctx, es, *trigger)
+		}
+		return e.settleOutcome(ctx, es, *trigger)
 	case escDeciding:
 		_, err := e.decide(ctx, es) // a claim failed in the store last time
 		return err

@@ -98,9 +98,20 @@ const (
 	Declined
 	NoAnswer
 	DeliveryError
+	// The results below only answer a conversation check (Outcome.Checked;
+	// see ConversationChecker).
+
+	// StillAlerting: the expert is still being alerted.
+	StillAlerting
+	// NotDelivered: the expert was never alerted and the conversation still
+	// waits in a queue (the delivery did not take effect).
+	NotDelivered
+	// Gone: the conversation ended, does not exist, or is connected to
+	// another agent (Outcome.ConnectedTo).
+	Gone
 )
 
-var resultNames = [...]string{"", "accepted", "declined", "no_answer", "error"}
+var resultNames = [...]string{"", "accepted", "declined", "no_answer", "error", "alerting", "not_delivered", "gone"}
 
 func (r DeliveryResult) String() string {
 	if int(r) < len(resultNames) {
@@ -117,9 +128,14 @@ type Outcome struct {
 	Holder         string
 	Result         DeliveryResult
 	// Fault classifies a DeliveryError (see Fault); ignored otherwise.
-	Fault  Fault
-	At     time.Time
-	Detail string
+	Fault Fault
+	// Checked marks the answer to a ConversationChecker.Check (a
+	// DeliveryError then means the check itself failed).
+	Checked bool
+	// ConnectedTo is the agent a Gone conversation is connected to, if any.
+	ConnectedTo ExpertID
+	At          time.Time
+	Detail      string
 }
 
 // Fault says what a failed delivery (a DeliveryError) tells about whom, so
@@ -191,6 +207,32 @@ func FaultOf(err error) Fault {
 // treats it as a DeliveryError outcome at once.
 type Dispatcher interface {
 	Deliver(d Delivery) error
+}
+
+// ConversationChecker reads a conversation's current state, so that the
+// engine settles a delivery whose outcome it did not observe (the claim TTL
+// ran out while notifications may have been lost; /assign failed with an
+// unknown effect, or because the conversation was not waiting) from the
+// conversation itself before it routes anyone else. In production it is
+// GET /api/v2/conversations/{id}; a Dispatcher that implements it is used
+// unless Config.Checker says otherwise.
+//
+// Contract: like Deliver, Check must not block on the network and must not
+// call back into the Engine. The answer arrives later as an Outcome for d
+// (same ConversationID, Expert and Holder) with Checked set, through
+// Engine.HandleOutcome from the goroutine that owns the engine:
+//
+//   - Accepted: d.Expert is connected to the conversation;
+//   - NoAnswer or Declined: d.Expert's leg ended without connecting;
+//   - StillAlerting: d.Expert is still being alerted;
+//   - NotDelivered: d.Expert was never alerted and the conversation waits;
+//   - Gone: the conversation ended, does not exist, or is connected to
+//     another agent (ConnectedTo);
+//   - DeliveryError: the conversation could not be read.
+//
+// A non-nil error means the check was not started.
+type ConversationChecker interface {
+	Check(d Delivery) error
 }
 
 // Predictor estimates how likely an expert who is not eligible now becomes
