@@ -1,7 +1,6 @@
 package serve
 
 import (
-	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -11,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -39,10 +39,19 @@ type API struct {
 	Auth    Auth
 	Metrics *Metrics // HTTP requests and decision time; count decisions with engine.Config.OnDecision
 	Log     *slog.Logger
-	// Ready reports whether presence is synced (for /readyz).
-	Ready func() bool
-	Now   func() time.Time
+	// Ready says why the replica cannot serve (nil when it can): /readyz
+	// answers 503 with the reason. nil Ready means always ready.
+	Ready func() error
+	// Accepting says why new escalations are refused (nil when they are
+	// not), e.g. a shutdown in progress: POST answers 503 with the reason
+	// before reading the body. nil means always accepting.
+	Accepting func() error
+	// BodyTimeout bounds reading one request body [DefaultBodyTimeout].
+	BodyTimeout time.Duration
 }
+
+// DefaultBodyTimeout bounds how long a client may take to send a body.
+const DefaultBodyTimeout = 5 * time.Second
 
 // EscalationRequest is the body of POST /v1/escalations, as a Genesys Data
 // Action sends it.
@@ -81,25 +90,41 @@ type EscalationResponse struct {
 // ErrorResponse is every 4xx/5xx body of the Data Action API.
 type ErrorResponse struct {
 	Code    string `json:"code"`
+	Field   string `json:"field,omitempty"` // JSON path of the property at fault
 	Message string `json:"message"`
-	Field   string `json:"field,omitempty"`
 }
 
 // Handler serves /v1/escalations, /healthz, /readyz. Mount /metrics with
 // promhttp beside it.
 func (a *API) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /v1/escalations", a.instrument("escalations_post", a.authed(a.postEscalation)))
+	mux.HandleFunc("POST /v1/escalations", a.instrument("escalations_post", a.accepting(a.authed(a.postEscalation))))
 	mux.HandleFunc("GET /v1/escalations/{id}", a.instrument("escalations_get", a.authed(a.getEscalation)))
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) { writeJSON(w, 200, map[string]string{"status": "ok"}) })
 	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		if a.Ready != nil && !a.Ready() {
-			writeJSON(w, 503, ErrorResponse{Code: "not.ready", Message: "presence not synced yet"})
-			return
+		if a.Ready != nil {
+			if err := a.Ready(); err != nil {
+				writeJSON(w, 503, ErrorResponse{Code: "not.ready", Message: err.Error()})
+				return
+			}
 		}
 		writeJSON(w, 200, map[string]string{"status": "ready"})
 	})
 	return mux
+}
+
+// accepting refuses new work while Accepting reports a reason.
+func (a *API) accepting(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if a.Accepting != nil {
+			if err := a.Accepting(); err != nil {
+				w.Header().Set("Retry-After", "1")
+				writeJSON(w, 503, ErrorResponse{Code: "service.unavailable", Message: err.Error() + "; retry on another replica or use the fallback queue"})
+				return
+			}
+		}
+		h(w, r)
+	}
 }
 
 type statusWriter struct {
@@ -108,6 +133,9 @@ type statusWriter struct {
 }
 
 func (s *statusWriter) WriteHeader(c int) { s.code = c; s.ResponseWriter.WriteHeader(c) }
+
+// Unwrap lets http.ResponseController reach the connection (read deadlines).
+func (s *statusWriter) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
 func (a *API) instrument(route string, h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
@@ -119,50 +147,95 @@ func (a *API) instrument(route string, h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
-// authed reads the (size-limited) body, checks the caller and passes the
-// body on.
+// authed checks the caller and passes the body on. A bearer token is
+// checked from the headers before a byte of the body is read, and a
+// request with neither a valid token nor a signature header is refused
+// unread, so an unauthenticated client cannot make the server wait on or
+// buffer a body. Only an HMAC signature needs the body: it is read
+// bounded in size (MaxBody) and in time (BodyTimeout) first.
 func (a *API) authed(h func(http.ResponseWriter, *http.Request, []byte)) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
-		body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
-		if err != nil {
-			var tooBig *http.MaxBytesError
-			if errors.As(err, &tooBig) {
-				writeJSON(w, http.StatusRequestEntityTooLarge, ErrorResponse{Code: "request.entity.too.large", Message: fmt.Sprintf("body over %d bytes", MaxBody)})
-				return
-			}
-			writeJSON(w, 400, ErrorResponse{Code: "bad.request", Message: "reading body: " + err.Error()})
+		bearer := a.bearerOK(r)
+		sig, signed := strings.CutPrefix(r.Header.Get("X-Shadowq-Signature"), "sha256=")
+		signed = signed && a.Auth.HMACSecret != ""
+		if !bearer && !signed {
+			unauthorized(w)
 			return
 		}
-		if !a.authorized(r, body) {
-			writeJSON(w, 401, ErrorResponse{Code: "authentication.required", Message: "send Authorization: Bearer <token> or X-Shadowq-Signature: sha256=<hmac of the body>"})
+		body, e := a.readBody(w, r)
+		if e != nil {
+			writeJSON(w, e.status, e.ErrorResponse)
+			return
+		}
+		if !bearer && !a.signatureOK(sig, body) {
+			unauthorized(w)
 			return
 		}
 		h(w, r, body)
 	}
 }
 
-func (a *API) authorized(r *http.Request, body []byte) bool {
-	ok := false
-	if a.Auth.Token != "" {
-		got, found := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
-		ok = found && subtle.ConstantTimeCompare([]byte(got), []byte(a.Auth.Token)) == 1
-	}
-	if !ok && a.Auth.HMACSecret != "" {
-		sig, found := strings.CutPrefix(r.Header.Get("X-Shadowq-Signature"), "sha256=")
-		if found {
-			mac := hmac.New(sha256.New, []byte(a.Auth.HMACSecret))
-			mac.Write(body)
-			want := mac.Sum(nil)
-			got, err := hex.DecodeString(sig)
-			ok = err == nil && hmac.Equal(got, want)
+func unauthorized(w http.ResponseWriter) {
+	writeJSON(w, 401, ErrorResponse{Code: "authentication.required", Message: "send Authorization: Bearer <token> or X-Shadowq-Signature: sha256=<hmac of the body>"})
+}
+
+type statusError struct {
+	status int
+	ErrorResponse
+}
+
+// readBody reads the whole body, at most MaxBody bytes and within
+// BodyTimeout of now (the server's ReadTimeout bounds it too; this bound
+// holds whatever server the handler is mounted on).
+func (a *API) readBody(w http.ResponseWriter, r *http.Request) ([]byte, *statusError) {
+	rc := http.NewResponseController(w)
+	deadline := rc.SetReadDeadline(time.Now().Add(a.bodyTimeout())) == nil
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, MaxBody))
+	if err == nil {
+		if deadline {
+			_ = rc.SetReadDeadline(time.Time{}) // the server's own timeouts apply again
 		}
+		return body, nil
 	}
-	return ok
+	// The connection is not reused: the rest of the body is not worth
+	// waiting for (the expired deadline also stops net/http draining it).
+	w.Header().Set("Connection", "close")
+	var tooBig *http.MaxBytesError
+	var ne net.Error
+	switch {
+	case errors.As(err, &tooBig):
+		return nil, &statusError{http.StatusRequestEntityTooLarge, ErrorResponse{Code: "request.entity.too.large", Message: fmt.Sprintf("body over %d bytes", MaxBody)}}
+	case errors.As(err, &ne) && ne.Timeout():
+		return nil, &statusError{http.StatusRequestTimeout, ErrorResponse{Code: "request.timeout", Message: fmt.Sprintf("the body did not arrive within %v", a.bodyTimeout())}}
+	}
+	return nil, &statusError{400, ErrorResponse{Code: "bad.request", Message: "reading body: " + err.Error()}}
+}
+
+func (a *API) bodyTimeout() time.Duration {
+	if a.BodyTimeout > 0 {
+		return a.BodyTimeout
+	}
+	return DefaultBodyTimeout
+}
+
+func (a *API) bearerOK(r *http.Request) bool {
+	if a.Auth.Token == "" {
+		return false
+	}
+	got, found := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
+	return found && subtle.ConstantTimeCompare([]byte(got), []byte(a.Auth.Token)) == 1
+}
+
+func (a *API) signatureOK(sig string, body []byte) bool {
+	mac := hmac.New(sha256.New, []byte(a.Auth.HMACSecret))
+	mac.Write(body)
+	got, err := hex.DecodeString(sig)
+	return err == nil && hmac.Equal(got, mac.Sum(nil))
 }
 
 func (a *API) postEscalation(w http.ResponseWriter, r *http.Request, body []byte) {
 	var req EscalationRequest
-	if e := decodeStrict(body, &req); e != nil {
+	if e := decodeEscalation(body, &req); e != nil {
 		writeJSON(w, 400, e)
 		return
 	}
@@ -233,38 +306,6 @@ func (q *EscalationRequest) validate() *ErrorResponse {
 		}
 	}
 	return nil
-}
-
-// decodeStrict decodes one JSON object, rejecting unknown fields and
-// trailing data, and names the field at fault.
-func decodeStrict(body []byte, v any) *ErrorResponse {
-	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
-	if err == nil && dec.More() {
-		return &ErrorResponse{Code: "bad.request", Message: fmt.Sprintf("unexpected data after the JSON object at byte %d", dec.InputOffset())}
-	}
-	if err == nil {
-		return nil
-	}
-	var syn *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.Is(err, io.EOF):
-		return &ErrorResponse{Code: "bad.request", Message: "empty body: send a JSON object"}
-	case errors.Is(err, io.ErrUnexpectedEOF):
-		return &ErrorResponse{Code: "bad.request", Message: fmt.Sprintf("malformed JSON: the body ends early (%d bytes)", len(body))}
-	case errors.As(err, &syn):
-		return &ErrorResponse{Code: "bad.request", Message: fmt.Sprintf("malformed JSON at byte %d: %v", syn.Offset, syn)}
-	case errors.As(err, &typ):
-		return &ErrorResponse{Code: "invalid.value", Field: typ.Field, Message: fmt.Sprintf("%s: expected %s, got JSON %s", typ.Field, typ.Type, typ.Value)}
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		f := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return &ErrorResponse{Code: "invalid.property", Field: f, Message: fmt.Sprintf("unknown field %q (known: conversationId, skills, priority, patienceSeconds, queue)", f)}
-	}
-	// Errors from field decoders (Priority) carry no path in encoding/json;
-	// priority is the only such field.
-	return &ErrorResponse{Code: "invalid.value", Field: "priority", Message: err.Error()}
 }
 
 // EscalationState is GET /v1/escalations/{id}.

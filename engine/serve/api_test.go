@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
 	"log/slog"
 	"net/http"
@@ -64,7 +65,12 @@ func newFixture(t *testing.T, pol *engine.Policy) *fixture {
 	ctx, cancel := context.WithCancel(context.Background())
 	go f.loop.Run(ctx, time.Now)
 	t.Cleanup(cancel)
-	api := &API{Loop: f.loop, Store: store, Auth: Auth{Token: "s3cret", HMACSecret: "hmac-key"}, Metrics: f.metrics, Ready: func() bool { return f.ready },
+	api := &API{Loop: f.loop, Store: store, Auth: Auth{Token: "s3cret", HMACSecret: "hmac-key"}, Metrics: f.metrics, Ready: func() error {
+		if !f.ready {
+			return errors.New("presence: first resync not done")
+		}
+		return nil
+	},
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	f.srv = httptest.NewServer(api.Handler())
 	t.Cleanup(f.srv.Close)
@@ -207,8 +213,8 @@ func TestBadRequestsNameTheField(t *testing.T) {
 	}{
 		{`{"conversationId":"c","priority":"P1"`, 400, "", "malformed JSON"},
 		{``, 400, "", "empty body"},
-		{`{"conversationId":"c","priority":"P1","colour":"red"}`, 400, "colour", "unknown field"},
-		{`{"conversationId":"c","priority":"P1","skills":"db"}`, 400, "skills", "expected []string"},
+		{`{"conversationId":"c","priority":"P1","colour":"red"}`, 400, "colour", "unknown property"},
+		{`{"conversationId":"c","priority":"P1","skills":"db"}`, 400, "skills", "expected an array of strings"},
 		{`{"conversationId":"c","priority":"P9"}`, 400, "priority", "P1, P2"},
 		{`{"priority":"P1"}`, 400, "conversationId", "required"},
 		{`{"conversationId":"c"}`, 400, "priority", "required"},
