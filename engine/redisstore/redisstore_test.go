@@ -26,14 +26,14 @@ func realRedis(tb testing.TB) redis.UniversalClient {
 	if url == "" {
 		return nil
 	}
-	opt, err := redis.ParseURL(url)
+	opt, err := ParseURL(url)
 	if err != nil {
 		tb.Fatalf("REDIS_URL: %v", err)
 	}
 	c := redis.NewClient(opt)
 	tb.Cleanup(func() { c.Close() })
 	if err := c.Ping(context.Background()).Err(); err != nil {
-		tb.Fatalf("REDIS_URL=%s: %v", url, err)
+		tb.Fatalf("REDIS_URL=%s: %v", Redact(url), err)
 	}
 	return c
 }
