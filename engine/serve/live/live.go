@@ -64,7 +64,7 @@ type Server struct {
 	reg      *prometheus.Registry
 	http     *http.Server
 	ln       net.Listener
-	ready    atomic.Bool
+	health   health
 	pool     []engine.ExpertID
 	defs     atomic.Pointer[[]Coverage]
 
@@ -98,7 +98,7 @@ func New(ctx context.Context, cfg *serve.Config, env Env, log *slog.Logger) (*Se
 	if err != nil {
 		return nil, err
 	}
-	s.client, err = genesys.NewClient(genesys.Options{API: api, Tokens: tm, Metrics: metricsAdapter{s.metrics}, Logger: log})
+	s.client, err = genesys.NewClient(genesys.Options{API: api, Tokens: tm, Metrics: metricsAdapter{s.metrics, &s.health}, Logger: log})
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +130,7 @@ func New(ctx context.Context, cfg *serve.Config, env Env, log *slog.Logger) (*Se
 		url = cfg.Redis.URL
 	}
 	if url != "" {
-		opt, err := redis.ParseURL(url)
+		opt, err := redisstore.ParseURL(url) // errors never show the password
 		if err != nil {
 			return nil, fmt.Errorf("REDIS_URL: %w", err)
 		}
@@ -199,13 +199,13 @@ func New(ctx context.Context, cfg *serve.Config, env Env, log *slog.Logger) (*Se
 		}
 		s.metrics.Resyncs.Inc()
 		if err == nil {
-			s.ready.Store(true)
+			s.health.synced.Store(true)
 		}
 	})
 	if err != nil {
 		return nil, err
 	}
-	s.feed, err = genesys.NewFeed(genesys.FeedOptions{Client: s.client, Users: s.pool, Logger: log, Metrics: metricsAdapter{s.metrics},
+	s.feed, err = genesys.NewFeed(genesys.FeedOptions{Client: s.client, Users: s.pool, Logger: log, Metrics: metricsAdapter{s.metrics, &s.health},
 		OnEvents: func(evs []engine.Event) {
 			if err := s.loop.Apply(context.Background(), evs); err != nil {
 				log.Error("applying events", "err", err)
@@ -222,15 +222,15 @@ func New(ctx context.Context, cfg *serve.Config, env Env, log *slog.Logger) (*Se
 				s.OnApplied(evs, now)
 			}
 		},
-		OnGap: s.resync.Trigger})
+		OnGap: func() { s.health.feedUp.Store(true); s.resync.Trigger() }})
 	if err != nil {
 		return nil, err
 	}
-	apiSrv := &serve.API{Loop: s.loop, Store: s.store, Auth: auth, Metrics: s.metrics, Log: log, Ready: s.ready.Load}
+	apiSrv := &serve.API{Loop: s.loop, Store: s.store, Auth: auth, Metrics: s.metrics, Log: log, Ready: s.health.ready, Accepting: s.health.accepting}
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
 	mux.Handle("/", apiSrv.Handler())
-	s.http = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	s.http = serve.NewHTTPServer(mux)
 	return s, nil
 }
 
@@ -248,8 +248,12 @@ func (s *Server) Listen(addr string) (string, error) {
 	return ln.Addr().String(), nil
 }
 
-// Ready reports whether the first full resync has landed.
-func (s *Server) Ready() bool { return s.ready.Load() }
+// Ready reports whether the replica can serve: store reachable, feed
+// connected, a full resync landed, not shutting down.
+func (s *Server) Ready() bool { return s.health.ready() == nil }
+
+// NotReady says why the replica cannot serve, or nil (what /readyz says).
+func (s *Server) NotReady() error { return s.health.ready() }
 
 // Run serves until ctx ends, then shuts down gracefully: stop taking
 // requests, release this replica's claims, close connections.
@@ -274,6 +278,7 @@ func (s *Server) Run(ctx context.Context) error {
 		}
 	}()
 	go s.watchStaleness(runCtx)
+	go s.health.probeStore(runCtx, s.rclient)
 	go s.refreshDefinitions(runCtx)
 	s.log.Info("serving", "addr", s.ln.Addr().String(), "experts", len(s.pool), "mode", s.cfg.Delivery.Mode)
 	var err error
@@ -319,8 +324,12 @@ func (s *Server) watchStaleness(ctx context.Context) {
 	}
 }
 
-// metricsAdapter feeds the adapter's counters into Prometheus.
-type metricsAdapter struct{ m *serve.Metrics }
+// metricsAdapter feeds the adapter's counters into Prometheus, and the
+// feed's reconnects into readiness.
+type metricsAdapter struct {
+	m *serve.Metrics
+	h *health
+}
 
 func (a metricsAdapter) APICall(op string, status int) {
 	a.m.APICalls.WithLabelValues(strconv.Itoa(status)).Inc()
@@ -328,6 +337,6 @@ func (a metricsAdapter) APICall(op string, status int) {
 func (a metricsAdapter) APIRetry(string, string) {}
 func (a metricsAdapter) FeedEvents(int)          {}
 func (a metricsAdapter) FeedDuplicates(int)      {}
-func (a metricsAdapter) FeedReconnect()          { a.m.Reconnects.Inc() }
+func (a metricsAdapter) FeedReconnect()          { a.m.Reconnects.Inc(); a.h.feedUp.Store(false) }
 func (a metricsAdapter) FeedRollover()           { a.m.Reconnects.Inc() }
 func (a metricsAdapter) FeedGap()                {}

@@ -370,3 +370,30 @@ func TestPresenceDefinitionsCoverage(t *testing.T) {
 		t.Errorf("only %d definitions loaded", len(cov))
 	}
 }
+
+// /readyz follows the store: 503 naming Redis while it is down, 200 again
+// once it is back (the issue: it stayed 200 while every POST got 503).
+func TestReadinessFollowsTheStore(t *testing.T) {
+	f := startFake(t, genesys.Options{})
+	rd := startPrivateRedis(t)
+	r := startReplica(t, f, rd.url(), "r1")
+	readyz := func() (int, string) {
+		resp, err := http.Get(r.url + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if code, body := readyz(); code != 200 {
+		t.Fatalf("ready replica: %d %s", code, body)
+	}
+	rd.kill()
+	waitFor(t, func() bool {
+		code, body := readyz()
+		return code == 503 && strings.Contains(body, "store: redis unreachable")
+	}, "/readyz 503 naming the store")
+	rd.start()
+	waitFor(t, func() bool { code, _ := readyz(); return code == 200 }, "/readyz 200 once Redis is back")
+}
