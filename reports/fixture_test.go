@@ -118,6 +118,8 @@ func fixture() *Results {
 				{Expert: "e10", At: 5000, Result: "no_answer", Interrupt: true},
 			},
 		},
+		WarmupCheck: &WarmupCheck{Method: "MSER-5", Arm: Baseline, SuggestedS: 3600, ChosenS: 1800,
+			Warning: "run.warmup 30m is shorter than the 1h MSER-5 suggests from baseline's queue length, so the statistics include the initial transient: set run.warmup to at least 1h"},
 		Invariants: Invariants{Checked: 10, Violations: []string{"rep 3 shadowq t=812.5s: expert e2 got escalation x41 while on x40"}},
 		Expectation: []ExpectResult{
 			{Text: "shadowq.latency.p95 < 90s", Pos: "scenarios/lunch-rush.yaml:40:5", Passed: true, Value: 74.2,

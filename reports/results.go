@@ -43,11 +43,13 @@ type Results struct {
 	// baseline per metric, paired by replication.
 	Deltas []DeltaResult `json:"deltas"`
 
-	PerExpert   []ExpertResult `json:"perExpert"`
-	CherryPick  CherryPick     `json:"cherryPick"`
-	LatencyCDF  []CDF          `json:"latencyCDF"` // one per policy
-	Timeline    Timeline       `json:"timeline"`   // replication 0, shadowq
-	Invariants  Invariants     `json:"invariants"`
+	PerExpert  []ExpertResult `json:"perExpert"`
+	CherryPick CherryPick     `json:"cherryPick"`
+	LatencyCDF []CDF          `json:"latencyCDF"` // one per policy
+	Timeline   Timeline       `json:"timeline"`   // replication 0, shadowq
+	Invariants Invariants     `json:"invariants"`
+	// WarmupCheck estimates the initial transient from the run itself.
+	WarmupCheck *WarmupCheck   `json:"warmupCheck,omitempty"`
 	Expectation []ExpectResult `json:"expectations,omitempty"`
 }
 
@@ -166,6 +168,17 @@ type Delivery struct {
 	At        float64 `json:"at"`
 	Result    string  `json:"result"` // accepted, declined, no_answer, error
 	Interrupt bool    `json:"interrupt,omitempty"`
+}
+
+// WarmupCheck is the warm-up estimated from the run itself: Method (MSER-5)
+// on the first baseline arm's number of escalations waiting, averaged over
+// replications. Warning is set when the chosen warm-up is shorter.
+type WarmupCheck struct {
+	Method     string  `json:"method"`
+	Arm        string  `json:"arm"`
+	SuggestedS float64 `json:"suggestedSeconds"`
+	ChosenS    float64 `json:"chosenSeconds"`
+	Warning    string  `json:"warning,omitempty"`
 }
 
 // Invariants is what the invariant checkers saw in every run.

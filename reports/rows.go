@@ -221,6 +221,15 @@ func runSummary(r *Results) []string {
 		"horizon: " + formatValue(UnitSeconds, r.HorizonS, false) + ", warm-up: " + formatValue(UnitSeconds, r.WarmupS, false),
 		"service level within: " + formatValue(UnitSeconds, r.ServiceLevelS, false),
 	}
+	if c := r.WarmupCheck; c != nil {
+		l := fmt.Sprintf("warm-up check (%s on %s's queue length): suggests %s", c.Method, c.Arm, formatValue(UnitSeconds, c.SuggestedS, false))
+		if c.Warning != "" {
+			l += "; WARNING: " + c.Warning
+		} else {
+			l += "; the chosen warm-up covers it"
+		}
+		lines = append(lines, l)
+	}
 	if r.Currency != "" {
 		lines = append(lines, "money: "+r.Currency+" per replication (one simulated day); net value = a baseline's cost − shadowq's")
 	}

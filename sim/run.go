@@ -75,6 +75,7 @@ type runResult struct {
 	violations []string
 	timeline   *reports.Timeline
 	events     uint64
+	queue      []float64 // mean escalations waiting per bin of the horizon
 }
 
 // Run simulates the scenario under each baseline ACD and under shadowq
@@ -375,6 +376,7 @@ func (w *world) measure(policy string, rep int, sl time.Duration, records bool) 
 		w.violations = append(w.violations, fmt.Sprintf("%s: %d escalations ended without a terminal decision from the engine", policy, engMissing))
 	}
 	r.violations = w.violations
+	r.queue = w.queue.means()
 	if w.tl != nil {
 		w.tl.close(now)
 		r.timeline = &w.tl.out
@@ -485,5 +487,10 @@ func summarize(sc *scenarios.Scenario, seed uint64, reps int, sl time.Duration, 
 	if tl := out[0][sq].timeline; tl != nil {
 		res.Timeline = *tl
 	}
+	var qs [][]float64
+	for i := range out {
+		qs = append(qs, out[i][0].queue)
+	}
+	res.WarmupCheck = warmupCheck(as[0].name, qs, sc.Run.Horizon, sc.Run.Warmup)
 	return res
 }

@@ -127,7 +127,8 @@ type world struct {
 	refocusTotal, meetingLost                 time.Duration // counted escalations
 	violations                                []string
 
-	tl *timelineRec // nil unless recording
+	tl    *timelineRec // nil unless recording
+	queue queueSeries  // escalations waiting (arrived, not yet connected or ended) over time
 }
 
 // newWorld builds the world of one arm: bl is the baseline ACD it runs,
@@ -154,6 +155,7 @@ func newWorld(sc *scenarios.Scenario, sch *schedule, bl *scenarios.Baseline) *wo
 		w.idx[sc.Experts[i].ID] = i
 		w.xs[i] = expertState{i: i, sc: &sc.Experts[i], blk: -1, conv: -1, alerting: -1, shown: w.offline, shownEng: w.presence(w.offline), routing: engine.RSOffQueue}
 	}
+	w.queue = newQueueSeries(sc.Run.Horizon)
 	w.es = make([]escState, len(sch.arrivals))
 	for i := range w.es {
 		a := &sch.arrivals[i]
@@ -195,6 +197,7 @@ func (w *world) scheduleAll() {
 			if e.a.patience > 0 {
 				e.abandonEv = w.k.After(e.a.patience, func() { w.r.abandon(e) })
 			}
+			w.queue.add(w.now(), 1)
 			w.r.arrive(e)
 		})
 	}
@@ -425,6 +428,7 @@ func (w *world) end(e *escState, outcome string) {
 		return
 	}
 	e.done, e.outcome, e.end = true, outcome, w.now()
+	w.queue.add(w.now(), -1)
 	if e.held {
 		e.holdTotal += w.now() - e.holdStart
 		e.held = false

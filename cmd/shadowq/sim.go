@@ -95,6 +95,9 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stderr, "shadowq sim: %s, seed %d, %d replications × %d policies: %d events in %v (%.2fM events/s); wrote %s/{results.json,%s,report.html,report.md}\n",
 		sc.Name, res.Seed, res.Replications, len(res.Policies), st.Events, st.WallTime.Round(time.Millisecond),
 		float64(st.Events)/st.WallTime.Seconds()/1e6, dir, filepath.Base(recName))
+	if c := res.WarmupCheck; c != nil && c.Warning != "" {
+		fmt.Fprintf(stderr, "shadowq sim: WARNING: %s\n", c.Warning)
+	}
 	if len(res.Invariants.Violations) > 0 {
 		fmt.Fprintf(stderr, "shadowq sim: %d INVARIANT VIOLATIONS (replay with --seed %d)\n", len(res.Invariants.Violations), res.Seed)
 		return exitFailed

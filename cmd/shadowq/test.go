@@ -106,6 +106,9 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 		for _, v := range res.Invariants.Violations {
 			fmt.Fprintf(stdout, "  VIOLATION %s\n", v)
 		}
+		if c := res.WarmupCheck; c != nil && c.Warning != "" {
+			fmt.Fprintf(stdout, "  WARNING %s\n", c.Warning)
+		}
 	}
 	if *junit != "" {
 		if err := writeFile(*junit, func(w io.Writer) error { return reports.WriteJUnit(w, suites) }); err != nil {
