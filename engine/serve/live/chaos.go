@@ -106,11 +106,15 @@ type chaosRun struct {
 	http   *httpClient
 	wg     sync.WaitGroup
 
-	mu       sync.Mutex
+	mu       sync.Mutex      // guards the three below
 	events   []timelineEvent // harness side: faults and answers
 	escs     []*chaosEsc
 	injected map[string]int
-	hub      map[string]float64 // active notification faults: kind → share (delay: seconds)
+
+	// Owned by the goroutine playing the schedule (then by heal).
+	hub    map[string]float64 // active notification faults: kind → share (delay: seconds)
+	paused int                // socket-pause windows open
+	slow   int                // slow-assign windows open
 }
 
 // RunChaos plays plan and checks the invariants. log receives the
@@ -234,6 +238,7 @@ func (r *chaosRun) begin(ctx context.Context, st Step) {
 	case FaultEventDelay:
 		r.setHub(st.Kind, st.Dur.Seconds()/4) // events a quarter of the window late
 	case FaultPauseSockets:
+		r.paused++
 		r.fake.Hub.Pause(true)
 	case FaultDropSockets:
 		r.fake.Hub.DropSockets()
@@ -248,8 +253,9 @@ func (r *chaosRun) begin(ctx context.Context, st Step) {
 	case FaultRevokeTokens:
 		r.fake.RevokeTokens()
 	case FaultSlowAssign:
+		r.slow++
 		f := r.fake.Faults()
-		f.AssignDelay = st.Dur / 2
+		f.AssignDelay = max(f.AssignDelay, st.Dur/2)
 		r.fake.SetFaults(f)
 	case FaultRedisKill:
 		if r.redis.Kill() != nil {
@@ -289,12 +295,18 @@ func (r *chaosRun) ender(ctx context.Context, st Step) func() {
 	case FaultEventDrop, FaultEventDup, FaultEventReorder, FaultEventDelay:
 		return func() { r.setHub(st.Kind, 0) }
 	case FaultPauseSockets:
-		return func() { r.fake.Hub.Pause(false) }
+		return func() {
+			if r.paused--; r.paused == 0 {
+				r.fake.Hub.Pause(false)
+			}
+		}
 	case FaultSlowAssign:
 		return func() {
-			f := r.fake.Faults()
-			f.AssignDelay = 0
-			r.fake.SetFaults(f)
+			if r.slow--; r.slow == 0 {
+				f := r.fake.Faults()
+				f.AssignDelay = 0
+				r.fake.SetFaults(f)
+			}
 		}
 	case FaultRedisKill:
 		return func() { r.redis.Start() }
@@ -323,6 +335,7 @@ func (r *chaosRun) setHub(kind string, share float64) {
 // fake-clock time from which everything is healthy.
 func (r *chaosRun) heal(ctx context.Context) time.Time {
 	clear(r.hub)
+	r.paused, r.slow = 0, 0
 	r.fake.Hub.SetFaults(notify.Faults{})
 	r.fake.Hub.Pause(false)
 	r.fake.SetFaults(genesys.Faults{})
