@@ -40,7 +40,8 @@ func (e *Engine) Submit(ctx context.Context, x Escalation) (Decision, error) {
 		return e.replayEnded(x.ConversationID, end), nil
 	}
 	// Finished long ago, or by another replica: the decision log knows.
-	if log, err := e.store.Decisions(ctx, x.ConversationID); err != nil {
+	log, err := e.store.Decisions(ctx, x.ConversationID)
+	if err != nil {
 		return Decision{}, fmt.Errorf("%w: decision log: %w", ErrStore, err)
 	} else if n := len(log); n > 0 && log[n-1].Action.Terminal() {
 		return e.replayEnded(x.ConversationID, endingOf(&log[n-1])), nil
@@ -68,6 +69,14 @@ func (e *Engine) Submit(ctx context.Context, x Escalation) (Decision, error) {
 		es.skillIDs = append(es.skillIDs, id)
 	}
 	e.escs[x.ConversationID] = es
+	if len(log) > 0 { // started by a replica that did not finish it: see resume.go
+		if d, adopted, _ := e.resume(ctx, es, log); adopted {
+			// Acted on: what the store did not take is retried later
+			// (see below); the check decides what happens next.
+			_ = e.settle(ctx)
+			return d, nil
+		}
+	}
 	d, err := e.decide(ctx, es)
 	if err != nil && es.state == escDeciding && es.attempts == 0 {
 		// Nothing was claimed or delivered: forget the escalation, so that
