@@ -15,6 +15,17 @@ type Deliverer interface {
 	Deliver(ctx context.Context, d engine.Delivery, mode Mode) error
 }
 
+// DeliveryChecker reads a delivery's conversation for the engine's
+// conversation checks; *Client implements it. The answer always has
+// Checked set (a read failure is a DeliveryError answer).
+type DeliveryChecker interface {
+	CheckDelivery(ctx context.Context, d engine.Delivery) engine.Outcome
+}
+
+// ErrChecksUnsupported is returned by Dispatcher.Check when its Client
+// cannot read conversations (the engine then settles as without checks).
+var ErrChecksUnsupported = errors.New("genesys: the dispatcher's client cannot read conversations")
+
 // DispatcherOptions configures a Dispatcher. Client and OnOutcome are
 // required.
 type DispatcherOptions struct {
@@ -32,7 +43,8 @@ type DispatcherOptions struct {
 	// claim still stands.
 	Timeout time.Duration
 	// OnOutcome receives a DeliveryError outcome for every delivery that
-	// failed or could not be attempted. It is called from worker
+	// failed or could not be attempted, and the answer to every Check
+	// (Checked set). It is called from worker
 	// goroutines, possibly concurrently, never from the goroutine that
 	// called Deliver; it may wait for the engine's owner
 	// (serve.Loop.HandleOutcome) but must not call the engine itself.
@@ -52,14 +64,23 @@ type DispatcherOptions struct {
 // goroutine, including the engine's while it decides.
 type Dispatcher struct {
 	o     DispatcherOptions
-	queue chan engine.Delivery
+	queue chan job
 
 	mu      sync.Mutex
 	stopped bool
 	running bool
 }
 
-var _ engine.Dispatcher = (*Dispatcher)(nil)
+// job is a delivery to start, or a delivery whose conversation to check.
+type job struct {
+	d     engine.Delivery
+	check bool
+}
+
+var (
+	_ engine.Dispatcher          = (*Dispatcher)(nil)
+	_ engine.ConversationChecker = (*Dispatcher)(nil)
+)
 
 // NewDispatcher checks o and returns an idle dispatcher; call Run.
 func NewDispatcher(o DispatcherOptions) (*Dispatcher, error) {
@@ -84,7 +105,7 @@ func NewDispatcher(o DispatcherOptions) (*Dispatcher, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
-	return &Dispatcher{o: o, queue: make(chan engine.Delivery, o.QueueSize)}, nil
+	return &Dispatcher{o: o, queue: make(chan job, o.QueueSize)}, nil
 }
 
 // Deliver queues d and returns without blocking. An error wrapping
@@ -92,14 +113,27 @@ func NewDispatcher(o DispatcherOptions) (*Dispatcher, error) {
 // it was not queued (the engine then treats it as a DeliveryError at once,
 // blaming nobody); nil means a worker will attempt it and report a failure
 // through OnOutcome.
-func (p *Dispatcher) Deliver(d engine.Delivery) error {
+func (p *Dispatcher) Deliver(d engine.Delivery) error { return p.enqueue(job{d: d}) }
+
+// Check implements engine.ConversationChecker: it queues a read of d's
+// conversation (Client.CheckDelivery) and returns without blocking; the
+// answer arrives through OnOutcome. Errors are as for Deliver, or
+// ErrChecksUnsupported.
+func (p *Dispatcher) Check(d engine.Delivery) error {
+	if _, ok := p.o.Client.(DeliveryChecker); !ok {
+		return ErrChecksUnsupported
+	}
+	return p.enqueue(job{d: d, check: true})
+}
+
+func (p *Dispatcher) enqueue(j job) error {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.stopped {
 		return &engine.DeliveryFailure{Fault: engine.FaultTransient, Err: ErrStopped}
 	}
 	select {
-	case p.queue <- d:
+	case p.queue <- j:
 		return nil
 	default:
 		return &engine.DeliveryFailure{Fault: engine.FaultTransient, Err: ErrQueueFull}
@@ -128,8 +162,8 @@ func (p *Dispatcher) Run(ctx context.Context) error {
 				select {
 				case <-ctx.Done():
 					return
-				case d := <-p.queue:
-					p.deliver(ctx, d)
+				case j := <-p.queue:
+					p.run(ctx, j)
 				}
 			}
 		}()
@@ -141,25 +175,35 @@ func (p *Dispatcher) Run(ctx context.Context) error {
 	p.mu.Unlock()
 	for {
 		select {
-		case d := <-p.queue:
-			p.fail(d, ErrStopped)
+		case j := <-p.queue:
+			p.fail(j, ErrStopped)
 		default:
 			return nil
 		}
 	}
 }
 
-func (p *Dispatcher) deliver(ctx context.Context, d engine.Delivery) {
+func (p *Dispatcher) run(ctx context.Context, j job) {
 	ctx, cancel := context.WithTimeout(ctx, p.o.Timeout)
 	defer cancel()
-	if err := p.o.Client.Deliver(ctx, d, p.o.Mode); err != nil {
-		p.fail(d, err)
+	if j.check {
+		p.o.OnOutcome(p.o.Client.(DeliveryChecker).CheckDelivery(ctx, j.d))
+		return
+	}
+	if err := p.o.Client.Deliver(ctx, j.d, p.o.Mode); err != nil {
+		p.fail(j, err)
 	}
 }
 
 // fail reports a failed delivery with its engine.Fault (see deliveryFault),
 // so a conversation-level error never penalises the expert.
-func (p *Dispatcher) fail(d engine.Delivery, err error) {
+func (p *Dispatcher) fail(j job, err error) {
+	d := j.d
+	if j.check {
+		p.o.OnOutcome(engine.Outcome{ConversationID: d.ConversationID, Expert: d.Expert, Holder: d.Holder,
+			Result: engine.DeliveryError, Checked: true, At: p.o.Now(), Detail: "check: " + err.Error()})
+		return
+	}
 	fault := deliveryFault(err)
 	p.o.Logger.Warn("genesys: delivery failed", "conversation", d.ConversationID, "expert", d.Expert,
 		"attempt", d.Attempt, "mode", p.o.Mode, "fault", fault, "err", err)

@@ -24,8 +24,12 @@
 //   - feed.go, channel.go, frame.go, dedupe.go: Feed, the Notification API
 //     client (channels, subscriptions, WebSocket, heartbeat watchdog,
 //     reconnects, rollover with overlap and de-duplication).
-//   - dispatch.go: Dispatcher, the engine.Dispatcher that queues deliveries
-//     and reports failures as engine.Outcome values.
+//   - dispatch.go: Dispatcher, the engine.Dispatcher (and
+//     engine.ConversationChecker) that queues deliveries and conversation
+//     checks and reports failures and check answers as engine.Outcome
+//     values; failures carry an engine.Fault (errors.go: deliveryFault).
+//   - check.go: Client.CheckDelivery, what GET /api/v2/conversations/{id}
+//     says about a delivery (connected, ringing, ended, with another agent).
 //   - errors.go, metrics.go: APIError, OAuthError and the sentinel errors;
 //     the Metrics interface the caller implements.
 //

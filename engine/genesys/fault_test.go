@@ -117,3 +117,103 @@ func TestFakeAssignErrorsClassified(t *testing.T) {
 		}
 	}
 }
+
+// Conversation checks against the fake: what GET /api/v2/conversations/{id}
+// says about a delivery, read through the official SDK.
+func TestFakeCheckDelivery(t *testing.T) {
+	env := newFakeEnv(t, fake.Options{})
+	c := env.client(t, nil)
+	ctx := context.Background()
+	newConv := func() string {
+		id, err := env.srv.CreateConversation(fake.NewConversation{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	settled := func(conv string) {
+		eventually(t, "the delivery of "+conv+" to end", func() bool {
+			for _, d := range env.srv.State().Deliveries {
+				if d.ConversationID == conv && d.Outcome != "alerting" {
+					return true
+				}
+			}
+			return false
+		})
+	}
+	check := func(conv string, who engine.ExpertID) engine.Outcome {
+		t.Helper()
+		o := c.CheckDelivery(ctx, engine.Delivery{ConversationID: conv, Expert: who, Holder: "h"})
+		if !o.Checked || o.Holder != "h" || o.ConversationID != conv || o.Expert != who {
+			t.Errorf("answer does not identify the delivery: %+v", o)
+		}
+		return o
+	}
+	for u, m := range map[string]fake.AnswerModel{
+		fAda:   {Accept: 1, HandleTime: -1},
+		fGrace: {Decline: 1},
+		fAlan:  {NoAnswer: 1},
+	} {
+		if err := env.srv.SetAnswer(u, m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	accepted, declined, unanswered, waiting := newConv(), newConv(), newConv(), newConv()
+	for conv, u := range map[string]string{accepted: fAda, declined: fGrace, unanswered: fAlan} {
+		if err := c.Deliver(ctx, engine.Delivery{ConversationID: conv, Expert: engine.ExpertID(u)}, ModeAssign); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// While it rings, the expert is still being alerted.
+	if o := check(unanswered, fAlan); o.Result != engine.StillAlerting && o.Result != engine.NoAnswer {
+		t.Errorf("ringing: %v (%s)", o.Result, o.Detail)
+	}
+	for _, conv := range []string{accepted, declined, unanswered} {
+		settled(conv)
+	}
+	cases := []struct {
+		name string
+		conv string
+		who  engine.ExpertID
+		want engine.DeliveryResult
+		to   engine.ExpertID
+	}{
+		{"connected to the expert", accepted, fAda, engine.Accepted, ""},
+		{"connected to another agent", accepted, fGrace, engine.Gone, fAda},
+		{"declined", declined, fGrace, engine.Declined, ""},
+		{"alert timed out", unanswered, fAlan, engine.NoAnswer, ""},
+		{"never alerted, still waiting", waiting, fGrace, engine.NotDelivered, ""},
+		{"unknown conversation", "5e1f0000-0000-4000-8000-00000000dead", fGrace, engine.Gone, ""},
+	}
+	for _, tc := range cases {
+		if o := check(tc.conv, tc.who); o.Result != tc.want || o.ConnectedTo != tc.to {
+			t.Errorf("%s: %v connected to %q (%s); want %v %q", tc.name, o.Result, o.ConnectedTo, o.Detail, tc.want, tc.to)
+		}
+	}
+}
+
+// The dispatcher runs checks on its workers and reports the answers through
+// OnOutcome; a client that cannot read conversations refuses checks.
+func TestDispatcherCheck(t *testing.T) {
+	env := newFakeEnv(t, fake.Options{})
+	var oc outcomes
+	p, err := NewDispatcher(DispatcherOptions{Client: env.client(t, nil), OnOutcome: oc.add})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go p.Run(ctx)
+	conv, _ := env.srv.CreateConversation(fake.NewConversation{})
+	if err := p.Check(engine.Delivery{ConversationID: conv, Expert: fGrace, Holder: "h"}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the answer", func() bool { return len(oc.list()) == 1 })
+	if o := oc.list()[0]; !o.Checked || o.Result != engine.NotDelivered || o.Holder != "h" {
+		t.Errorf("answer %+v", o)
+	}
+	q, _ := NewDispatcher(DispatcherOptions{Client: &fakeDeliverer{}, OnOutcome: oc.add})
+	if err := q.Check(engine.Delivery{ConversationID: conv}); !errors.Is(err, ErrChecksUnsupported) {
+		t.Errorf("Check without a reader: %v", err)
+	}
+}
