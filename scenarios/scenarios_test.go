@@ -74,7 +74,7 @@ func TestShippedScenariosLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"cherry-pickers.yaml", "disconnect-storm.yaml", "erlang-a.yaml", "erlang-c.yaml", "tier3-meetings.yaml"}
+	want := []string{"aa.yaml", "cherry-pickers.yaml", "disconnect-storm.yaml", "erlang-a.yaml", "erlang-c.yaml", "tier3-meetings.yaml"}
 	var got []string
 	for _, p := range paths {
 		if p == "policy.yaml" {
