@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
@@ -26,20 +25,21 @@ const cherryStream = 0xc4e77e9
 // Scenario and an error; problems in the files are a strictyaml.Errors
 // listing every one, sorted by file and position.
 func Load(path string) (*Scenario, error) {
-	data, err := os.ReadFile(path)
+	data, err := strictyaml.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
-	return Parse(path, data, os.ReadFile)
+	return Parse(path, data, strictyaml.ReadFile)
 }
 
 // Parse loads a scenario from data. file names the source in messages and
 // locates the policy file (`policy: x.yaml` is read as
 // filepath.Join(filepath.Dir(file), "x.yaml") unless absolute) through
-// readFile, which defaults to os.ReadFile when nil. Errors are as for Load.
+// readFile, which defaults to strictyaml.ReadFile (at most
+// strictyaml.MaxFileSize bytes) when nil. Errors are as for Load.
 func Parse(file string, data []byte, readFile func(string) ([]byte, error)) (*Scenario, error) {
 	if readFile == nil {
-		readFile = os.ReadFile
+		readFile = strictyaml.ReadFile
 	}
 	var f scenarioFile
 	doc, err := strictyaml.Decode(file, data, &f)
@@ -159,6 +159,7 @@ func (c *checker) build(f *scenarioFile) *Scenario {
 	}
 	s.Baselines = c.baselines(f)
 	s.Economics = c.economics(f.Economics)
+	c.bounds(s, &f.Run)
 	for i := range f.Expect {
 		e := &f.Expect[i]
 		if e.Text == "" {
