@@ -13,6 +13,8 @@
 //	                             in the compact binary format of encoding.go
 //	                             (version byte 0x01)
 //	{prefix}claim:{expertID}     string: holder of the claim, PX = claim TTL
+//	{prefix}epoch                string: set once per store lifetime (see MarkEpoch)
+//	{prefix}conv:{conversationId} string: the replica routing it, PX = its TTL
 //	{prefix}dec:{conversationId} list: JSON engine.Decision, oldest first;
 //	                             PEXPIRE = retention (default 7 days),
 //	                             refreshed by every append
@@ -198,6 +200,33 @@ func (s *Store) ClaimConversation(ctx context.Context, conv, owner string, ttl t
 		return "", storeErr(fmt.Sprintf("claim conversation %s", conv), err)
 	}
 	return h, nil
+}
+
+// ReleaseConversation gives up owner's claim on a conversation, if owner
+// still holds it (compare-and-delete), and reports whether it did. A
+// replica shutting down hands its unfinished escalations over this way, so
+// another replica takes them over now instead of after the claim's TTL.
+// (Not part of engine.Store: only the runtime's shutdown uses it.)
+func (s *Store) ReleaseConversation(ctx context.Context, conv, owner string) (bool, error) {
+	n, err := releaseScript.Run(ctx, s.c, []string{s.prefix + "conv:" + conv}, owner).Int()
+	if err != nil {
+		return false, storeErr(fmt.Sprintf("release conversation %s", conv), err)
+	}
+	return n == 1, nil
+}
+
+// MarkEpoch sets the store's epoch marker unless it exists and reports
+// whether it had to (one SET NX). The marker never expires, so a missing
+// one means the store was emptied (a Redis restarted without persistence,
+// a FLUSHALL) or never used: whoever finds it missing must write back
+// everything it keeps only in the store, such as the presence cache,
+// which is otherwise written only when an expert changes.
+func (s *Store) MarkEpoch(ctx context.Context, id string) (bool, error) {
+	ok, err := s.c.SetNX(ctx, s.prefix+"epoch", id, 0).Result()
+	if err != nil {
+		return false, storeErr("epoch", err)
+	}
+	return ok, nil
 }
 
 // releaseScript: KEYS[1] = claim key; ARGV[1] = holder.

@@ -257,3 +257,18 @@ func TestHealthAndReadiness(t *testing.T) {
 		t.Fatal("GET without auth allowed")
 	}
 }
+
+// Stop's final function is the engine's last act: later calls are refused.
+func TestLoopStopIsTheLastAct(t *testing.T) {
+	f := newFixture(t, nil)
+	ran := false
+	if err := f.loop.Stop(context.Background(), func(*engine.Engine) error { ran = true; return nil }); err != nil || !ran {
+		t.Fatalf("Stop: %v, final ran %v", err, ran)
+	}
+	if err := f.loop.Do(context.Background(), func(*engine.Engine) error { t.Error("ran after Stop"); return nil }); !errors.Is(err, ErrStopped) {
+		t.Fatalf("Do after Stop: %v, want ErrStopped", err)
+	}
+	if err := f.loop.Stop(context.Background(), func(*engine.Engine) error { return nil }); !errors.Is(err, ErrStopped) {
+		t.Fatalf("second Stop: %v", err)
+	}
+}

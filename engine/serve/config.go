@@ -28,6 +28,13 @@ type Config struct {
 	Resync struct {
 		Interval time.Duration `yaml:"interval"` // default 60s
 	} `yaml:"resync"`
+	Shutdown struct {
+		// Drain bounds how long a stopping replica waits for the
+		// escalations it answered to finish before it hands the rest to
+		// the other replicas (default 15s; keep it below the orchestrator's
+		// grace period, e.g. Kubernetes' 30s).
+		Drain time.Duration `yaml:"drain"`
+	} `yaml:"shutdown"`
 	Redis struct {
 		// URL of the shared Redis; REDIS_URL overrides it; empty = an
 		// embedded miniredis (one instance only).
@@ -46,6 +53,9 @@ type Config struct {
 	PolicyValue *engine.Policy `yaml:"-"`
 	File        string         `yaml:"-"`
 }
+
+// DefaultDrain is shutdown.drain's default.
+const DefaultDrain = 15 * time.Second
 
 // ExpertConfig is one expert of the pool.
 type ExpertConfig struct {
@@ -80,6 +90,11 @@ func LoadConfig(path string) (*Config, error) {
 		c.Resync.Interval = 60 * time.Second
 	} else if c.Resync.Interval < time.Second {
 		doc.Errorf(&errs, &c.Resync.Interval, "resync interval %v: must be at least 1s", c.Resync.Interval)
+	}
+	if c.Shutdown.Drain == 0 {
+		c.Shutdown.Drain = DefaultDrain
+	} else if c.Shutdown.Drain < 0 {
+		doc.Errorf(&errs, &c.Shutdown.Drain, "shutdown drain %v: must not be negative", c.Shutdown.Drain)
 	}
 	switch c.Delivery.Mode {
 	case "":

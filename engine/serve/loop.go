@@ -24,6 +24,7 @@ var ErrStopped = errors.New("serve: loop stopped")
 type Loop struct {
 	eng  *engine.Engine
 	reqs chan request
+	stop chan request
 	done chan struct{}
 	err  error
 }
@@ -36,7 +37,7 @@ type request struct {
 
 // NewLoop wraps eng; call Run to start it.
 func NewLoop(eng *engine.Engine) *Loop {
-	return &Loop{eng: eng, reqs: make(chan request), done: make(chan struct{})}
+	return &Loop{eng: eng, reqs: make(chan request), stop: make(chan request), done: make(chan struct{})}
 }
 
 // Run owns the engine until ctx is cancelled. now is the wall clock the
@@ -70,6 +71,9 @@ func (l *Loop) Run(ctx context.Context, now func() time.Time) error {
 				err = r.fn(l.eng)
 			}
 			r.res <- err
+		case r := <-l.stop:
+			r.res <- r.fn(l.eng)
+			return nil
 		case <-timer.C:
 			if err := l.eng.Tick(ctx); err != nil {
 				l.err = err
@@ -95,6 +99,22 @@ func (l *Loop) Do(ctx context.Context, fn func(*engine.Engine) error) error {
 	case <-ctx.Done():
 		return ctx.Err()
 	}
+}
+
+// Stop runs final on the loop goroutine as the engine's last act and ends
+// Run: every later Do returns ErrStopped, so nothing can decide after
+// final (a shutdown releases claims there, knowing no new one follows).
+// It returns final's error, or ErrStopped if the loop had already ended.
+func (l *Loop) Stop(ctx context.Context, final func(*engine.Engine) error) error {
+	r := request{ctx: ctx, fn: final, res: make(chan error, 1)}
+	select {
+	case l.stop <- r:
+	case <-l.done:
+		return ErrStopped
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	return <-r.res
 }
 
 // Apply feeds a batch of events to the engine.

@@ -53,6 +53,8 @@ type Server struct {
 	eng      *engine.Engine
 	loop     *serve.Loop
 	store    engine.Store
+	rstore   *redisstore.Store
+	owned    *ownedStore
 	wb       *writeBehind
 	embedded *redisstore.Embedded
 	rclient  redis.UniversalClient
@@ -145,8 +147,10 @@ func New(ctx context.Context, cfg *serve.Config, env Env, log *slog.Logger) (*Se
 		s.rclient = s.embedded.Client
 		log.Info("no REDIS_URL: single instance on an embedded miniredis")
 	}
-	s.wb = newWriteBehind(redisstore.New(s.rclient, cfg.Redis.Prefix), func(err error) { log.Error("presence write-behind", "err", err) })
-	s.store = s.wb
+	s.rstore = redisstore.New(s.rclient, cfg.Redis.Prefix)
+	s.wb = newWriteBehind(s.rstore, func(err error) { log.Error("presence write-behind", "err", err) })
+	s.owned = newOwnedStore(s.wb)
+	s.store = s.owned
 	mode, err := genesys.ParseMode(cfg.Delivery.Mode)
 	if err != nil {
 		return nil, err
@@ -255,21 +259,26 @@ func (s *Server) Ready() bool { return s.health.ready() == nil }
 // NotReady says why the replica cannot serve, or nil (what /readyz says).
 func (s *Server) NotReady() error { return s.health.ready() }
 
-// Run serves until ctx ends, then shuts down gracefully: stop taking
-// requests, release this replica's claims, close connections.
+// Run serves until ctx ends, then shuts down gracefully (see drain): new
+// escalations are refused, those in flight finish within
+// shutdown.drain, the rest are handed to the other replicas, claims and
+// conversation ownership are released, the last presence writes land.
 func (s *Server) Run(ctx context.Context) error {
 	if s.ln == nil {
 		if _, err := s.Listen(""); err != nil {
 			return err
 		}
 	}
-	runCtx, cancel := context.WithCancel(ctx)
+	// Not derived from ctx: the shutdown stops the parts in order.
+	runCtx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	dispCtx, stopDisp := context.WithCancel(runCtx)
 	errc := make(chan error, 5)
 	go func() { errc <- s.loop.Run(runCtx, time.Now) }()
 	wbDone := make(chan struct{})
 	go func() { defer close(wbDone); s.wb.run(runCtx, time.Millisecond) }()
-	go func() { errc <- s.disp.Run(runCtx) }()
+	dispDone := make(chan struct{})
+	go func() { defer close(dispDone); _ = s.disp.Run(dispCtx) }()
 	go func() { errc <- s.resync.Run(runCtx) }()
 	go func() { errc <- s.feed.Run(runCtx) }()
 	go func() {
@@ -287,12 +296,10 @@ func (s *Server) Run(ctx context.Context) error {
 	case err = <-errc:
 		s.log.Error("stopping", "err", err)
 	}
-	shutdown, done := context.WithTimeout(context.Background(), 10*time.Second)
+	s.drain(func() { stopDisp(); <-dispDone })
+	shutdown, done := context.WithTimeout(context.Background(), 5*time.Second)
 	defer done()
 	_ = s.http.Shutdown(shutdown)
-	if rerr := s.loop.Do(shutdown, func(e *engine.Engine) error { return e.ReleaseClaims(shutdown) }); rerr != nil {
-		s.log.Warn("releasing claims", "err", rerr)
-	}
 	cancel()
 	<-wbDone // the last presence writes land before Redis closes
 	s.close()
