@@ -122,7 +122,7 @@ func cdfFigure(r *Results) (figure, error) {
 	return f, err
 }
 
-// utilizationFigure plots each expert's utilization under both policies
+// utilizationFigure plots each expert's utilization under every arm
 // as grouped bars, experts in id order.
 func utilizationFigure(r *Results) (figure, error) {
 	f := figure{ID: "utilization", Title: "Utilization per expert",

@@ -227,7 +227,7 @@ type Record struct {
 	ArrivalS    float64  `json:"arrival"`
 	Priority    string   `json:"priority"`
 	Skills      []string `json:"skills"`
-	Outcome     string   `json:"outcome"` // routed, fallback, abandoned
+	Outcome     string   `json:"outcome"` // routed, voicemail, abandoned, unfinished
 	Expert      string   `json:"expert,omitempty"`
 	LatencyS    float64  `json:"latency"` // arrival → connected; for others, arrival → end
 	Attempts    int      `json:"attempts"`
