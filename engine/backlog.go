@@ -21,7 +21,9 @@ func (e *Engine) log(ctx context.Context, d *Decision) {
 		e.onDec(d)
 	}
 	e.unlogged = append(e.unlogged, *d)
-	e.noteStore(e.flushLog(ctx))
+	if !e.storeResting() {
+		e.noteStore(e.flushLog(ctx))
+	}
 }
 
 // flushLog appends the queued decisions, oldest first, stopping at the
@@ -44,6 +46,9 @@ func (e *Engine) flushLog(ctx context.Context) error {
 // flush writes dirty experts through and appends queued decisions. What
 // fails stays queued for the next call.
 func (e *Engine) flush(ctx context.Context) error {
+	if e.storeResting() {
+		return nil // the backlog waits for retryAt (NextDeadline, Tick)
+	}
 	var errs []error
 	if len(e.unlogged) > 0 {
 		errs = append(errs, e.flushLog(ctx))
@@ -81,6 +86,13 @@ func (e *Engine) noteStore(err error) {
 }
 
 func (e *Engine) backlog() int { return len(e.dirty) + len(e.unlogged) }
+
+// storeResting is true between a failed write and its retry time: writes
+// then only queue, so that a store that is down (every call waiting out a
+// dial timeout) does not slow down every event the engine applies.
+func (e *Engine) storeResting() bool {
+	return e.storeErr != nil && e.backlog() > 0 && e.clock.Now().Before(e.retryAt)
+}
 
 // StoreBacklog reports how many expert states and decisions wait for the
 // store, and the last store error while any do (nil once all are written).

@@ -274,3 +274,39 @@ func TestRedecideAfterClaimFailure(t *testing.T) {
 		t.Fatalf("deliveries %+v, want a then b", h.disp.got)
 	}
 }
+
+// While the store is down, writes queue until the retry time instead of
+// each event waiting on a dead store; the backlog drains once it is back.
+func TestStoreDownWritesWaitForRetry(t *testing.T) {
+	h, fs := newFlakyHarness(t, expert("a", 0), expert("b", 0))
+	fs.down = true
+	_ = h.eng.Apply(ctx, engine.Event{Kind: engine.EvPresence, Expert: "a", At: h.clock.now, Presence: avail})
+	if fs.failed != 1 {
+		t.Fatalf("%d store calls failed, want 1", fs.failed)
+	}
+	for i := range 4 { // b ends in DND
+		h.clock.Advance(100 * time.Millisecond)
+		if err := h.eng.Apply(ctx, engine.Event{Kind: engine.EvPresence, Expert: "b", At: h.clock.now, Presence: []engine.Presence{avail, meetDND}[i%2]}); err != nil {
+			t.Fatalf("Apply while the store rests: %v", err)
+		}
+	}
+	if fs.failed != 1 {
+		t.Errorf("%d store calls before the retry time, want 1", fs.failed)
+	}
+	if n, err := h.eng.StoreBacklog(); n != 2 || err == nil {
+		t.Errorf("StoreBacklog = %d, %v; want a and b waiting", n, err)
+	}
+	fs.down = false
+	at, _ := h.eng.NextDeadline()
+	h.clock.now = at
+	if err := h.eng.Tick(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := h.eng.StoreBacklog(); n != 0 || err != nil {
+		t.Errorf("StoreBacklog = %d, %v after the retry", n, err)
+	}
+	stored, _ := h.store.LoadExperts(ctx)
+	if len(stored) != 2 || stored[1].Presence != meetDND {
+		t.Errorf("stored %+v, want both, b in DND", stored)
+	}
+}
