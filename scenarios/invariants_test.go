@@ -202,11 +202,37 @@ func invariants(s *Scenario) []string {
 	if s.Resync.Interval < 0 {
 		fail("resync %+v", s.Resync)
 	}
-	if s.Baselines[0].VoicemailAfter < 0 || !slices.IsSorted(s.Baselines[0].OnQueue) {
-		fail("baseline %+v", s.Baselines[0])
+	if len(s.Baselines) == 0 {
+		fail("no baseline")
 	}
-	for _, n := range s.Baselines[0].OnQueue {
-		hasPresence("baseline.onQueue", n)
+	armNames := map[string]bool{}
+	for i, b := range s.Baselines {
+		if b.VoicemailAfter < 0 || !slices.IsSorted(b.OnQueue) || b.Name == "" || armNames[b.Name] || b.Name == "shadowq" ||
+			(b.Select != SelectLongestIdle && b.Select != SelectBestSkill) {
+			fail("baselines[%d] %+v", i, b)
+		}
+		armNames[b.Name] = true
+		for _, n := range b.OnQueue {
+			hasPresence("baseline.onQueue", n)
+		}
+	}
+	if s.Run.Drain < 0 || s.Run.Horizon+s.Run.Drain > MaxHorizon {
+		fail("run %+v", s.Run)
+	}
+	for n, p := range s.Presences {
+		if p.Refocus.Kind != "" && p.Refocus.Expected() < 0 {
+			fail("presences.%s.refocus %+v", n, p.Refocus)
+		}
+	}
+	if e := s.Economics; e != nil {
+		for _, v := range []float64{e.ExpertCostPerHour, e.WaitCostPerMinute, e.AbandonmentCost, e.VoicemailCost, e.UnfinishedCost, e.ShadowqCostPerDay} {
+			if !(v >= 0) || v > 1e12 {
+				fail("economics %+v", *e)
+			}
+		}
+		if e.Currency == "" {
+			fail("economics without a currency")
+		}
 	}
 	for i, x := range s.Expect {
 		if x.Text == "" || x.Pos.Line == 0 || x.Pos.File != s.File {
