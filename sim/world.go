@@ -20,7 +20,7 @@ type router interface {
 	calendar(x *expertState, end time.Duration)
 	hangUp(x *expertState, e *escState) // a connected conversation ended
 	abandon(e *escState)
-	finish() // end of the run: release whatever is still open
+	finish() // end of the run (horizon + drain): what is still open stays open and is measured as unfinished
 }
 
 // expertState is the truth about one expert during one run.
