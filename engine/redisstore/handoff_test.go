@@ -2,8 +2,11 @@ package redisstore
 
 import (
 	"context"
+	"reflect"
 	"testing"
 	"time"
+
+	"github.com/shadowq/shadowq/engine"
 )
 
 // Both run on miniredis and, with REDIS_URL, on the real server.
@@ -54,6 +57,28 @@ func TestMarkEpoch(t *testing.T) {
 		flush()
 		if set, err := s.MarkEpoch(ctx, "r1"); err != nil || !set {
 			t.Fatalf("after the store was emptied: %v %v, want the marker set again", set, err)
+		}
+	})
+}
+
+// A handed-off escalation is taken once, whole.
+func TestHandOff(t *testing.T) {
+	eachServer(t, func(t *testing.T, s *Store, _ func()) {
+		ctx := context.Background()
+		x := engine.Escalation{ConversationID: "c1", Skills: []string{"db", "k8s"}, Priority: engine.P2,
+			Arrival: time.Date(2026, 11, 30, 10, 0, 0, 0, time.UTC), Patience: 90 * time.Second, Queue: "q"}
+		if _, ok, err := s.TakeHandOff(ctx); ok || err != nil {
+			t.Fatalf("empty: %v %v", ok, err)
+		}
+		if err := s.HandOff(ctx, x); err != nil {
+			t.Fatal(err)
+		}
+		got, ok, err := s.TakeHandOff(ctx)
+		if err != nil || !ok || !reflect.DeepEqual(got, x) {
+			t.Fatalf("took %+v %v %v, want %+v", got, ok, err, x)
+		}
+		if _, ok, _ := s.TakeHandOff(ctx); ok {
+			t.Fatal("taken twice")
 		}
 	})
 }

@@ -13,6 +13,7 @@
 //	                             in the compact binary format of encoding.go
 //	                             (version byte 0x01)
 //	{prefix}claim:{expertID}     string: holder of the claim, PX = claim TTL
+//	{prefix}handoff              list: JSON engine.Escalation handed over at shutdown
 //	{prefix}epoch                string: set once per store lifetime (see MarkEpoch)
 //	{prefix}conv:{conversationId} string: the replica routing it, PX = its TTL
 //	{prefix}dec:{conversationId} list: JSON engine.Decision, oldest first;
@@ -213,6 +214,37 @@ func (s *Store) ReleaseConversation(ctx context.Context, conv, owner string) (bo
 		return false, storeErr(fmt.Sprintf("release conversation %s", conv), err)
 	}
 	return n == 1, nil
+}
+
+// HandOff queues an unfinished escalation for another replica to take
+// over (RPUSH of its JSON on {prefix}handoff): a replica shutting down
+// hands over what it could not finish, so the escalation goes on without
+// waiting for the caller's retry.
+func (s *Store) HandOff(ctx context.Context, x engine.Escalation) error {
+	b, err := json.Marshal(x)
+	if err != nil {
+		return storeErr("encode hand-off "+x.ConversationID, err)
+	}
+	if err := s.c.RPush(ctx, s.prefix+"handoff", b).Err(); err != nil {
+		return storeErr("hand off "+x.ConversationID, err)
+	}
+	return nil
+}
+
+// TakeHandOff pops the oldest handed-off escalation (LPOP: each is taken
+// by one replica); ok is false when there is none.
+func (s *Store) TakeHandOff(ctx context.Context) (x engine.Escalation, ok bool, err error) {
+	b, err := s.c.LPop(ctx, s.prefix+"handoff").Bytes()
+	if errors.Is(err, redis.Nil) {
+		return x, false, nil
+	}
+	if err != nil {
+		return x, false, storeErr("take hand-off", err)
+	}
+	if err := json.Unmarshal(b, &x); err != nil {
+		return x, false, storeErr(fmt.Sprintf("decode hand-off %q", b), err)
+	}
+	return x, true, nil
 }
 
 // MarkEpoch sets the store's epoch marker unless it exists and reports

@@ -46,6 +46,10 @@ type API struct {
 	// not), e.g. a shutdown in progress: POST answers 503 with the reason
 	// before reading the body. nil means always accepting.
 	Accepting func() error
+	// Submitted, if set, sees every escalation submitted and the engine's
+	// answer, on the engine's goroutine right after Submit (the runtime
+	// remembers what it owns, to hand it over at shutdown).
+	Submitted func(engine.Escalation, engine.Decision)
 	// BodyTimeout bounds reading one request body [DefaultBodyTimeout].
 	BodyTimeout time.Duration
 }
@@ -252,6 +256,9 @@ func (a *API) postEscalation(w http.ResponseWriter, r *http.Request, body []byte
 	err := a.Loop.Do(r.Context(), func(e *engine.Engine) error {
 		var err error
 		d, err = e.Submit(r.Context(), x)
+		if err == nil && a.Submitted != nil {
+			a.Submitted(x, d)
+		}
 		return err
 	})
 	if a.Metrics != nil {

@@ -11,6 +11,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/shadowq/shadowq/engine"
+	"github.com/shadowq/shadowq/engine/serve"
 )
 
 // ownedStore is the engine's store with a record of the conversations
@@ -19,15 +20,27 @@ import (
 // releases what is left, so another replica takes those conversations
 // over at once (resuming from the decision log and checking the
 // conversation first) instead of answering "hold" until the ownership
-// TTL (minutes) runs out.
+// TTL (minutes) runs out; the escalation itself is queued for takeover
+// (redisstore.HandOff), so it goes on without waiting for a retry.
 type ownedStore struct {
 	engine.Store
 	mu    sync.Mutex
-	owned map[string]string // conversation → owner
+	owned map[string]string            // conversation → owner
+	escs  map[string]engine.Escalation // what was submitted for an owned conversation
 }
 
 func newOwnedStore(s engine.Store) *ownedStore {
-	return &ownedStore{Store: s, owned: map[string]string{}}
+	return &ownedStore{Store: s, owned: map[string]string{}, escs: map[string]engine.Escalation{}}
+}
+
+// submitted remembers x if its conversation is owned here (serve.API's
+// Submitted hook), so that a shutdown can hand it over whole.
+func (o *ownedStore) submitted(x engine.Escalation, _ engine.Decision) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if _, ok := o.owned[x.ConversationID]; ok {
+		o.escs[x.ConversationID] = x
+	}
 }
 
 // ClaimConversation implements engine.Store.
@@ -47,20 +60,29 @@ func (o *ownedStore) AppendDecision(ctx context.Context, d *engine.Decision) err
 	if err == nil && d.Action.Terminal() {
 		o.mu.Lock()
 		delete(o.owned, d.ConversationID)
+		delete(o.escs, d.ConversationID)
 		o.mu.Unlock()
 	}
 	return err
 }
 
-// unfinished returns a copy of the owned conversations and their owner.
-func (o *ownedStore) unfinished() map[string]string {
+// unfinished returns the owned conversations, each with its owner and
+// escalation (zero if it was not seen).
+func (o *ownedStore) unfinished() map[string]ownedEsc {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	out := make(map[string]string, len(o.owned))
+	out := make(map[string]ownedEsc, len(o.owned))
 	for c, w := range o.owned {
-		out[c] = w
+		x, ok := o.escs[c]
+		out[c] = ownedEsc{owner: w, x: x, known: ok}
 	}
 	return out
+}
+
+type ownedEsc struct {
+	owner string
+	x     engine.Escalation
+	known bool
 }
 
 // drain is the graceful half of a shutdown. It refuses new escalations
@@ -76,7 +98,11 @@ func (o *ownedStore) unfinished() map[string]string {
 func (s *Server) drain(stopDispatcher func()) int {
 	start := time.Now()
 	s.health.draining.Store(true)
-	ctx, cancel := context.WithTimeout(context.Background(), s.cfg.Shutdown.Drain)
+	bound := s.cfg.Shutdown.Drain
+	if bound <= 0 { // a Config built in code, not by LoadConfig
+		bound = serve.DefaultDrain
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), bound)
 	defer cancel()
 	inFlight := s.waitSettled(ctx)
 	fctx, fcancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -88,14 +114,22 @@ func (s *Server) drain(stopDispatcher func()) int {
 	handed := 0
 	left := s.owned.unfinished()
 	for _, conv := range slices.Sorted(maps.Keys(left)) {
-		ok, err := s.rstore.ReleaseConversation(fctx, conv, left[conv])
+		// Released first: a replica that takes the hand-off must be able
+		// to claim the conversation.
+		ok, err := s.rstore.ReleaseConversation(fctx, conv, left[conv].owner)
 		if err != nil {
 			s.log.Warn("shutdown: conversation not handed off; another replica takes it over after the ownership TTL", "conversationId", conv, "err", err)
 			continue
 		}
-		if ok {
-			handed++
+		// !ok: the ownership ran out already; handing off is still right
+		// (whoever holds it now makes the taker answer hold and drop it).
+		_ = ok
+		if left[conv].known {
+			if err := s.rstore.HandOff(fctx, left[conv].x); err != nil {
+				s.log.Warn("shutdown: conversation released but not queued for takeover; the caller's retry takes it over", "conversationId", conv, "err", err)
+			}
 		}
+		handed++
 	}
 	s.log.Info("shutdown: drained", "took", time.Since(start).Round(time.Millisecond), "inFlightAtDeadline", inFlight, "handedOff", handed)
 	return handed
@@ -120,6 +154,48 @@ func (s *Server) waitSettled(ctx context.Context) int {
 		case <-ctx.Done():
 			return n
 		case <-t.C:
+		}
+	}
+}
+
+// handOffPoll is how often a replica looks for handed-off escalations.
+const handOffPoll = 250 * time.Millisecond
+
+// takeOver adopts escalations other replicas handed off when they shut
+// down, until ctx ends or this replica drains: each is submitted to the
+// engine, which claims the conversation, resumes from the decision log and
+// checks the conversation before acting. One that cannot be submitted now
+// (the store is away) is queued again.
+func (s *Server) takeOver(ctx context.Context) {
+	t := time.NewTicker(handOffPoll)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		for !s.health.draining.Load() {
+			x, ok, err := s.rstore.TakeHandOff(ctx)
+			if err != nil || !ok {
+				break
+			}
+			var d engine.Decision
+			err = s.loop.Do(ctx, func(e *engine.Engine) error {
+				var err error
+				if d, err = e.Submit(ctx, x); err == nil {
+					s.owned.submitted(x, d)
+				}
+				return err
+			})
+			if err != nil {
+				s.log.Warn("takeover postponed", "conversationId", x.ConversationID, "err", err)
+				if herr := s.rstore.HandOff(context.WithoutCancel(ctx), x); herr != nil {
+					s.log.Error("takeover lost; the caller's retry takes it over", "conversationId", x.ConversationID, "err", herr)
+				}
+				break
+			}
+			s.log.Info("took over a handed-off escalation", "conversationId", x.ConversationID, "action", d.Action.String(), "userId", d.Expert, "why", d.Why)
 		}
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shadowq/shadowq/engine"
 	"github.com/shadowq/shadowq/engine/serve"
 	"github.com/shadowq/shadowq/fakes/genesys"
 )
@@ -98,10 +99,10 @@ func TestShutdownFinishesWhatItRouted(t *testing.T) {
 }
 
 // When the drain bound runs out with a delivery still ringing, the
-// conversation is handed off at once: a retry on the other replica does
-// not answer "hold" for the ownership TTL; it takes the escalation over,
-// checks the conversation, does not assign it again, and finishes it when
-// the expert answers.
+// escalation is handed off at once: the other replica takes it over by
+// itself (no retry needed), checks the conversation, does not assign it
+// again, and finishes it when the expert answers; a retry meanwhile is
+// not answered "hold" for the ownership TTL.
 func TestShutdownHandsOffWhatIsStillRinging(t *testing.T) {
 	f := startFake(t, genesys.Options{Answer: genesys.AnswerModel{Accept: 1, Delay: 3 * time.Second}})
 	url, prefix := redisURL(t), fmt.Sprintf("e2e:%s:%d:", t.Name(), time.Now().UnixNano())
@@ -114,6 +115,12 @@ func TestShutdownHandsOffWhatIsStillRinging(t *testing.T) {
 	waitFor(t, func() bool { d := deliveries(f, conv); return len(d) == 1 && d[0].Outcome == "alerting" }, "Ada's alert")
 	r1.stop()
 	<-r1.done
+	taken := func() bool {
+		var ok bool
+		r2.srv.loop.Do(context.Background(), func(e *engine.Engine) error { _, ok = e.Status(conv); return nil })
+		return ok
+	}
+	waitFor(t, taken, "r2 to take the handed-off escalation over without a retry")
 	code, resp := post(t, r2, conv, "Databases", "P3")
 	if code != 200 || resp.Action != "routed" || resp.UserID != ada {
 		t.Fatalf("retry on r2 after the hand-off: %d %+v, want routed to Ada (taken over, not hold)", code, resp)
