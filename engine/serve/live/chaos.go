@@ -262,7 +262,8 @@ func (r *chaosRun) begin(ctx context.Context, st Step) {
 			return
 		}
 	case FaultRedisRestart:
-		if r.redis.Restart() != nil {
+		if err := r.redis.Restart(); err != nil {
+			r.note("", "redis did not restart: %v", err)
 			return
 		}
 	case FaultRedisFreeze:
@@ -309,7 +310,7 @@ func (r *chaosRun) ender(ctx context.Context, st Step) func() {
 			}
 		}
 	case FaultRedisKill:
-		return func() { r.redis.Start() }
+		return func() { r.startRedis() }
 	case FaultRedisFreeze:
 		return func() { r.redis.Thaw() }
 	case FaultReplicaKill, FaultReplicaSIGTERM:
@@ -331,6 +332,12 @@ func (r *chaosRun) setHub(kind string, share float64) {
 		Delay: time.Duration(r.hub[FaultEventDelay] * float64(time.Second)), Seed: r.plan.Seed | 1})
 }
 
+func (r *chaosRun) startRedis() {
+	if err := r.redis.Start(); err != nil {
+		r.note("", "redis did not start: %v", err)
+	}
+}
+
 // heal ends every fault and brings every replica back, and returns the
 // fake-clock time from which everything is healthy.
 func (r *chaosRun) heal(ctx context.Context) time.Time {
@@ -340,7 +347,7 @@ func (r *chaosRun) heal(ctx context.Context) time.Time {
 	r.fake.Hub.Pause(false)
 	r.fake.SetFaults(genesys.Faults{})
 	r.redis.Thaw()
-	r.redis.Start()
+	r.startRedis()
 	var wg sync.WaitGroup
 	for _, s := range r.slots {
 		wg.Add(1)

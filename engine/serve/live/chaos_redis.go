@@ -4,10 +4,9 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
-	"strconv"
+	"path/filepath"
 	"sync"
 	"syscall"
 	"time"
@@ -17,7 +16,8 @@ import (
 )
 
 // chaosRedis is the Redis a chaos run owns and can hurt: a private
-// redis-server process on a free loopback port when the binary exists
+// redis-server process on a Unix socket of its own (a TCP port could be
+// taken by someone else while the server is down) when the binary exists
 // (kill -9, SIGTERM, SIGSTOP/SIGCONT), else an in-process miniredis (kill
 // and restart only; it cannot be frozen).
 type chaosRedis interface {
@@ -41,11 +41,7 @@ func startChaosRedis() (chaosRedis, error) {
 	if err != nil {
 		return nil, err
 	}
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	r := &procRedis{bin: bin, dir: dir, port: port}
+	r := &procRedis{bin: bin, dir: dir, sock: filepath.Join(dir, "redis.sock")}
 	if err := r.Start(); err != nil {
 		os.RemoveAll(dir)
 		return nil, err
@@ -53,28 +49,18 @@ func startChaosRedis() (chaosRedis, error) {
 	return r, nil
 }
 
-func freePort() (int, error) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port, nil
-}
-
 // procRedis is a redis-server child process. Every write is fsynced to an
 // append-only file, so a killed server comes back with its data, as a
 // production Redis with persistence does.
 type procRedis struct {
-	bin, dir string
-	port     int
-	mu       sync.Mutex
-	cmd      *exec.Cmd
-	exited   chan struct{}
-	frozen   bool
+	bin, dir, sock string
+	mu             sync.Mutex
+	cmd            *exec.Cmd
+	exited         chan struct{}
+	frozen         bool
 }
 
-func (r *procRedis) URL() string { return "redis://127.0.0.1:" + strconv.Itoa(r.port) + "/0" }
+func (r *procRedis) URL() string { return "unix://" + r.sock + "?db=0" }
 func (r *procRedis) Real() bool  { return true }
 
 func (r *procRedis) Start() error {
@@ -83,7 +69,7 @@ func (r *procRedis) Start() error {
 	if r.cmd != nil {
 		return nil
 	}
-	cmd := exec.Command(r.bin, "--port", strconv.Itoa(r.port), "--bind", "127.0.0.1", "--dir", r.dir,
+	cmd := exec.Command(r.bin, "--port", "0", "--unixsocket", r.sock, "--dir", r.dir,
 		"--save", "", "--appendonly", "yes", "--appendfsync", "always", "--daemonize", "no", "--loglevel", "warning")
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("redis-server: %w", err)
@@ -91,7 +77,7 @@ func (r *procRedis) Start() error {
 	exited := make(chan struct{})
 	go func() { cmd.Wait(); close(exited) }()
 	r.cmd, r.exited, r.frozen = cmd, exited, false
-	c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:" + strconv.Itoa(r.port)})
+	c := redis.NewClient(&redis.Options{Network: "unix", Addr: r.sock})
 	defer c.Close()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
@@ -104,11 +90,11 @@ func (r *procRedis) Start() error {
 		select {
 		case <-exited:
 			r.cmd = nil
-			return fmt.Errorf("redis-server on port %d exited at start (port taken?)", r.port)
+			return fmt.Errorf("redis-server on %s exited at start", r.sock)
 		default:
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("redis-server on port %d: not answering: %w", r.port, err)
+			return fmt.Errorf("redis-server on %s: not answering: %w", r.sock, err)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
