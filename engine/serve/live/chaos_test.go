@@ -153,7 +153,6 @@ func TestChaosRegressions(t *testing.T) {
 	// outcome handler dropped pending deliveries before the store
 	// transition and escalations never finished (or were re-assigned).
 	t.Run("redis-killed-during-outcomes", func(t *testing.T) {
-		knownBug(t, "issue 12 item 2: still fails 1 run in 2 under -race after 1763adb (escalations accepted in Genesys never terminal in serve)")
 		res := runChaosT(t, scripted(7*time.Second, 1, 800*time.Millisecond, 20*time.Second,
 			Step{At: 100 * time.Millisecond, Kind: StepEscalate, Skill: "Databases", Priority: 3},
 			Step{At: 200 * time.Millisecond, Kind: StepEscalate, Skill: "Networking", Priority: 3},
@@ -166,11 +165,22 @@ func TestChaosRegressions(t *testing.T) {
 	// accepted; after the claim TTL serve treated them as unanswered and
 	// sent /assign to other experts for conversations already connected.
 	t.Run("paused-notifications-accepted", func(t *testing.T) {
-		knownBug(t, "issue 12 item 3: no REST reconciliation of a pending delivery before re-routing")
 		res := runChaosT(t, scripted(5*time.Second, 1, 300*time.Millisecond, 20*time.Second,
 			Step{At: 100 * time.Millisecond, Kind: FaultPauseSockets, Dur: 4500 * time.Millisecond},
 			Step{At: 400 * time.Millisecond, Kind: StepEscalate, Skill: "Databases", Priority: 3},
 			Step{At: 500 * time.Millisecond, Kind: StepEscalate, Skill: "Security", Priority: 3},
+		))
+		wantClean(t, res)
+	})
+	// Issue 12 item 3, second form: 30% of notifications dropped while
+	// deliveries are answered.
+	t.Run("dropped-notifications-accepted", func(t *testing.T) {
+		res := runChaosT(t, scripted(5*time.Second, 1, 300*time.Millisecond, 20*time.Second,
+			Step{At: 100 * time.Millisecond, Kind: FaultEventDrop, Share: 0.3, Dur: 4500 * time.Millisecond},
+			Step{At: 400 * time.Millisecond, Kind: StepEscalate, Skill: "Databases", Priority: 3},
+			Step{At: 500 * time.Millisecond, Kind: StepEscalate, Skill: "Security", Priority: 3},
+			Step{At: 600 * time.Millisecond, Kind: StepEscalate, Skill: "Networking", Priority: 3},
+			Step{At: 700 * time.Millisecond, Kind: StepEscalate, Skill: "Kubernetes", Priority: 1},
 		))
 		wantClean(t, res)
 	})
@@ -190,7 +200,6 @@ func TestChaosRegressions(t *testing.T) {
 	// ownership expired, the Data Action's retry on the survivor routed
 	// the already-accepted conversations again.
 	t.Run("kill9-then-retry-on-survivor", func(t *testing.T) {
-		knownBug(t, "issue 12 item 5: takeover does not check the conversation before routing it again")
 		own := ownershipTTL(ChaosPolicy())
 		res := runChaosT(t, scripted(own+3*time.Second, 2, 1500*time.Millisecond, 2*own,
 			Step{At: 100 * time.Millisecond, Kind: StepEscalate, Skill: "Databases", Priority: 3, Retry: own + time.Second},
