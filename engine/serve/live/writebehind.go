@@ -5,21 +5,45 @@ import (
 	"sync"
 	"time"
 
+	"github.com/cenkalti/backoff/v5"
+
 	"github.com/shadowq/shadowq/engine"
 )
+
+// epochCheck is how often the write-behind checks that the store was not
+// emptied behind its back (a Redis restarted without persistence).
+const epochCheck = time.Second
 
 // writeBehind takes presence write-through off the engine loop: PutExperts
 // only records the latest state per expert and returns; a background
 // goroutine writes what accumulated in one call (one HSET on Redis) every
 // interval. Claims, conversation ownership and the decision log stay
-// synchronous: they are what replicas coordinate on. A crash loses at most
-// one interval of presence writes, which the next resync restores.
+// synchronous: they are what replicas coordinate on.
+//
+// Nothing is dropped while the store is away: a write that fails goes
+// back into the pending set (unless a newer state of the expert arrived
+// meanwhile) and is retried with exponential backoff and jitter until the
+// store takes it. A crash loses at most what was pending, which the next
+// resync restores.
+//
+// The engine writes an expert only when it changes, so a store that comes
+// back empty would never again hold experts whose presence did not
+// change. Every epochCheck the write-behind sets the store's epoch marker
+// if it is missing (markEpoch); when it had to, the store was emptied (or
+// is new) and rewrite puts the engine's whole cache back.
 type writeBehind struct {
 	engine.Store
 	mu      sync.Mutex
 	pending map[engine.ExpertID]engine.ExpertState
+	writing int // states in a write under way
 	kick    chan struct{}
 	onErr   func(error)
+	// markEpoch sets the epoch marker unless present and reports whether
+	// it had to; rewrite queues every expert's current state (through
+	// PutExperts, from the engine's goroutine, so that it orders with the
+	// engine's own writes). Either may be nil.
+	markEpoch func(context.Context) (bool, error)
+	rewrite   func(context.Context) error
 }
 
 func newWriteBehind(s engine.Store, onErr func(error)) *writeBehind {
@@ -33,46 +57,117 @@ func (w *writeBehind) PutExperts(_ context.Context, states []engine.ExpertState)
 		w.pending[st.ID] = st
 	}
 	w.mu.Unlock()
+	w.poke()
+	return nil
+}
+
+func (w *writeBehind) poke() {
 	select {
 	case w.kick <- struct{}{}:
 	default:
 	}
-	return nil
 }
 
 // run writes pending states at most every interval until ctx ends, then
-// flushes once more.
+// flushes once more (bounded: the store may be away).
 func (w *writeBehind) run(ctx context.Context, interval time.Duration) {
+	bo := &backoff.ExponentialBackOff{InitialInterval: 50 * time.Millisecond, RandomizationFactor: 0.5, Multiplier: 2, MaxInterval: 5 * time.Second}
+	bo.Reset()
+	epoch := time.NewTicker(epochCheck)
+	defer epoch.Stop()
+	retry := time.NewTimer(time.Hour)
+	retry.Stop()
+	defer retry.Stop()
+	w.checkEpoch(ctx)
+	failing := false
 	for {
+		kick := w.kick
+		if failing {
+			kick = nil // while the store is away only the backoff (or an epoch tick) tries again
+		}
 		select {
 		case <-ctx.Done():
-			w.flush(context.Background())
+			fctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+			w.flush(fctx)
+			cancel()
 			return
-		case <-w.kick:
+		case <-kick:
+		case <-retry.C:
+		case <-epoch.C:
+			w.checkEpoch(ctx)
 		}
-		w.flush(ctx)
-		select {
-		case <-ctx.Done():
-			w.flush(context.Background())
-			return
-		case <-time.After(interval):
+		if err := w.flush(ctx); err != nil {
+			failing = true
+			retry.Reset(bo.NextBackOff())
+			continue
 		}
+		failing = false
+		bo.Reset()
+		sleepOrDone(ctx, interval)
 	}
 }
 
-func (w *writeBehind) flush(ctx context.Context) {
+// checkEpoch rewrites the whole cache when the store lost it.
+func (w *writeBehind) checkEpoch(ctx context.Context) {
+	if w.markEpoch == nil || w.rewrite == nil {
+		return
+	}
+	set, err := w.markEpoch(ctx)
+	if err != nil || !set {
+		return // unreachable (readiness says so) or intact
+	}
+	if err := w.rewrite(ctx); err != nil && w.onErr != nil {
+		w.onErr(err)
+	}
+}
+
+// flush writes what is pending; on failure it puts back every state no
+// newer one replaced meanwhile, and returns the error.
+func (w *writeBehind) flush(ctx context.Context) error {
 	w.mu.Lock()
 	if len(w.pending) == 0 {
 		w.mu.Unlock()
-		return
+		return nil
 	}
 	batch := make([]engine.ExpertState, 0, len(w.pending))
 	for _, st := range w.pending {
 		batch = append(batch, st)
 	}
 	clear(w.pending)
+	w.writing = len(batch)
 	w.mu.Unlock()
-	if err := w.Store.PutExperts(ctx, batch); err != nil && w.onErr != nil {
+	err := w.Store.PutExperts(ctx, batch)
+	w.mu.Lock()
+	w.writing = 0
+	if err == nil {
+		w.mu.Unlock()
+		return nil
+	}
+	for _, st := range batch {
+		if _, newer := w.pending[st.ID]; !newer {
+			w.pending[st.ID] = st
+		}
+	}
+	w.mu.Unlock()
+	if w.onErr != nil {
 		w.onErr(err)
+	}
+	return err
+}
+
+// Pending is how many expert states wait for the store (a write under
+// way included; an expert in both counts twice).
+func (w *writeBehind) Pending() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.pending) + w.writing
+}
+
+func sleepOrDone(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
 	}
 }

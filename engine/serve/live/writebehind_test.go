@@ -1,0 +1,67 @@
+package live
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/shadowq/shadowq/engine"
+	"github.com/shadowq/shadowq/engine/redisstore"
+	"github.com/shadowq/shadowq/fakes/genesys"
+)
+
+// Issue 12 item 2, serve side: a presence write that fails while Redis is
+// down was dropped (the pending set was cleared before the write). It is
+// now kept and retried with backoff until the store takes it.
+func TestWriteBehindKeepsWritesWhileTheStoreIsDown(t *testing.T) {
+	rd := startPrivateRedis(t)
+	c := redis.NewClient(&redis.Options{Addr: rd.addr, MaxRetries: -1})
+	defer c.Close()
+	store := redisstore.New(c, "wb:")
+	var failed atomic.Int32
+	w := newWriteBehind(store, func(error) { failed.Add(1) })
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); w.run(ctx, time.Millisecond) }()
+	defer func() { cancel(); <-done }()
+	rd.kill()
+	st := engine.ExpertState{ID: "x1", Presence: engine.Presence{Def: "dnd", System: engine.SysMeeting}, PresenceSince: time.Unix(1700000000, 0)}
+	w.PutExperts(context.Background(), []engine.ExpertState{st})
+	// The write is attempted, and fails, twice while Redis is down.
+	waitFor(t, func() bool { return failed.Load() >= 2 }, "two failed writes")
+	if w.Pending() != 1 {
+		t.Fatalf("pending %d while the store is down: the write was dropped", w.Pending())
+	}
+	rd.start()
+	waitFor(t, func() bool {
+		got, err := store.LoadExperts(context.Background())
+		return err == nil && len(got) == 1 && got[0].Presence == st.Presence
+	}, "the kept write to reach the store once it is back")
+}
+
+// Issue 12 item 6: after Redis restarted empty, experts whose presence
+// did not change were never rewritten (only changes are written). The
+// replica now notices the missing epoch marker and rewrites its cache.
+func TestStoreResetRewritesTheCache(t *testing.T) {
+	f := startFake(t, genesys.Options{})
+	rd := startPrivateRedis(t)
+	prefix := fmt.Sprintf("e2e:%s:%d:", t.Name(), time.Now().UnixNano())
+	startReplicaPrefix(t, f, rd.url(), "r1", prefix)
+	c := redis.NewClient(&redis.Options{Addr: rd.addr})
+	defer c.Close()
+	store := redisstore.New(c, prefix)
+	all := func() bool {
+		got, err := store.LoadExperts(context.Background())
+		return err == nil && len(got) == 8
+	}
+	waitFor(t, all, "the 8 experts in the store after the first resync")
+	rd.restart() // empty, and nobody's presence changes
+	if got, _ := store.LoadExperts(context.Background()); len(got) != 0 {
+		t.Fatalf("the restarted store still has %d experts: the test proves nothing", len(got))
+	}
+	waitFor(t, all, "the 8 unchanged experts rewritten after the store came back empty")
+}
