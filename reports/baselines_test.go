@@ -56,7 +56,7 @@ func TestEvaluateNamedBaselines(t *testing.T) {
 		detail string
 	}{
 		// delta.NAME.metric: against that baseline
-		{"delta.roster.utilization < 0 at 95%", true, "delta.roster.utilization"},
+		{"delta.roster.utilization < 0 at 95%", true, "delta[roster].utilization"},
 		// delta.metric: against the first baseline
 		{"delta.utilization > 0 at 95%", true, "delta.utilization"},
 		// a baseline by its name

@@ -16,15 +16,19 @@ import (
 //	[POLICY.]METRIC OP VALUE[UNIT] [at 95%]
 //
 // POLICY is shadowq (the default), the name of one of the scenario's
-// baselines, `baseline` (the baseline named so, else the first one), or
-// `delta` (shadowq − the first baseline, paired by replication) or
-// `delta.NAME` (shadowq − the baseline NAME). METRIC is one of MetricNames,
-// or `invariants`,
+// baselines, `baseline` (the baseline named so, else the first one),
+// `delta` (shadowq − the first baseline, paired by replication),
+// `delta[NAME]` or `delta.NAME` (shadowq − the baseline NAME), `rel`
+// (shadowq ÷ the first baseline − 1, paired by replication) or `rel[NAME]`.
+// METRIC is one of MetricNames, a per-priority metric such as
+// `latency.p95[P1]` (PriorityMetrics, P1..P5), or `invariants`,
 // which only takes `invariants == 0` (no invariant violated in any run).
 // OP is <, <=, >, >=, == or !=. VALUE is a number, optionally followed by a
 // unit that must fit the metric: s, ms, m or h for durations (converted to
 // seconds), % for ratios (divided by 100); counts and per-expert-day rates
 // take a bare number, as may durations (seconds) and ratios (fractions).
+// A rel value is a fraction or a percentage whatever the metric's unit
+// (rel.utilization >= 20%).
 //
 // Without `at`, the metric's mean is compared. With `at 95%` the whole 95%
 // confidence interval must satisfy the comparison: for > and >= its lower
@@ -41,10 +45,16 @@ import (
 //	baseline.abandonment <= 20%
 //	delta.available-on-queue.latency.p95 < 0 at 95%
 //	today.routed_rate > 80%
+//	rel.utilization >= 20% at 95%
+//	rel[today].latency.mean <= -15%
+//	delta[available-on-queue].latency.p95[P1] < 0 at 95%
 
 // Delta is the policy name of the shadowq − baseline differences in an
-// expectation.
-const Delta = "delta"
+// expectation; Rel of the relative changes shadowq ÷ baseline − 1.
+const (
+	Delta = "delta"
+	Rel   = "rel"
+)
 
 // InvariantsMetric is the pseudo-metric of `invariants == 0`.
 const InvariantsMetric = "invariants"
@@ -114,7 +124,7 @@ func (p *expectParser) scan(ok func(byte) bool) (string, int) {
 }
 
 func isNameByte(c byte) bool {
-	return c == '.' || c == '_' || c == '-' || isDigit(c) || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z')
+	return c == '.' || c == '_' || c == '[' || c == ']' || c == '-' || isDigit(c) || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z')
 }
 
 func (p *expectParser) parse() (Expectation, bool) {
@@ -178,7 +188,10 @@ func (p *expectParser) parse() (Expectation, bool) {
 // rest is the unparsed remainder, for messages.
 func (p *expectParser) rest() string { return strings.TrimSpace(p.text[p.i:]) }
 
-// metricRef splits "[POLICY.]METRIC" and checks both parts.
+// metricRef splits "[POLICY.]METRIC" and checks both parts. POLICY is
+// shadowq, baseline, a baseline's name (checked against the scenario when
+// it loads, see sim.Expectations), delta, delta.NAME, delta[NAME], rel,
+// rel.NAME or rel[NAME]; METRIC may end in a priority, latency.p95[P1].
 func (p *expectParser) metricRef(e *Expectation, ref string, at int) bool {
 	if ref == InvariantsMetric {
 		e.Metric = InvariantsMetric
@@ -186,24 +199,46 @@ func (p *expectParser) metricRef(e *Expectation, ref string, at int) bool {
 	}
 	e.Policy, e.Metric = Shadowq, ref
 	head, tail, ok := strings.Cut(ref, ".")
-	known := head == Shadowq || head == Baseline || head == Delta || MetricUnit(tail) != ""
-	if ok && known && MetricUnit(ref) == "" {
-		// "NAME.metric": a policy (a baseline's name is checked against
-		// the results when evaluated), or "delta[.NAME].metric".
-		e.Policy, e.Metric = head, tail
-		at += len(head) + 1
-		if head == Delta && MetricUnit(tail) == "" {
-			if name, metric, ok := strings.Cut(tail, "."); ok && MetricUnit(metric) != "" {
-				e.Versus, e.Metric = name, metric
-				at += len(name) + 1
+	if kind, _, br := strings.Cut(head, "["); br && (kind == Delta || kind == Rel) && MetricUnit(ref) == "" {
+		// "delta[NAME].METRIC": the name is everything up to the first "]".
+		inner, after, closed := strings.Cut(ref[len(kind)+1:], "]")
+		switch {
+		case !closed || inner == "":
+			return p.fail(at+len(kind), "write %s[NAME].METRIC with a baseline's name between the brackets", kind)
+		case !strings.HasPrefix(after, "."):
+			return p.fail(at+len(kind)+len(inner)+2, "expected \".METRIC\" after %s[%s]", kind, inner)
+		}
+		e.Policy, e.Versus, e.Metric = kind, inner, after[1:]
+		at += len(kind) + len(inner) + 3
+	} else {
+		known := head == Shadowq || head == Baseline || head == Delta || head == Rel || MetricUnit(tail) != ""
+		if ok && known && MetricUnit(ref) == "" {
+			// "NAME.metric": a policy, or "delta[.NAME].metric".
+			e.Policy, e.Metric = head, tail
+			at += len(head) + 1
+			if (head == Delta || head == Rel) && MetricUnit(tail) == "" {
+				if name, metric, ok := strings.Cut(tail, "."); ok && MetricUnit(metric) != "" {
+					e.Versus, e.Metric = name, metric
+					at += len(name) + 1
+				}
 			}
 		}
 	}
 	if e.Metric == InvariantsMetric {
-		return p.fail(at-len(e.Policy)-1, "invariants are checked across all runs and take no policy: write \"invariants == 0\"")
+		return p.fail(0, "invariants are checked across all runs and take no policy: write \"invariants == 0\"")
+	}
+	if base, prio, ok := SplitPriority(e.Metric); ok && MetricUnit(base) != "" && MetricUnit(e.Metric) == "" {
+		if !slices.Contains(PriorityMetrics, base) {
+			return p.fail(at, "%s has no per-priority value; per-priority metrics: %s (e.g. latency.p95[P1])", base, strings.Join(PriorityMetrics, ", "))
+		}
+		return p.fail(at+len(base)+1, "unknown priority %q: write P1 to P5, e.g. %s[P1]", prio, base)
 	}
 	if MetricUnit(e.Metric) == "" {
-		return p.fail(at, "unknown metric %q; valid metrics: %s, %s", e.Metric, strings.Join(append(slices.Clone(MetricNames), MoneyMetrics...), ", "), InvariantsMetric)
+		return p.fail(at, "unknown metric %q; valid metrics: %s, %s; per priority: %s with [P1]..[P5]", e.Metric,
+			strings.Join(append(slices.Clone(MetricNames), MoneyMetrics...), ", "), InvariantsMetric, strings.Join(PriorityMetrics, ", "))
+	}
+	if e.Policy == Rel && e.Metric == MNetValue {
+		return p.fail(at, "net_value_per_day is already a difference; use delta.net_value_per_day")
 	}
 	return true
 }
@@ -232,8 +267,11 @@ func (p *expectParser) value(e *Expectation) bool {
 	}
 
 	mu := MetricUnit(e.Metric)
-	if e.Metric == InvariantsMetric {
+	switch {
+	case e.Metric == InvariantsMetric:
 		mu = UnitCount
+	case e.Policy == Rel:
+		mu = UnitRel
 	}
 	scale := 1.0
 	switch unit {
@@ -244,7 +282,7 @@ func (p *expectParser) value(e *Expectation) bool {
 		}
 		scale = map[string]float64{"ms": 0.001, "s": 1, "m": 60, "h": 3600}[unit]
 	case "%":
-		if mu != UnitRatio {
+		if mu != UnitRatio && mu != UnitRel {
 			return p.fail(unitAt, "%s is %s, not a ratio: drop the %%", e.Metric, unitNoun(mu))
 		}
 		scale = 0.01
@@ -310,6 +348,8 @@ func unitNoun(u string) string {
 		return "minutes per expert-day"
 	case UnitMoney:
 		return "money per day"
+	case UnitRel:
+		return "a relative change"
 	}
 	return "in " + u
 }
@@ -373,12 +413,16 @@ func (e Expectation) Evaluate(r *Results) ExpectResult {
 
 	name := e.Policy + "." + e.Metric
 	var ms []Metric
-	switch {
-	case e.Policy == Delta:
+	switch e.Policy {
+	case Delta, Rel:
 		if e.Versus != "" {
-			name = Delta + "." + e.Versus + "." + e.Metric
+			name = e.Policy + "[" + e.Versus + "]." + e.Metric
 		}
-		ms = r.DeltaFor(e.Versus)
+		if e.Policy == Delta {
+			ms = r.DeltaFor(e.Versus)
+		} else {
+			ms = r.RelFor(e.Versus)
+		}
 		if ms == nil {
 			res.Detail = fmt.Sprintf("%s: no baseline %q in the results (baselines: %s)", name, e.Versus, strings.Join(r.Baselines(), ", "))
 			return res
@@ -405,11 +449,11 @@ func (e Expectation) Evaluate(r *Results) ExpectResult {
 		return res
 	case e.AtCI && m.N < 2:
 		res.Value = m.Mean
-		res.Detail = fmt.Sprintf("%s = %s from %d replication: a 95%% CI needs at least 2", name, formatValue(m.Unit, m.Mean, e.Policy == Delta), m.N)
+		res.Detail = fmt.Sprintf("%s = %s from %d replication: a 95%% CI needs at least 2", name, formatValue(m.Unit, m.Mean, e.Policy == Delta || e.Policy == Rel), m.N)
 		return res
 	}
 
-	signed := e.Policy == Delta
+	signed := e.Policy == Delta || e.Policy == Rel
 	unit := m.Unit
 	if unit == "" {
 		unit = MetricUnit(e.Metric)

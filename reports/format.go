@@ -37,6 +37,8 @@ func formatValue(unit string, x float64, signed bool) string {
 		s = strconv.FormatFloat(x, 'f', 1, 64) + " min"
 	case UnitMoney:
 		s = strconv.FormatFloat(x, 'f', 0, 64)
+	case UnitRel:
+		s = strconv.FormatFloat(x*100, 'f', 1, 64) + "%"
 	default:
 		// Unknown units (from a newer simulator) get the bare number;
 		// formatMetric names the unit once after the interval.
@@ -97,7 +99,7 @@ func formatMetric(m Metric, signed bool) string {
 
 func knownUnit(u string) bool {
 	switch u {
-	case UnitRatio, UnitSeconds, UnitCount, UnitPerExpertDay, UnitMinPerExpert, UnitMoney:
+	case UnitRatio, UnitSeconds, UnitCount, UnitPerExpertDay, UnitMinPerExpert, UnitMoney, UnitRel:
 		return true
 	}
 	return false

@@ -20,7 +20,7 @@ import (
 // Schema 0 (unset) is written as SchemaVersion; any other version is an
 // error, since this binary only knows how to write its own.
 func WriteJSON(w io.Writer, r *Results) error {
-	if r.Schema != 0 && r.Schema != SchemaVersion {
+	if r.Schema != 0 && (r.Schema < OldestSchema || r.Schema > SchemaVersion) {
 		return &SchemaError{Got: r.Schema}
 	}
 	clean := finite(reflect.ValueOf(*r)).Interface().(Results)
@@ -102,7 +102,7 @@ func (e *SchemaError) Error() string {
 	if e.Got == 0 {
 		return fmt.Sprintf("results have no \"schema\" version (not a shadowq results.json?); this shadowq reads schema %d", SchemaVersion)
 	}
-	return fmt.Sprintf("results are schema version %d, but this shadowq reads schema %d: re-run `shadowq sim` with this binary, or report with the shadowq that wrote them", e.Got, SchemaVersion)
+	return fmt.Sprintf("results are schema version %d, but this shadowq reads schemas %d to %d: re-run `shadowq sim` with this binary, or report with the shadowq that wrote them", e.Got, OldestSchema, SchemaVersion)
 }
 
 // JSONError is a results file that is not valid JSON, has a value of the
@@ -148,7 +148,7 @@ func ReadJSON(r io.Reader) (*Results, error) {
 		return nil, &SchemaError{}
 	}
 	var version int
-	if err := json.Unmarshal(probe.Schema, &version); err == nil && version != SchemaVersion {
+	if err := json.Unmarshal(probe.Schema, &version); err == nil && (version < OldestSchema || version > SchemaVersion) {
 		return nil, &SchemaError{Got: version}
 	}
 

@@ -70,7 +70,7 @@ func TestWriteJSONSchema(t *testing.T) {
 	if err := WriteJSON(&b, r); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.HasPrefix(b.String(), "{\n  \"schema\": 2,") {
+	if !strings.HasPrefix(b.String(), "{\n  \"schema\": 3,") {
 		t.Errorf("unset schema not stamped: %.40s", b.String())
 	}
 	r.Schema = SchemaVersion + 1
@@ -91,7 +91,7 @@ func TestReadJSONErrors(t *testing.T) {
 		msg    string // substring of the message
 	}{
 		// A newer file: say which versions, before complaining about fields.
-		{name: "newer schema", in: `{"schema": 3, "brandNew": true}`, schema: 3, msg: "schema version 3, but this shadowq reads schema 2"},
+		{name: "newer schema", in: `{"schema": 4, "brandNew": true}`, schema: 4, msg: "schema version 4, but this shadowq reads schemas 2 to 3"},
 		// No version at all: probably not our file.
 		{name: "no schema", in: `{"scenario": "x"}`, schema: 0, msg: "no \"schema\" version"},
 		// Not JSON.

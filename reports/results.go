@@ -7,7 +7,12 @@ package reports
 
 // SchemaVersion is the version of the results.json schema. Bump it on any
 // incompatible change; `shadowq report` refuses versions it does not know.
-const SchemaVersion = 2
+const SchemaVersion = 3
+
+// OldestSchema is the oldest results.json schema `shadowq report` reads:
+// schema 3 only added fields (relative changes, per-priority metrics,
+// sweeps) to schema 2.
+const OldestSchema = 2
 
 // Policy names in Results. A scenario names its baselines; Baseline is the
 // name of the one the `baseline:` shorthand defines.
@@ -59,6 +64,10 @@ type Results struct {
 type DeltaResult struct {
 	Baseline string   `json:"baseline"`
 	Metrics  []Metric `json:"metrics"`
+	// Relative is shadowq ÷ that baseline − 1 per metric (unit UnitRel),
+	// paired by replication; replications where the baseline is 0 are
+	// left out (N says how many remain). Absent in schema 2 files.
+	Relative []Metric `json:"relative,omitempty"`
 }
 
 // PolicyResult is the metrics of one policy across replications.
@@ -204,6 +213,20 @@ func (r *Results) DeltaFor(baseline string) []Metric {
 	for _, d := range r.Deltas {
 		if baseline == "" || d.Baseline == baseline {
 			return d.Metrics
+		}
+	}
+	return nil
+}
+
+// RelFor returns the relative changes of shadowq against the named
+// baseline ("": the first), or nil.
+func (r *Results) RelFor(baseline string) []Metric {
+	for _, d := range r.Deltas {
+		if baseline == "" || d.Baseline == baseline {
+			if d.Relative == nil {
+				return []Metric{}
+			}
+			return d.Relative
 		}
 	}
 	return nil

@@ -57,6 +57,21 @@ func Paired(name, unit string, a, b []float64) Metric {
 	return Summarize(name, unit, d)
 }
 
+// Relative summarizes the per-replication relative changes b[i]/a[i] − 1
+// (shadowq b against baseline a, paired). A replication where either side
+// is NaN or a is 0 is skipped.
+func Relative(name string, a, b []float64) Metric {
+	n := min(len(a), len(b))
+	d := make([]float64, 0, n)
+	for i := range n {
+		if math.IsNaN(a[i]) || math.IsNaN(b[i]) || a[i] == 0 {
+			continue
+		}
+		d = append(d, b[i]/a[i]-1)
+	}
+	return Summarize(name, UnitRel, d)
+}
+
 // Quantile returns the p-quantile of sorted (ascending, no NaN) by linear
 // interpolation between order statistics, Hyndman & Fan type 7 (the default
 // of R, NumPy and Excel's PERCENTILE.INC): with h = (n−1)·p and

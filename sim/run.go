@@ -203,12 +203,18 @@ func (w *world) measure(policy string, rep int, sl time.Duration, records bool) 
 	var n, routed, voicemail, abandoned, unfinished, fellBack, engMissing, inSL, held, heldRouted, holds int
 	var holdSum, waitSum float64
 	waited := 0
+	byPrio := map[string]*prioCounts{}
 	for i := range w.es {
 		e := &w.es[i]
 		if !e.counted {
 			continue
 		}
 		n++
+		pc := byPrio[e.a.prio.String()]
+		if pc == nil {
+			pc = &prioCounts{}
+			byPrio[e.a.prio.String()] = pc
+		}
 		if !e.done {
 			// Still in the system at the run's end: censored now.
 			e.outcome, e.end = outcomeUnfinished, now
@@ -222,6 +228,7 @@ func (w *world) measure(policy string, rep int, sl time.Duration, records bool) 
 			wait = e.connect - e.a.at
 		}
 		waitSum += wait.Seconds()
+		pc.add(e.outcome, wait, sl)
 		if wait > 0 {
 			waited++
 		}
@@ -291,6 +298,9 @@ func (w *world) measure(policy string, rep int, sl time.Duration, records bool) 
 	v[reports.MWaitMean] = math.NaN()
 	if n > 0 {
 		v[reports.MWaitMean] = waitSum / float64(n)
+	}
+	for _, prio := range priorities(sc) {
+		byPrio[prio].values(v, prio)
 	}
 	v[reports.MHolds] = float64(holds)
 	v[reports.MHoldMean] = math.NaN()
@@ -399,9 +409,10 @@ func summarize(sc *scenarios.Scenario, seed uint64, reps int, sl time.Duration, 
 		}
 		return xs
 	}
+	names := append(slices.Clone(reports.MetricNames), priorityMetricNames(sc)...)
 	for p, a := range as {
 		pr := reports.PolicyResult{Name: a.name}
-		for _, m := range reports.MetricNames {
+		for _, m := range names {
 			pr.Metrics = append(pr.Metrics, reports.Summarize(m, reports.MetricUnit(m), series(p, m)))
 		}
 		res.Policies = append(res.Policies, pr)
@@ -415,14 +426,16 @@ func summarize(sc *scenarios.Scenario, seed uint64, reps int, sl time.Duration, 
 	}
 	for b := range sq {
 		d := reports.DeltaResult{Baseline: as[b].name}
-		for _, m := range reports.MetricNames {
+		for _, m := range names {
 			d.Metrics = append(d.Metrics, reports.Paired(m, reports.MetricUnit(m), series(b, m), series(sq, m)))
+			d.Relative = append(d.Relative, reports.Relative(m, series(b, m), series(sq, m)))
 		}
 		if money {
 			d.Metrics = append(d.Metrics,
 				reports.Paired(reports.MCost, reports.UnitMoney, series(b, reports.MCost), series(sq, reports.MCost)),
 				// baseline − shadowq: what shadowq saves a day
 				reports.Paired(reports.MNetValue, reports.UnitMoney, series(sq, reports.MCost), series(b, reports.MCost)))
+			d.Relative = append(d.Relative, reports.Relative(reports.MCost, series(b, reports.MCost), series(sq, reports.MCost)))
 		}
 		res.Deltas = append(res.Deltas, d)
 	}

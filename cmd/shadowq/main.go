@@ -22,19 +22,22 @@ const (
 type command struct {
 	name, usage, summary string
 	run                  func(args []string, stdout, stderr io.Writer) int
+	// ownHelp: the command prints its every flag with its default on
+	// --help (exit 0), so `shadowq help NAME` runs `NAME --help`.
+	ownHelp bool
 }
 
 func commands() []command {
 	return []command{
-		{"sim", "shadowq sim SCENARIO.yaml [--seed N] [--replications N] [--out DIR] [--format table|json|csv]", "simulate a scenario: shadowq vs a standard ACD, with confidence intervals", runSim},
-		{"test", "shadowq test SCENARIO_OR_DIR... [--junit FILE]", "check scenarios' expect: blocks (exit 0 pass, 1 fail, 2 bad input)", runTest},
-		{"report", "shadowq report results.json [--format table|json|csv|md|html] [--out DIR]", "re-render a saved run", runReport},
-		{"fake", "shadowq fake [--addr 127.0.0.1:8787] [--scenario FILE] [--time-scale N] [--client-id ID --client-secret SECRET]", "run a wire-faithful fake Genesys Cloud (REST, OAuth, Notification WebSocket, faults, admin API)", runFake},
-		{"serve", "shadowq serve --config shadowq.yaml [--listen ADDR]", "route live escalations: Data Action API over the engine, Genesys feed and resync, Redis-shared replicas", runServe},
-		{"chaos", "shadowq chaos [--seed N] [--duration D] [--seeds K] [--replicas R] [--faults KIND,...] [--plan]", "seeded fault schedules against serve replicas, the fake and Redis; invariants checked against the fake's truth (exit 1 on a violation)", runChaos},
-		{"version", "shadowq version", "print the version", runVersion},
-		{"policy", "shadowq policy check FILE...", "validate routing policy files (all problems, with file:line:column)", runPolicy},
-		{"help", "shadowq help [COMMAND]", "show help", nil},
+		{"sim", simSynopsis, "simulate a scenario: shadowq vs baseline ACDs, with confidence intervals (exit 1 when an expectation fails)", runSim, true},
+		{"test", "shadowq test SCENARIO_OR_DIR... [--junit FILE] [--replications N]", "check scenarios' expect: blocks (exit 0 pass, 1 fail, 2 bad input)", runTest, true},
+		{"report", "shadowq report results.json [--format table|json|csv|md|html] [--out DIR]", "re-render a saved run", runReport, true},
+		{"fake", "shadowq fake [--addr 127.0.0.1:8787] [--scenario FILE] [--time-scale N] [--client-id ID --client-secret SECRET]", "run a wire-faithful fake Genesys Cloud (REST, OAuth, Notification WebSocket, faults, admin API)", runFake, false},
+		{"serve", "shadowq serve --config shadowq.yaml [--listen ADDR]", "route live escalations: Data Action API over the engine, Genesys feed and resync, Redis-shared replicas", runServe, false},
+		{"chaos", "shadowq chaos [--seed N] [--duration D] [--seeds K] [--replicas R] [--faults KIND,...] [--plan]", "seeded fault schedules against serve replicas, the fake and Redis; invariants checked against the fake's truth (exit 1 on a violation)", runChaos, false},
+		{"version", "shadowq version (or shadowq --version)", "print the version", runVersion, false},
+		{"policy", "shadowq policy check FILE...", "validate routing policy files (all problems, with file:line:column)", runPolicy, true},
+		{"help", "shadowq help [COMMAND]", "show help", nil, false},
 	}
 }
 
@@ -48,9 +51,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return exitBadInput
 	}
 	name := args[0]
+	if name == "--version" || name == "-version" || name == "-v" {
+		return runVersion(nil, stdout, stderr)
+	}
 	if name == "help" || name == "-h" || name == "--help" || name == "-help" {
 		if len(args) > 1 {
 			for _, c := range commands() {
+				if c.name == args[1] && c.ownHelp {
+					return c.run([]string{"--help"}, stdout, stderr)
+				}
 				if c.name == args[1] {
 					fmt.Fprintf(stdout, "usage: %s\n\n%s\n", c.usage, c.summary)
 					return exitOK

@@ -10,12 +10,16 @@ import (
 
 // runPolicy implements `shadowq policy check FILE...`.
 func runPolicy(args []string, stdout, stderr io.Writer) int {
-	if len(args) < 2 || args[0] != "check" {
-		fmt.Fprintln(stderr, "usage: shadowq policy check FILE...")
-		return exitBadInput
+	c := newCLI("policy", "shadowq policy check FILE...",
+		"Validate routing policy files: every problem, each with file:line:column. Exit 0 when all are valid, 2 otherwise.", 2, -1, stdout, stderr)
+	pos, code, ok := c.parse(args)
+	if !ok {
+		return code
 	}
-	code := exitOK
-	for _, file := range args[1:] {
+	if pos[0] != "check" {
+		return c.fail("unknown subcommand %q: the only one is check", pos[0])
+	}
+	for _, file := range pos[1:] {
 		data, err := strictyaml.ReadFile(file)
 		if err != nil {
 			fmt.Fprintf(stderr, "shadowq: %v\n", err)

@@ -1,29 +1,33 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"os"
+	"slices"
+	"strings"
 
 	"github.com/shadowq/shadowq/reports"
 )
 
+// reportFormats are the formats `shadowq report --format` writes.
+var reportFormats = []string{"table", "json", "csv", "md", "html"}
+
 // runReport implements `shadowq report results.json [--format F] [--out DIR]`:
 // re-render a saved run without simulating again.
 func runReport(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("report", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	format := fs.String("format", "table", "table, json, csv, md or html")
-	out := fs.String("out", "", "also write results.json, report.html and report.md into DIR")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: shadowq report results.json [--format table|json|csv|md|html] [--out DIR]")
-		fs.PrintDefaults()
-	}
-	file, ok := parseFileArgs(fs, args)
+	c := newCLI("report", "shadowq report results.json [--format table|json|csv|md|html] [--out DIR]",
+		"Re-render a saved run (results.json of schema 2 or 3) without simulating again.", 1, 1, stdout, stderr)
+	format := c.fs.String("format", "table", "stdout format: "+strings.Join(reportFormats, ", "))
+	out := c.fs.String("out", "", "also write results.json, report.html and report.md into DIR")
+	pos, code, ok := c.parse(args)
 	if !ok {
-		return exitBadInput
+		return code
 	}
+	if !slices.Contains(reportFormats, *format) {
+		return c.fail("--format %q: want one of %s", *format, strings.Join(reportFormats, ", "))
+	}
+	file := pos[0]
 	f, err := os.Open(file)
 	if err != nil {
 		fmt.Fprintf(stderr, "shadowq report: %v\n", err)

@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -18,128 +17,163 @@ import (
 	"github.com/shadowq/shadowq/sim"
 )
 
-// runSim implements `shadowq sim SCENARIO.yaml [flags]`.
-func runSim(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("sim", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	seed := fs.Uint64("seed", 0, "random seed, 0 included (default: the scenario's)")
-	reps := fs.Int("replications", 0, "replications (default: the scenario's, else 30)")
-	out := fs.String("out", "", "directory for results.json, records, report.html and report.md (default out/<scenario>)")
-	format := fs.String("format", "table", "stdout format: table, json or csv")
-	recFormat := fs.String("records", "jsonl", "per-escalation records format: jsonl or csv")
-	sl := fs.Duration("sl", time.Minute, "T of the service level within T")
-	workers := fs.Int("workers", 0, "parallel replications (default: all cores; output does not depend on it)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: shadowq sim SCENARIO.yaml [--seed N] [--replications N] [--out DIR] [--format table|json|csv]")
-		fs.PrintDefaults()
-	}
-	file, ok := parseFileArgs(fs, args)
+const simSynopsis = "shadowq sim SCENARIO.yaml [--seed N] [--replications N] [--out DIR] [--format table|json|csv] [--records jsonl|csv|none] [--sl DURATION] [--workers N]"
+
+// simFlags are the parsed flags of `shadowq sim`.
+type simFlags struct {
+	seed                 uint64
+	seedSet              bool
+	reps, workers        int
+	out, format, records string
+	sl                   time.Duration
+}
+
+// parseSim parses and range-checks the command line; ok false means exit
+// with code.
+func parseSim(args []string, stdout, stderr io.Writer) (file string, f simFlags, code int, ok bool) {
+	c := newCLI("sim", simSynopsis, "Simulate a scenario: shadowq against every baseline ACD on common random numbers, with 95% confidence intervals.\n"+
+		"Writes results.json, records, report.html and report.md into --out. Exit 0 when every expectation holds,\n"+
+		"1 when one fails (or an invariant is violated), 2 on bad input (checked before anything runs).", 1, 1, stdout, stderr)
+	fs := c.fs
+	fs.Uint64Var(&f.seed, "seed", 0, "random seed, 0 included; unset: the scenario's seed")
+	fs.IntVar(&f.reps, "replications", 0, "replications, at least 1; unset: the scenario's, else 30")
+	fs.StringVar(&f.out, "out", "", "directory for results.json, records, report.html and report.md; unset: out/<scenario file name>")
+	fs.StringVar(&f.format, "format", "table", "stdout format: table, json or csv")
+	fs.StringVar(&f.records, "records", "jsonl", "per-escalation records file: jsonl, csv or none")
+	fs.DurationVar(&f.sl, "sl", time.Minute, "T of the service level within T, above 0")
+	fs.IntVar(&f.workers, "workers", 0, "parallel replications, at least 1; unset: all cores (output does not depend on it)")
+	pos, code, ok := c.parse(args)
 	if !ok {
-		return exitBadInput
+		return "", f, code, false
 	}
-	if *format != "table" && *format != "json" && *format != "csv" {
-		fmt.Fprintf(stderr, "shadowq sim: --format %q: want table, json or csv\n", *format)
-		return exitBadInput
+	f.seedSet = c.set("seed")
+	switch {
+	case c.set("replications") && f.reps < 1:
+		return "", f, c.fail("--replications %d: want at least 1", f.reps), false
+	case f.sl <= 0:
+		return "", f, c.fail("--sl %v: want a duration above 0, e.g. 60s", f.sl), false
+	case c.set("workers") && f.workers < 1:
+		return "", f, c.fail("--workers %d: want at least 1", f.workers), false
+	case f.format != "table" && f.format != "json" && f.format != "csv":
+		return "", f, c.fail("--format %q: want table, json or csv", f.format), false
+	case f.records != "none":
+		if _, err := reports.ParseFormat(f.records); err != nil {
+			return "", f, c.fail("--records %q: want jsonl, csv or none", f.records), false
+		}
 	}
-	rf, err := reports.ParseFormat(*recFormat)
-	if err != nil {
-		fmt.Fprintf(stderr, "shadowq sim: --records: %v\n", err)
-		return exitBadInput
+	return pos[0], f, exitOK, true
+}
+
+// runSim implements `shadowq sim SCENARIO.yaml [flags]`. Everything the
+// user typed is checked (flags, scenario, expectation names, sweep keys)
+// before anything runs or any file is written.
+func runSim(args []string, stdout, stderr io.Writer) int {
+	file, f, code, ok := parseSim(args, stdout, stderr)
+	if !ok {
+		return code
 	}
 	sc, err := scenarios.Load(file)
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return exitBadInput
 	}
-	dir := *out
+	exps, err := sim.Expectations(sc)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return exitBadInput
+	}
+	dir := f.out
 	if dir == "" {
 		dir = filepath.Join("out", strings.TrimSuffix(filepath.Base(file), filepath.Ext(file)))
+	}
+	opt := sim.Options{Replications: f.reps, Workers: f.workers, ServiceLevel: f.sl, Progress: progress(stderr)}
+	if f.seedSet { // --seed 0 is a seed like any other
+		opt.Seed = &f.seed
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		fmt.Fprintf(stderr, "shadowq sim: %v\n", err)
 		return exitBadInput
 	}
-	recName := filepath.Join(dir, "records."+string(rf))
-	recFile, err := os.Create(recName)
-	if err != nil {
-		fmt.Fprintf(stderr, "shadowq sim: %v\n", err)
-		return exitBadInput
-	}
-	defer recFile.Close()
-	rw := reports.NewRecordWriter(recFile, rf)
-
-	opt := sim.Options{Replications: *reps, Workers: *workers, ServiceLevel: *sl, Records: rw.Write, Progress: progress(stderr)}
-	fs.Visit(func(f *flag.Flag) {
-		if f.Name == "seed" { // --seed 0 is a seed like any other
-			opt.Seed = seed
+	// Records go to a temporary file renamed into place only when the run
+	// succeeds, so a failed run never replaces the last good one.
+	var rw *reports.RecordWriter
+	recName, recTmp := "", ""
+	if f.records != "none" {
+		rf, _ := reports.ParseFormat(f.records)
+		recName = filepath.Join(dir, "records."+string(rf))
+		tmp, err := os.CreateTemp(dir, ".records-*")
+		if err != nil {
+			fmt.Fprintf(stderr, "shadowq sim: %v\n", err)
+			return exitBadInput
 		}
-	})
+		recTmp = tmp.Name()
+		if err := tmp.Chmod(0o644); err != nil {
+			fmt.Fprintf(stderr, "shadowq sim: %v\n", err)
+			return exitBadInput
+		}
+		defer os.Remove(recTmp) // a no-op once renamed
+		defer tmp.Close()
+		rw = reports.NewRecordWriter(tmp, rf)
+		opt.Records = rw.Write
+	}
 	res, st, err := sim.Run(sc, opt)
 	if err != nil {
 		fmt.Fprintf(stderr, "shadowq sim: %v\n", err)
 		return exitFailed
 	}
-	if err := rw.Flush(); err != nil {
-		fmt.Fprintf(stderr, "shadowq sim: %v\n", err)
-		return exitFailed
+	if rw != nil {
+		if err := rw.Flush(); err != nil {
+			fmt.Fprintf(stderr, "shadowq sim: %v\n", err)
+			return exitFailed
+		}
+		if err := os.Rename(recTmp, recName); err != nil {
+			fmt.Fprintf(stderr, "shadowq sim: %v\n", err)
+			return exitFailed
+		}
 	}
-	evaluate(sc, res)
+	res.Expectation = reports.EvaluateAll(exps, res)
 	if err := writeArtifacts(dir, res); err != nil {
 		fmt.Fprintf(stderr, "shadowq sim: %v\n", err)
 		return exitFailed
 	}
-	if err := render(stdout, *format, res); err != nil {
+	if err := render(stdout, f.format, res); err != nil {
 		fmt.Fprintf(stderr, "shadowq sim: %v\n", err)
 		return exitFailed
 	}
-	fmt.Fprintf(stderr, "shadowq sim: %s, seed %d, %d replications × %d policies: %d events in %v (%.2fM events/s); wrote %s/{results.json,%s,report.html,report.md}\n",
+	wrote := "results.json,report.html,report.md"
+	if recName != "" {
+		wrote += "," + filepath.Base(recName)
+	}
+	fmt.Fprintf(stderr, "shadowq sim: %s, seed %d, %d replications × %d policies: %d events in %v (%.2fM events/s); wrote %s/{%s}\n",
 		sc.Name, res.Seed, res.Replications, len(res.Policies), st.Events, st.WallTime.Round(time.Millisecond),
-		float64(st.Events)/st.WallTime.Seconds()/1e6, dir, filepath.Base(recName))
+		float64(st.Events)/st.WallTime.Seconds()/1e6, dir, wrote)
 	if c := res.WarmupCheck; c != nil && c.Warning != "" {
 		fmt.Fprintf(stderr, "shadowq sim: WARNING: %s\n", c.Warning)
 	}
-	if len(res.Invariants.Violations) > 0 {
-		fmt.Fprintf(stderr, "shadowq sim: %d INVARIANT VIOLATIONS (replay with --seed %d)\n", len(res.Invariants.Violations), res.Seed)
-		return exitFailed
-	}
-	return exitOK
+	return verdictCode(res, stderr)
 }
 
-// parseFileArgs parses a command's flags and its one FILE argument, which
-// may come before or after the flags. It prints the usage and reports
-// false when the flags are bad or the file is missing.
-func parseFileArgs(fs *flag.FlagSet, args []string) (string, bool) {
-	file := ""
-	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
-		file, args = args[0], args[1:]
+// verdictCode is exitFailed when an invariant was violated or an
+// expectation failed (like k6 thresholds), else exitOK; it says which on
+// stderr.
+func verdictCode(res *reports.Results, stderr io.Writer) int {
+	code := exitOK
+	if n := len(res.Invariants.Violations); n > 0 {
+		fmt.Fprintf(stderr, "shadowq sim: %d INVARIANT VIOLATIONS (replay with --seed %d)\n", n, res.Seed)
+		code = exitFailed
 	}
-	if err := fs.Parse(args); err != nil {
-		return "", false
-	}
-	if file == "" && fs.NArg() > 0 {
-		file = fs.Arg(0)
-	}
-	if file == "" {
-		fs.Usage()
-		return "", false
-	}
-	return file, true
-}
-
-// evaluate fills in the scenario's expectations.
-func evaluate(sc *scenarios.Scenario, res *reports.Results) []error {
-	var bad []error
-	res.Expectation = nil
-	for _, x := range sc.Expect {
-		e, err := reports.ParseExpectation(x.Text, x.Pos)
-		if err != nil {
-			bad = append(bad, err)
-			res.Expectation = append(res.Expectation, reports.ExpectResult{Text: x.Text, Pos: x.Pos.String(), Detail: err.Error()})
-			continue
+	failed := 0
+	for _, e := range res.Expectation {
+		if !e.Passed {
+			failed++
+			fmt.Fprintf(stderr, "shadowq sim: expectation failed: %s: %s\n    %s\n", e.Pos, e.Text, e.Detail)
 		}
-		res.Expectation = append(res.Expectation, e.Evaluate(res))
 	}
-	return bad
+	if failed > 0 {
+		fmt.Fprintf(stderr, "shadowq sim: %d of %d expectations failed (exit 1)\n", failed, len(res.Expectation))
+		code = exitFailed
+	}
+	return code
 }
 
 func writeArtifacts(dir string, res *reports.Results) error {

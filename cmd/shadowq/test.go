@@ -1,7 +1,6 @@
 package main
 
 import (
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -19,42 +18,23 @@ import (
 // every scenario is simulated and its expect: block checked. Exit 0 when
 // all pass, 1 when an expectation or invariant fails, 2 on bad input.
 func runTest(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("test", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	junit := fs.String("junit", "", "write a JUnit XML report to FILE")
-	reps := fs.Int("replications", 0, "override every scenario's replications (e.g. fewer for a quick check)")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: shadowq test SCENARIO_OR_DIR... [--junit FILE] [--replications N]")
-		fs.PrintDefaults()
+	c := newCLI("test", "shadowq test SCENARIO_OR_DIR... [--junit FILE] [--replications N]",
+		"Simulate every scenario and check its expect: block. Exit 0 when all pass, 1 when an expectation or invariant fails, 2 on bad input.", 1, -1, stdout, stderr)
+	junit := c.fs.String("junit", "", "write a JUnit XML report to FILE; unset: none")
+	reps := c.fs.Int("replications", 0, "override every scenario's replications, at least 1; unset: each scenario's own")
+	paths, code, ok := c.parse(args)
+	if !ok {
+		return code
 	}
-	var paths, flags []string
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		switch {
-		case strings.HasPrefix(a, "-"):
-			flags = append(flags, a)
-			if !strings.Contains(a, "=") && i+1 < len(args) {
-				flags = append(flags, args[i+1])
-				i++
-			}
-		default:
-			paths = append(paths, a)
-		}
-	}
-	if err := fs.Parse(flags); err != nil {
-		return exitBadInput
-	}
-	paths = append(paths, fs.Args()...)
-	if len(paths) == 0 {
-		fs.Usage()
-		return exitBadInput
+	if c.set("replications") && *reps < 1 {
+		return c.fail("--replications %d: want at least 1", *reps)
 	}
 	files, err := scenarioFiles(paths)
 	if err != nil {
 		fmt.Fprintf(stderr, "shadowq test: %v\n", err)
 		return exitBadInput
 	}
-	code := exitOK
+	code = exitOK
 	worse := func(c int) {
 		if c == exitBadInput || (c == exitFailed && code == exitOK) {
 			code = c
@@ -70,6 +50,13 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 			worse(exitBadInput)
 			continue
 		}
+		exps, err := sim.Expectations(sc)
+		if err != nil {
+			fmt.Fprintf(stdout, "ERROR %s\n%s\n", file, indent(err.Error()))
+			suites = append(suites, reports.Suite{Name: sc.Name, File: file, Err: err})
+			worse(exitBadInput)
+			continue
+		}
 		res, _, err := sim.Run(sc, sim.Options{Replications: *reps})
 		if err != nil {
 			fmt.Fprintf(stdout, "ERROR %s: %v\n", file, err)
@@ -77,12 +64,7 @@ func runTest(args []string, stdout, stderr io.Writer) int {
 			worse(exitFailed)
 			continue
 		}
-		if bad := evaluate(sc, res); len(bad) > 0 {
-			for _, e := range bad {
-				fmt.Fprintf(stdout, "ERROR %v\n", e)
-			}
-			worse(exitBadInput)
-		}
+		res.Expectation = reports.EvaluateAll(exps, res)
 		suite := reports.NewSuite(res)
 		suite.File, suite.Time = file, time.Since(start)
 		suites = append(suites, suite)
