@@ -95,18 +95,31 @@ func knownBug(t *testing.T, why string) {
 	}
 }
 
-// A handful of random seeds, short, every fault kind.
+// A handful of random seeds, short. Replica kills and SIGTERMs run only in
+// the gated subtest until their bugs are fixed (item 4 and orphaned
+// escalations: see the regression cases).
 func TestChaosSeeds(t *testing.T) {
-	knownBug(t, "issue 12 items 1-6 all show up in random schedules")
-	for _, seed := range []uint64{3, 4, 5} {
-		res := runChaosT(t, NewPlan(seed, 2*time.Second, 2, nil))
-		if len(res.Violations) > 0 {
-			t.Errorf("%s\nplan:\n%s", report(res), res.Plan)
-		}
-		if res.Escalations == 0 {
-			t.Errorf("seed %d: no escalation ran", seed)
+	var kinds []string
+	for _, k := range AllFaults {
+		if k != FaultReplicaKill && k != FaultReplicaSIGTERM {
+			kinds = append(kinds, k)
 		}
 	}
+	t.Run("no-replica-faults", func(t *testing.T) {
+		for _, seed := range []uint64{3, 4, 5, 6} {
+			res := runChaosT(t, NewPlan(seed, 2*time.Second, 2, kinds))
+			wantClean(t, res)
+			if res.Escalations == 0 || total(res.Injected) == 0 {
+				t.Errorf("seed %d: %d escalations, %d faults: the run proves nothing", seed, res.Escalations, total(res.Injected))
+			}
+		}
+	})
+	t.Run("every-fault", func(t *testing.T) {
+		knownBug(t, "replica kill and SIGTERM still break invariants (issue 12 item 4; orphaned escalations)")
+		for _, seed := range []uint64{1, 21, 37, 45} {
+			wantClean(t, runChaosT(t, NewPlan(seed, 3*time.Second, 2, nil)))
+		}
+	})
 }
 
 // scripted is a fixed schedule: every expert accepts after delay and stays
@@ -205,6 +218,18 @@ func TestChaosRegressions(t *testing.T) {
 			Step{At: 100 * time.Millisecond, Kind: StepEscalate, Skill: "Databases", Priority: 3, Retry: own + time.Second},
 			Step{At: 200 * time.Millisecond, Kind: StepEscalate, Skill: "Networking", Priority: 3, Retry: own + time.Second},
 			Step{At: 600 * time.Millisecond, Kind: FaultReplicaKill, Replica: 0, Dur: own + 2*time.Second},
+		))
+		wantClean(t, res)
+	})
+	// Found by the suite (seeds 37 and 45 of --duration 3s): kill -9 of
+	// the replica that owns a ringing delivery, and no Data Action retry:
+	// nobody resumes the escalation, serve's log says "deliver" forever.
+	// A surviving replica must adopt it once the owner's lease runs out.
+	t.Run("kill9-orphan-no-retry", func(t *testing.T) {
+		knownBug(t, "orphaned escalations: a takeover happens only when the Data Action retries (engine/resume.go via Submit)")
+		res := runChaosT(t, scripted(3*time.Second, 2, 1500*time.Millisecond, 2*ownershipTTL(ChaosPolicy()),
+			Step{At: 100 * time.Millisecond, Kind: StepEscalate, Skill: "Databases", Priority: 3},
+			Step{At: 500 * time.Millisecond, Kind: FaultReplicaKill, Replica: 0, Dur: 2 * time.Second},
 		))
 		wantClean(t, res)
 	})
