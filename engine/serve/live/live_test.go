@@ -90,7 +90,7 @@ func startReplicaPrefix(t *testing.T, f *genesys.Full, redis, id, prefix string)
 
 func waitFor(t *testing.T, cond func() bool, what string) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
+	deadline := time.Now().Add(60 * time.Second) // generous: a loaded 2-core CI machine
 	for time.Now().Before(deadline) {
 		if cond() {
 			return
@@ -295,9 +295,10 @@ func TestTwoReplicasOneRedis(t *testing.T) {
 	}
 }
 
-// A replica killed mid-delivery loses no escalation: the assigned agent
-// still answers in Genesys, the other replica sees the decision log, and
-// claims are released on shutdown.
+// A replica stopped (SIGTERM) mid-delivery loses no escalation: it makes
+// the delivery and waits for the answer before exiting (it used to cancel
+// the /assign still queued: the flaky failure of this test), the other
+// replica sees the decision log, and nobody is routed twice.
 func TestReplicaKilledMidDelivery(t *testing.T) {
 	f := startFake(t, genesys.Options{Answer: genesys.AnswerModel{Accept: 1, Delay: 1500 * time.Millisecond}})
 	url, prefix := redisURL(t), fmt.Sprintf("e2e:%s:%d:", t.Name(), time.Now().UnixNano())
@@ -307,7 +308,7 @@ func TestReplicaKilledMidDelivery(t *testing.T) {
 	if _, resp := post(t, r1, conv, "Databases", "P3"); resp.Action != "routed" || resp.UserID != ada {
 		t.Fatalf("r1: %+v", resp)
 	}
-	r1.stop() // killed while Ada's alert rings
+	r1.stop() // SIGTERM while Ada's alert rings
 	<-r1.done
 	// The Data Action retries on r2: it is not routed a second time.
 	if code, resp := post(t, r2, conv, "Databases", "P3"); code != 200 || resp.Action == "fallback" {
@@ -317,8 +318,8 @@ func TestReplicaKilledMidDelivery(t *testing.T) {
 		t.Fatalf("r2 does not see r1's decision log: %+v", st)
 	}
 	waitFor(t, func() bool { d := deliveries(f, conv); return len(d) == 1 && d[0].Outcome == "accepted" }, "Ada to answer in Genesys")
-	// r1's claim on Ada was turned into a short draining mark: r2 can use
-	// Ada again once she is free, and routes others meanwhile.
+	// Ada is busy with the first conversation (r1 turned its claim into
+	// a busy mark when she accepted): r2 routes the next one to Alan.
 	c2 := newConv(t, f, "Databases", 3)
 	if _, resp := post(t, r2, c2, "Databases", "P3"); resp.Action != "routed" || resp.UserID != alan {
 		t.Fatalf("r2 after r1 died: %+v", resp)
