@@ -260,6 +260,7 @@ func (p *expectParser) value(e *Expectation) bool {
 		return p.fail(numAt, "%q is not a usable number", num)
 	}
 	unitAt := p.i
+	p.skipSpaceBeforeUnit()
 	unit, _ := p.scan(func(c byte) bool { return c == '%' || ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') })
 	if p.i < len(p.text) && p.text[p.i] != ' ' && p.text[p.i] != '\t' {
 		r, _ := utf8.DecodeRuneInString(p.text[p.i:])
@@ -286,12 +287,29 @@ func (p *expectParser) value(e *Expectation) bool {
 			return p.fail(unitAt, "%s is %s, not a ratio: drop the %%", e.Metric, unitNoun(mu))
 		}
 		scale = 0.01
+	case "pp":
+		if mu != UnitRatio || e.Policy != Delta {
+			return p.fail(unitAt, "pp (percentage points) is for the delta of a ratio, e.g. delta.service_level > 5pp; use %% or a fraction here")
+		}
+		scale = 0.01
 	default:
-		return p.fail(unitAt, "unknown unit %q: use ms, s, m or h for durations, %% for ratios, or none", unit)
+		return p.fail(unitAt, "unknown unit %q: use ms, s, m or h for durations, %% for ratios, pp for deltas of ratios, or none", unit)
 	}
 	e.Value = v * scale
 	e.valueText = num + unit
 	return true
+}
+
+// skipSpaceBeforeUnit allows "+2.2 pp" as the tables print it: one run
+// of blanks before "pp" only.
+func (p *expectParser) skipSpaceBeforeUnit() {
+	j := p.i
+	for j < len(p.text) && (p.text[j] == ' ' || p.text[j] == '\t') {
+		j++
+	}
+	if j > p.i && strings.HasPrefix(p.text[j:], "pp") && (j+2 == len(p.text) || p.text[j+2] == ' ' || p.text[j+2] == '\t') {
+		p.i = j
+	}
 }
 
 // number consumes [+-]digits[.digits][e[+-]digits] (or [+-].digits...).

@@ -141,10 +141,10 @@ func TestEvaluate(t *testing.T) {
 		{"latency.p95 < 60s", false, 74.2, "shadowq.latency.p95 = 74.2s (95% CI 70.1s..78.3s) is not < 60s"},
 		// Ratios are shown as percentages, deltas signed.
 		{"baseline.abandonment <= 20%", true, 0.12, "baseline.abandonment = 12.0% (95% CI 10.0%..14.0%) <= 20%"},
-		{"delta.utilization > 15%", true, 0.16, "delta.utilization = +16.0% (95% CI +13.5%..+18.5%) > 15%"},
+		{"delta.utilization > 15%", true, 0.16, "delta.utilization = +16.0 pp (95% CI +13.5 pp..+18.5 pp) > 15%"},
 		// at 95%: > compares the lower bound, < the upper one.
-		{"delta.utilization > 15% at 95%", false, 0.135, "delta.utilization = +16.0% (95% CI +13.5%..+18.5%): CI lower bound +13.5% is not > 15%"},
-		{"delta.utilization >= 13.5% at 95%", true, 0.135, "CI lower bound +13.5% >= 13.5%"},
+		{"delta.utilization > 15% at 95%", false, 0.135, "delta.utilization = +16.0 pp (95% CI +13.5 pp..+18.5 pp): CI lower bound +13.5 pp is not > 15%"},
+		{"delta.utilization >= 13.5% at 95%", true, 0.135, "CI lower bound +13.5 pp >= 13.5%"},
 		{"delta.latency.mean < -30s at 95%", true, -45.1, "CI upper bound -45.1s < -30s"},
 		{"delta.latency.mean < -50s at 95%", false, -45.1, "CI upper bound -45.1s is not < -50s"},
 		// Exact comparison of counts.

@@ -10,9 +10,9 @@ import (
 // ("83.4%"), seconds as "0.42s", "74.2s", "3m04s" or "2h05m", counts with
 // one decimal, per-expert-day rates with two. signed adds a "+" to positive
 // values, for deltas; negative values always get an ASCII "-" so the text
-// can be pasted back into an expectation. Deltas of ratios are differences
-// in percentage points, also written with "%", matching how expectations
-// spell them (delta.utilization > 15%).
+// can be pasted back into an expectation. Deltas of ratios (signed) are
+// differences in percentage points and say so ("+2.2 pp", never "%");
+// relative changes (UnitRel) are percentages ("+17.2%").
 func formatValue(unit string, x float64, signed bool) string {
 	if math.IsNaN(x) || math.IsInf(x, 0) {
 		return strconv.FormatFloat(x, 'g', -1, 64)
@@ -27,6 +27,9 @@ func formatValue(unit string, x float64, signed bool) string {
 	switch unit {
 	case UnitRatio:
 		s = strconv.FormatFloat(x*100, 'f', 1, 64) + "%"
+		if signed { // a difference of two shares: percentage points
+			s = strconv.FormatFloat(x*100, 'f', 1, 64) + " pp"
+		}
 	case UnitSeconds:
 		s = formatSeconds(x)
 	case UnitCount:

@@ -14,8 +14,10 @@ func TestFormatValue(t *testing.T) {
 		want   string
 	}{
 		{UnitRatio, 0.834, false, "83.4%"},
-		{UnitRatio, 0.12, true, "+12.0%"},
-		{UnitRatio, -0.0004, true, "0.0%"}, // rounds to zero: no sign
+		{UnitRatio, 0.12, true, "+12.0 pp"},
+		{UnitRatio, -0.0004, true, "0.0 pp"}, // rounds to zero: no sign
+		{UnitRel, 0.172, true, "+17.2%"},
+		{UnitRel, -0.15, true, "-15.0%"},
 		{UnitSeconds, 0.42, false, "0.42s"},
 		{UnitSeconds, 1.23, false, "1.2s"},
 		{UnitSeconds, 74.24, false, "74.2s"},

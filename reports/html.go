@@ -32,6 +32,16 @@ func WriteHTML(w io.Writer, r *Results) error {
 		InvPassed:    len(r.Invariants.Violations) == 0,
 		ExpectSum:    expectSummary(r),
 		Expect:       expectLines(r),
+		Omitted:      omittedNote(r),
+		PrioHeader:   priorityHeader,
+		Prio:         priorityRows(r),
+		Glossary:     glossary,
+	}
+	for _, v := range verdicts(r) {
+		data.Verdicts = append(data.Verdicts, htmlVerdict{V: v, Header: verdictHeader(v), Rows: verdictRows(v)})
+	}
+	if hasGroups(r) {
+		data.GroupHeader, data.Groups = groupHeader(r), groupRows(r)
 	}
 	for _, f := range figs {
 		// Built by hand rather than through a template.URL: html/template
@@ -63,6 +73,19 @@ type htmlData struct {
 	InvPassed    bool
 	ExpectSum    string
 	Expect       []expectLine
+	Verdicts     []htmlVerdict
+	Omitted      string
+	PrioHeader   []string
+	Prio         [][]string
+	GroupHeader  []string
+	Groups       [][]string
+	Glossary     []glossaryEntry
+}
+
+type htmlVerdict struct {
+	V      verdict
+	Header []string
+	Rows   [][]string
 }
 
 type htmlFigure struct {
@@ -92,6 +115,8 @@ figcaption { color: #555; font-size: .9em; }
 .pass { color: #1a7f37; font-weight: 600; }
 .fail { color: #c62828; font-weight: 600; }
 .detail { color: #555; }
+p.summary { font-size: 1.05em; font-weight: 600; }
+table.verdict td:first-child { white-space: nowrap; }
 </style>
 </head>
 <body>
@@ -100,16 +125,60 @@ figcaption { color: #555; font-size: .9em; }
 <li>{{.}}</li>{{end}}
 </ul>
 
+{{if .Verdicts}}<section id="verdict">
+<h2>Verdict</h2>{{range .Verdicts}}
+<h3>Against {{.V.Baseline}}</h3>
+<p class="summary">{{.V.Summary}}</p>
+<table class="verdict">
+<thead><tr>{{range .Header}}<th>{{.}}</th>{{end}}</tr></thead>
+<tbody>{{range .Rows}}
+<tr>{{range $i, $c := .}}{{if eq $i 0}}<td>{{$c}}</td>{{else if eq $i 5}}<td class="{{if eq $c "better"}}pass{{else if eq $c "WORSE"}}fail{{else}}detail{{end}}">{{$c}}</td>{{else}}<td class="num">{{$c}}</td>{{end}}{{end}}</tr>{{end}}
+</tbody>
+</table>{{if .V.Regressions}}
+<p class="fail">Regressions:</p>
+<ul>{{range .V.Regressions}}
+<li>{{.}}</li>{{end}}
+</ul>{{end}}
+<p>Design targets (original design notes):</p>
+<ul>{{range .V.Targets}}
+<li>{{.Label}}: <span class="{{if .Met}}pass{{else}}fail{{end}}">{{.Status}}</span> <span class="detail">({{.Detail}})</span></li>{{end}}
+</ul>{{end}}
+</section>
+{{end}}
 <section id="metrics">
 <h2>Metrics</h2>
-<p>Mean over {{.R.Replications}} replications with 95% confidence intervals; each delta is shadowq minus one baseline, paired by replication (common random numbers). Deltas of ratios are in percentage points.</p>
+<p>Mean over {{.R.Replications}} replications with 95% confidence intervals; each delta is shadowq minus one baseline, paired by replication (common random numbers), in percentage points (pp) for shares; rel is shadowq ÷ baseline − 1.</p>
 <table>
 <thead><tr>{{range .MetricHeader}}<th>{{.}}</th>{{end}}</tr></thead>
 <tbody>{{range .Metrics}}
 <tr>{{range $i, $c := .}}{{if eq $i 0}}<td class="metric">{{$c}}</td>{{else}}<td class="num">{{$c}}</td>{{end}}{{end}}</tr>{{end}}
 </tbody>
+</table>{{if .Omitted}}
+<p class="detail">{{.Omitted}}</p>{{end}}
+</section>
+{{if .Prio}}
+<section id="per-priority">
+<h2>Per priority</h2>
+<p>Means over replications (CIs in results.json and the CSV). P1 is what interruptible meetings are for.</p>
+<table>
+<thead><tr>{{range .PrioHeader}}<th>{{.}}</th>{{end}}</tr></thead>
+<tbody>{{range .Prio}}
+<tr>{{range $i, $c := .}}{{if lt $i 2}}<td>{{$c}}</td>{{else}}<td class="num">{{$c}}</td>{{end}}{{end}}</tr>{{end}}
+</tbody>
 </table>
 </section>
+{{end}}{{if .Groups}}
+<section id="per-group">
+<h2>Utilization per group</h2>
+<p>Mean of the group's experts' utilization (busy over staffed time) per arm.</p>
+<table>
+<thead><tr>{{range .GroupHeader}}<th>{{.}}</th>{{end}}</tr></thead>
+<tbody>{{range .Groups}}
+<tr>{{range $i, $c := .}}{{if eq $i 0}}<td>{{$c}}</td>{{else}}<td class="num">{{$c}}</td>{{end}}{{end}}</tr>{{end}}
+</tbody>
+</table>
+</section>
+{{end}}
 
 <section id="figures">
 <h2>Figures</h2>{{range .Figures}}
@@ -148,6 +217,16 @@ figcaption { color: #555; font-size: .9em; }
 <tr><td class="{{if .Passed}}pass{{else}}fail{{end}}">{{.Verdict}}</td><td><code>{{.Text}}</code></td><td>{{.Pos}}</td><td class="detail">{{.Detail}}</td></tr>{{end}}
 </tbody>
 </table>{{end}}
+</section>
+
+<section id="glossary">
+<h2>Glossary</h2>
+<table>
+<thead><tr><th>metric</th><th>unit</th><th>what counts</th></tr></thead>
+<tbody>{{range .Glossary}}
+<tr><td class="metric">{{.Metric}}</td><td>{{.Unit}}</td><td>{{.Meaning}}</td></tr>{{end}}
+</tbody>
+</table>
 </section>
 </body>
 </html>

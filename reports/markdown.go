@@ -17,8 +17,26 @@ func WriteMarkdown(w io.Writer, r *Results) error {
 		fmt.Fprintf(bw, "- %s\n", mdEscape(l))
 	}
 
-	fmt.Fprintf(bw, "\n## Metrics\n\nMean over %d replications with 95%% confidence intervals; each delta is shadowq minus one baseline, paired by replication (common random numbers). Deltas of ratios are in percentage points.\n\n", r.Replications)
+	writeMarkdownVerdict(bw, r)
+
+	fmt.Fprintf(bw, "\n## Metrics\n\nMean over %d replications with 95%% confidence intervals; each delta is shadowq minus one baseline, paired by replication (common random numbers), in percentage points (pp) for shares; rel is shadowq ÷ baseline − 1.\n\n", r.Replications)
 	mdTable(bw, metricHeader(r), metricRows(r), metricRight(r))
+	if n := omittedNote(r); n != "" {
+		fmt.Fprintf(bw, "\n%s\n", mdEscape(n))
+	}
+	if rows := priorityRows(r); len(rows) > 0 {
+		fmt.Fprintf(bw, "\n## Per priority\n\nMeans over replications (CIs in results.json and the CSV). P1 is what interruptible meetings are for.\n\n")
+		mdTable(bw, priorityHeader, rows, []bool{false, false, true, true, true, true, true})
+	}
+	if hasGroups(r) {
+		fmt.Fprintf(bw, "\n## Utilization per group\n\nMean of the group's experts' utilization (busy over staffed time) per arm.\n\n")
+		h := groupHeader(r)
+		right := make([]bool, len(h))
+		for i := 1; i < len(h); i++ {
+			right[i] = true
+		}
+		mdTable(bw, h, groupRows(r), right)
+	}
 
 	fmt.Fprintf(bw, "\n## Cherry-pick detection\n\n%s.\n", mdEscape(cherrySummary(r)))
 	if rows := cherryRows(r); len(rows) > 0 {
@@ -48,7 +66,42 @@ func WriteMarkdown(w io.Writer, r *Results) error {
 			fmt.Fprintln(bw)
 		}
 	}
+	fmt.Fprintf(bw, "\n## Glossary\n\n")
+	mdTable(bw, []string{"metric", "unit", "what counts"}, glossaryRows(), nil)
 	return bw.Flush()
+}
+
+// writeMarkdownVerdict writes the Verdict section.
+func writeMarkdownVerdict(w io.Writer, r *Results) {
+	vs := verdicts(r)
+	if len(vs) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "\n## Verdict\n\n")
+	for _, v := range vs {
+		fmt.Fprintf(w, "### Against %s\n\n%s\n\n", mdEscape(v.Baseline), mdEscape(v.Summary))
+		mdTable(w, verdictHeader(v), verdictRows(v), []bool{false, true, true, true, true, false})
+		if len(v.Regressions) > 0 {
+			fmt.Fprintf(w, "\n**Regressions:**\n\n")
+			for _, g := range v.Regressions {
+				fmt.Fprintf(w, "- %s\n", mdEscape(g))
+			}
+		}
+		fmt.Fprintf(w, "\n**Design targets:**\n\n")
+		for _, t := range v.Targets {
+			fmt.Fprintf(w, "- %s: **%s** (%s)\n", mdEscape(t.Label), mdEscape(t.Status), mdEscape(t.Detail))
+		}
+		fmt.Fprintln(w)
+	}
+}
+
+// glossaryRows is the glossary as table cells.
+func glossaryRows() [][]string {
+	rows := make([][]string, len(glossary))
+	for i, g := range glossary {
+		rows[i] = []string{g.Metric, g.Unit, g.Meaning}
+	}
+	return rows
 }
 
 // mdTable writes a pipe table; right marks right-aligned columns.

@@ -20,13 +20,18 @@ func metricHeader(r *Results) []string {
 	for _, d := range r.Deltas {
 		h = append(h, "delta shadowq−"+d.Baseline+" (95% CI)")
 	}
+	for _, d := range r.Deltas {
+		if d.Relative != nil {
+			h = append(h, "rel shadowq÷"+d.Baseline+"−1 (95% CI)")
+		}
+	}
 	return h
 }
 
 // metricRight is the alignment flags of metricHeader: all right but the
 // metric.
 func metricRight(r *Results) []bool {
-	right := make([]bool, 1+len(r.Policies)+len(r.Deltas))
+	right := make([]bool, len(metricHeader(r)))
 	for i := 1; i < len(right); i++ {
 		right[i] = true
 	}
@@ -40,6 +45,7 @@ type metricLine struct {
 	Unit   string
 	Arms   []*Metric // in Policies order
 	Deltas []*Metric // in Deltas order
+	Rels   []*Metric // in Deltas order, for deltas with relative changes
 }
 
 // findPolicy returns the metrics of the named policy, or nil.
@@ -100,6 +106,11 @@ func metricLines(r *Results) []metricLine {
 			l.Deltas = append(l.Deltas, m)
 			any = any || m != nil
 		}
+		for _, d := range r.Deltas {
+			if d.Relative != nil {
+				l.Rels = append(l.Rels, findMetric(d.Relative, n))
+			}
+		}
 		if !any {
 			continue
 		}
@@ -113,10 +124,15 @@ func metricLines(r *Results) []metricLine {
 	return lines
 }
 
-// metricRows renders metricLines as text cells under metricHeader.
+// metricRows renders metricLines as text cells under metricHeader,
+// leaving out the per-priority metrics (priorityRows shows them) and the
+// metrics constant in every arm (omittedNote lists them).
 func metricRows(r *Results) [][]string {
 	var rows [][]string
 	for _, l := range metricLines(r) {
+		if isPriorityMetric(l.Name) || constantLine(l) {
+			continue
+		}
 		cell := func(m *Metric, signed bool) string {
 			if m == nil {
 				return "–"
@@ -128,6 +144,9 @@ func metricRows(r *Results) [][]string {
 			row = append(row, cell(m, false))
 		}
 		for _, m := range l.Deltas {
+			row = append(row, cell(m, true))
+		}
+		for _, m := range l.Rels {
 			row = append(row, cell(m, true))
 		}
 		rows = append(rows, row)
@@ -163,9 +182,18 @@ func cherryRows(r *Results) [][]string {
 	return rows
 }
 
-// cherrySummary is the one-line verdict of the detector.
+// cherrySummary is the one-line verdict of the detector. Precision and
+// recall are only claimed where there was something to measure them on.
 func cherrySummary(r *Results) string {
 	c := r.CherryPick
+	switch {
+	case len(c.Scripted) == 0 && len(c.Flagged) == 0:
+		return fmt.Sprintf("threshold %.2f: nobody was scripted as a cherry-picker and nobody was flagged, so precision and recall are not measured in this run", c.Threshold)
+	case len(c.Scripted) == 0:
+		return fmt.Sprintf("threshold %.2f: %d flagged although nobody was scripted as a cherry-picker (all false positives); recall not measured", c.Threshold, len(c.Flagged))
+	case len(c.Flagged) == 0:
+		return fmt.Sprintf("threshold %.2f: nobody flagged, %d scripted: recall 0%%; precision not measured", c.Threshold, len(c.Scripted))
+	}
 	return fmt.Sprintf("threshold %.2f: %d flagged, %d scripted, precision %s, recall %s",
 		c.Threshold, len(c.Flagged), len(c.Scripted), formatShare(c.Precision), formatShare(c.Recall))
 }

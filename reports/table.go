@@ -21,13 +21,40 @@ func WriteTables(w io.Writer, r *Results) error {
 		fmt.Fprintln(bw, l)
 	}
 
-	fmt.Fprintln(bw, "\nMetrics (mean over replications, 95% CI; deltas of ratios in percentage points)")
+	if vs := verdictText(r); len(vs) > 0 {
+		fmt.Fprintln(bw, "\nVerdict (report.html and report.md have the figures)")
+		for _, l := range vs {
+			fmt.Fprintln(bw, l)
+		}
+	}
+
+	fmt.Fprintln(bw, "\nMetrics (mean over replications, 95% CI; deltas of shares in percentage points, pp; rel = shadowq ÷ baseline − 1)")
 	align := []tw.Align{tw.AlignLeft}
 	for range metricRight(r)[1:] {
 		align = append(align, tw.AlignRight)
 	}
 	if err := renderTable(bw, metricHeader(r), metricRows(r), align); err != nil {
 		return err
+	}
+	if n := omittedNote(r); n != "" {
+		fmt.Fprintln(bw, n)
+	}
+	if rows := priorityRows(r); len(rows) > 0 {
+		fmt.Fprintln(bw, "\nPer priority (means over replications)")
+		pa := []tw.Align{tw.AlignLeft, tw.AlignLeft, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight, tw.AlignRight}
+		if err := renderTable(bw, priorityHeader, rows, pa); err != nil {
+			return err
+		}
+	}
+	if hasGroups(r) {
+		fmt.Fprintln(bw, "\nUtilization per group (mean of the group's experts)")
+		ga := []tw.Align{tw.AlignLeft}
+		for range groupHeader(r)[1:] {
+			ga = append(ga, tw.AlignRight)
+		}
+		if err := renderTable(bw, groupHeader(r), groupRows(r), ga); err != nil {
+			return err
+		}
 	}
 
 	fmt.Fprintln(bw, "\nCherry-pick detection: "+cherrySummary(r))
@@ -100,6 +127,11 @@ func WriteCSV(w io.Writer, r *Results) error {
 	for _, d := range r.Deltas {
 		prefixes = append(prefixes, "delta_"+d.Baseline)
 	}
+	for _, d := range r.Deltas {
+		if d.Relative != nil {
+			prefixes = append(prefixes, "rel_"+d.Baseline)
+		}
+	}
 	for _, p := range prefixes {
 		header = append(header, p+"_mean", p+"_sd", p+"_lo", p+"_hi", p+"_n")
 	}
@@ -108,7 +140,7 @@ func WriteCSV(w io.Writer, r *Results) error {
 	}
 	for _, l := range metricLines(r) {
 		row := []string{l.Name, l.Unit}
-		for _, m := range append(slices.Clone(l.Arms), l.Deltas...) {
+		for _, m := range append(append(slices.Clone(l.Arms), l.Deltas...), l.Rels...) {
 			if m == nil {
 				row = append(row, "", "", "", "", "")
 				continue
