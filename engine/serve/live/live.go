@@ -89,6 +89,18 @@ func New(ctx context.Context, cfg *serve.Config, env Env, log *slog.Logger) (*Se
 	if env.Region == "" || env.ClientID == "" || env.ClientSecret == "" {
 		return nil, errors.New("set GENESYSCLOUD_REGION, GENESYSCLOUD_OAUTHCLIENT_ID and GENESYSCLOUD_OAUTHCLIENT_SECRET")
 	}
+	// The Redis URL is checked before anything touches the network; its
+	// errors never show the password.
+	url := env.RedisURL
+	if url == "" {
+		url = cfg.Redis.URL
+	}
+	var ropt *redis.Options
+	if url != "" {
+		if ropt, err = redisstore.ParseURL(url); err != nil {
+			return nil, fmt.Errorf("REDIS_URL: %w", err)
+		}
+	}
 	api, err := genesys.BaseURL(env.Region)
 	if err != nil {
 		return nil, fmt.Errorf("GENESYSCLOUD_REGION: %w", err)
@@ -127,18 +139,10 @@ func New(ctx context.Context, cfg *serve.Config, env Env, log *slog.Logger) (*Se
 		s.pool = append(s.pool, x.ID)
 	}
 	// Store: shared Redis, or an embedded one for a single instance.
-	url := env.RedisURL
-	if url == "" {
-		url = cfg.Redis.URL
-	}
-	if url != "" {
-		opt, err := redisstore.ParseURL(url) // errors never show the password
-		if err != nil {
-			return nil, fmt.Errorf("REDIS_URL: %w", err)
-		}
-		s.rclient = redis.NewClient(opt)
+	if ropt != nil {
+		s.rclient = redis.NewClient(ropt)
 		if err := s.rclient.Ping(ctx).Err(); err != nil {
-			return nil, fmt.Errorf("redis %s: %w", opt.Addr, err)
+			return nil, fmt.Errorf("redis %s: %w", ropt.Addr, err)
 		}
 	} else {
 		if s.embedded, err = redisstore.StartEmbedded(0); err != nil {
