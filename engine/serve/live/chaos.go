@@ -162,8 +162,9 @@ func RunChaos(ctx context.Context, plan *Plan, log *slog.Logger) (*ChaosResult, 
 	pending := r.settle(ctx)
 	caches := r.compareCaches(ctx, healAt)
 	res := &ChaosResult{Plan: plan, RealRedis: r.redis.Real(), Injected: r.injected, Escalations: len(r.escs)}
-	res.Violations = r.check(pending, caches)
-	res.Timeline = r.timeline(r.fake.Truth(), "*", "")
+	truth := r.fake.Truth()
+	res.Violations = r.check(truth, pending, caches)
+	res.Timeline = r.timeline(truth, "*", "")
 	return res, ctx.Err()
 }
 

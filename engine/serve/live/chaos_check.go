@@ -32,9 +32,8 @@ type Violation struct {
 	Timeline     []string
 }
 
-// check runs every invariant against the fake's truth.
-func (r *chaosRun) check(pending []*chaosEsc, caches []cacheDiff) []Violation {
-	t := r.fake.Truth()
+// check runs every invariant against the fake's truth t.
+func (r *chaosRun) check(t genesys.Truth, pending []*chaosEsc, caches []cacheDiff) []Violation {
 	var out []Violation
 	add := func(inv, conv, user, format string, args ...any) {
 		out = append(out, Violation{Invariant: inv, Conversation: conv, User: user, Detail: fmt.Sprintf(format, args...),
@@ -117,7 +116,7 @@ func (r *chaosRun) lastState(e *chaosEsc, accepted string) string {
 		truth = "accepted by " + userName(accepted)
 	}
 	for _, s := range r.slots {
-		if rep := s.cur.Load(); rep != nil {
+		if rep := s.cur.Load(); rep != nil && r.http != nil {
 			var st serve.EscalationState
 			code, err := r.http.do(context.Background(), "GET", rep.url+"/v1/escalations/"+e.conv, "", &st)
 			if err != nil {
