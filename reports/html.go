@@ -100,11 +100,11 @@ var htmlTemplate = template.Must(template.New("report").Parse(`<!DOCTYPE html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>shadowq report: {{.R.Scenario}}</title>
 <style>
-body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #222; max-width: 1100px; margin: 2em auto; padding: 0 1em; }
+body { font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #222; max-width: 1200px; margin: 2em auto; padding: 0 1em; }
 h1 { font-size: 1.6em; margin-bottom: .2em; }
 h2 { font-size: 1.25em; margin-top: 2em; border-bottom: 1px solid #ddd; padding-bottom: .2em; }
 ul.run { list-style: none; padding: 0; color: #555; }
-table { border-collapse: collapse; margin: .8em 0; }
+table { border-collapse: collapse; margin: .8em 0; display: block; overflow-x: auto; max-width: 100%; }
 th, td { padding: .3em .7em; border-bottom: 1px solid #e4e4e4; text-align: left; vertical-align: top; }
 th { background: #f6f6f6; font-weight: 600; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
@@ -116,7 +116,8 @@ figcaption { color: #555; font-size: .9em; }
 .fail { color: #c62828; font-weight: 600; }
 .detail { color: #555; }
 p.summary { font-size: 1.05em; font-weight: 600; }
-table.verdict td:first-child { white-space: nowrap; }
+table.verdict { font-size: .93em; }
+table.verdict td:last-child { white-space: nowrap; }
 </style>
 </head>
 <body>

@@ -99,11 +99,16 @@ func TestFigureCaps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c := figs[1].Caption; !strings.Contains(c, "first 60 of 75 experts") {
+	if c := figs[1].Caption; !strings.Contains(c, "first 150 of 160 experts") {
 		t.Errorf("utilization caption %q does not mention the cap", c)
 	}
-	if c := figs[2].Caption; !strings.Contains(c, "first 40 of 75 experts") {
-		t.Errorf("timeline caption %q does not mention the cap", c)
+	// The sample day shows every team, a bounded number each.
+	if c := figs[2].Caption; !strings.Contains(c, "Every team is shown, at most 8 experts each (by id): 8 of 54 g1, 8 of 53 g2, 8 of 53 g3.") {
+		t.Errorf("timeline caption %q does not mention the cap per team", c)
+	}
+	rows, _ := timelineRows(bigFixture(), []string{"x1", "x2", "x3", "x160", "x159", "x158", "x4"})
+	if got := strings.Join(rows, " "); got != "x1 x4 x160 x2 x158 x3 x159" {
+		t.Errorf("timeline rows %s: want every team, by team then id", got)
 	}
 	// Under the caps, no such note.
 	figs, err = makeFigures(fixture())
@@ -136,9 +141,9 @@ func bigFixture() *Results {
 	r.Timeline = Timeline{}
 	whats := []string{"available", "meeting", "focus", "lunch"}
 	results := []string{"accepted", "declined", "no_answer", "error", "weird"}
-	for i := range 75 {
+	for i := range 160 {
 		id := fmt.Sprintf("x%d", i+1)
-		r.PerExpert = append(r.PerExpert, ExpertResult{ID: id, Utilization: []float64{float64(i%10) / 12, float64(i%7) / 8}})
+		r.PerExpert = append(r.PerExpert, ExpertResult{ID: id, Group: fmt.Sprintf("g%d", i%3+1), Utilization: []float64{float64(i%10) / 12, float64(i%7) / 8}})
 		for h := range 8 {
 			r.Timeline.Spans = append(r.Timeline.Spans, Span{Expert: id, Start: float64(h) * 3600, End: float64(h+1) * 3600, What: whats[(i+h)%len(whats)]})
 			r.Timeline.Spans = append(r.Timeline.Spans, Span{Expert: id, Start: float64(h)*3600 + 600, End: float64(h)*3600 + 1500, What: "busy"})

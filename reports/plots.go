@@ -9,6 +9,7 @@ import (
 	"math"
 	"slices"
 	"strconv"
+	"strings"
 
 	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/plotter"
@@ -24,8 +25,8 @@ import (
 
 // Caps keep the figures legible; the caption says when one applied.
 const (
-	maxBarExperts      = 60
-	maxTimelineExperts = 40
+	maxBarExperts      = 150 // utilization bars
+	maxTimelinePerTeam = 8   // sample-day rows per group
 )
 
 // figure is one rendered plot.
@@ -83,24 +84,40 @@ func makeFigures(r *Results) ([]figure, error) {
 	return figs, nil
 }
 
-// cdfFigure plots the latency distribution of each policy.
+// cdfFigure plots, per arm, the share of all arrivals connected within t
+// on a log time axis. Escalations that never connected (abandoned,
+// voicemail, unfinished) keep the curve below 100%, so an arm that loses
+// callers is not flattered. Schema 2 results lack the arrival counts and
+// fall back to routed escalations only, and the caption says so.
 func cdfFigure(r *Results) (figure, error) {
 	f := figure{ID: "latency-cdf", Title: "Latency distribution",
-		Caption: "Empirical CDF of latency (arrival to connected) of routed escalations, all replications pooled."}
+		Caption: "How to read: the share of all arrivals connected to an expert within t (log time axis, all replications pooled). " +
+			"Higher and further left is better; where a curve levels off is its routed share (in the legend), and the gap to 100% is escalations that never connected (abandoned, voicemail, unfinished)."}
 	p := newPlot()
-	p.X.Label.Text = "latency (seconds)"
-	p.Y.Label.Text = "share of routed escalations"
+	p.X.Label.Text = "time from arrival to connected (seconds, log scale)"
+	p.Y.Label.Text = "share of all arrivals connected"
 	p.Y.Min, p.Y.Max = 0, 1
+	p.X.Scale = plot.LogScale{}
+	p.X.Tick.Marker = plot.LogTicks{Prec: -1}
 	leg := newLegend()
-	drawn := 0
+	drawn, routedOnly := 0, false
+	const minX = 0.1 // the log axis starts at 0.1s; faster connects sit on its edge
+	maxX := 1.0
 	for i, c := range r.LatencyCDF {
 		n := min(len(c.P), len(c.S))
 		if n == 0 {
 			continue
 		}
+		scale := 1.0
+		if c.Arrivals > 0 {
+			scale = float64(c.Routed) / float64(c.Arrivals)
+		} else {
+			routedOnly = true
+		}
 		xys := make(plotter.XYs, n)
 		for j := range n {
-			xys[j] = plotter.XY{X: c.S[j], Y: c.P[j]}
+			xys[j] = plotter.XY{X: math.Max(minX, c.S[j]), Y: c.P[j] * scale}
+			maxX = math.Max(maxX, c.S[j])
 		}
 		l, err := plotter.NewLine(xys)
 		if err != nil {
@@ -108,33 +125,63 @@ func cdfFigure(r *Results) (figure, error) {
 		}
 		l.Color = policyColor(c.Policy, i)
 		l.Width = vg.Points(2)
+		if c.Policy != Shadowq && i > 0 {
+			// Further baselines dashed, so one that routes like shadowq
+			// still shows on top of it.
+			l.Dashes = []vg.Length{vg.Points(6), vg.Points(4)}
+		}
 		p.Add(l)
-		leg.add(c.Policy, l)
+		name := c.Policy
+		if c.Arrivals > 0 {
+			name += " " + formatShare(scale)
+		}
+		leg.add(name, l)
 		drawn++
 	}
+	p.X.Min, p.X.Max = minX, math.Pow(10, math.Ceil(math.Log10(maxX)))
 	if drawn == 0 {
-		p.X.Min, p.X.Max = 0, 1
 		p.Title.Text = "(no data)"
 		f.Caption = "No routed escalations, so no latency distribution."
+	} else if routedOnly {
+		p.Y.Label.Text = "share of routed escalations"
+		f.Caption = "How to read: the share of routed escalations connected within t (log time axis). These results (schema 2) lack arrival counts, so escalations that never connected are not shown: re-run shadowq sim for the curve over all arrivals."
 	}
 	var err error
 	f.PNG, err = renderPNG(p, leg, 8*vg.Inch, 4*vg.Inch)
 	return f, err
 }
 
-// utilizationFigure plots each expert's utilization under every arm
-// as grouped bars, experts in id order.
+// byTeam orders experts by group (in order of first appearance), then
+// by id, and returns the groups in that order.
+func byTeam(es []ExpertResult) ([]ExpertResult, []string) {
+	var groups []string
+	rank := map[string]int{}
+	for _, e := range es {
+		if _, ok := rank[e.Group]; !ok {
+			rank[e.Group] = len(groups)
+			groups = append(groups, e.Group)
+		}
+	}
+	out := slices.Clone(es)
+	slices.SortStableFunc(out, func(a, b ExpertResult) int {
+		return cmp.Or(cmp.Compare(rank[a.Group], rank[b.Group]), compareIDs(a.ID, b.ID))
+	})
+	return out, groups
+}
+
+// utilizationFigure plots each expert's utilization under every arm as
+// grouped bars, experts grouped by team with a gap and the team's name
+// between teams.
 func utilizationFigure(r *Results) (figure, error) {
-	f := figure{ID: "utilization", Title: "Utilization per expert",
-		Caption: "Busy time over staffed time per expert, mean over replications."}
-	es := slices.Clone(r.PerExpert)
-	slices.SortStableFunc(es, func(a, b ExpertResult) int { return compareIDs(a.ID, b.ID) })
+	f := figure{ID: "utilization", Title: "Utilization per expert, by team",
+		Caption: "How to read: one group of bars per expert, one bar per arm: the expert's busy time (handling and after-call work) over staffed time, mean over replications. Experts are grouped by team, team name above; a team whose bars grow most is where the extra routing went."}
+	es, groups := byTeam(r.PerExpert)
 	if len(es) > maxBarExperts {
-		f.Caption += fmt.Sprintf(" Showing the first %d of %d experts (by id).", maxBarExperts, len(es))
+		f.Caption += fmt.Sprintf(" Showing the first %d of %d experts.", maxBarExperts, len(es))
 		es = es[:maxBarExperts]
 	}
 	p := newPlot()
-	p.Y.Label.Text = "utilization"
+	p.Y.Label.Text = "utilization (share of staffed time)"
 	p.Y.Min = 0
 	leg := newLegend()
 	const width = 10 * vg.Inch
@@ -142,37 +189,81 @@ func utilizationFigure(r *Results) (figure, error) {
 		p.X.Min, p.X.Max, p.Y.Max = 0, 1, 1
 		p.Title.Text = "(no data)"
 		f.Caption = "No per-expert results."
-	} else {
-		// One bar per arm and expert, filling about 80% of each expert's slot.
-		arms := len(r.Policies)
-		barW := min(vg.Points(16), (width-2*vg.Inch)/vg.Length(len(es))*0.8/vg.Length(max(1, arms)))
-		ids := make([]string, len(es))
-		for pi, pr := range r.Policies {
-			policy := pr.Name
-			vals := make(plotter.Values, len(es))
+		var err error
+		f.PNG, err = renderPNG(p, leg, width, 4.5*vg.Inch)
+		return f, err
+	}
+	// Slots: one per expert, plus an empty one between teams.
+	var ids []string
+	slot := make([]int, len(es))
+	for i, e := range es {
+		if i > 0 && e.Group != es[i-1].Group {
+			ids = append(ids, "")
+		}
+		slot[i] = len(ids)
+		ids = append(ids, e.ID)
+	}
+	arms := len(r.Policies)
+	barW := min(vg.Points(16), (width-2*vg.Inch)/vg.Length(len(ids))*0.8/vg.Length(max(1, arms)))
+	top := 0.0
+	for pi, pr := range r.Policies {
+		vals := make(plotter.Values, len(ids))
+		for i, e := range es {
+			if pi < len(e.Utilization) && !math.IsNaN(e.Utilization[pi]) {
+				vals[slot[i]] = e.Utilization[pi]
+				top = math.Max(top, e.Utilization[pi])
+			}
+		}
+		bars, err := plotter.NewBarChart(vals, barW)
+		if err != nil {
+			return f, fmt.Errorf("utilization bars: %w", err)
+		}
+		bars.Color = policyColor(pr.Name, pi)
+		bars.LineStyle.Width = 0
+		bars.Offset = barW * (vg.Length(pi) - vg.Length(arms-1)/2)
+		p.Add(bars)
+		leg.add(pr.Name, bars)
+	}
+	p.NominalX(ids...)
+	if len(ids) > 12 {
+		p.X.Tick.Label.Rotation = math.Pi / 2
+		p.X.Tick.Label.XAlign = draw.XRight
+		p.X.Tick.Label.YAlign = draw.YCenter
+	}
+	p.Y.Max = math.Min(1, math.Max(0.1, top*1.25))
+	// Team names centred over their experts.
+	if len(groups) > 1 || groups[0] != "" {
+		var xys plotter.XYs
+		var names []string
+		for _, g := range groups {
+			lo, hi := -1, -1
 			for i, e := range es {
-				if pi < len(e.Utilization) {
-					vals[i] = e.Utilization[pi]
+				if e.Group == g {
+					if lo < 0 {
+						lo = slot[i]
+					}
+					hi = slot[i]
 				}
-				ids[i] = e.ID
 			}
-			bars, err := plotter.NewBarChart(vals, barW)
-			if err != nil {
-				return f, fmt.Errorf("utilization bars: %w", err)
+			if lo < 0 {
+				continue
 			}
-			bars.Color = policyColor(policy, pi)
-			bars.LineStyle.Width = 0
-			bars.Offset = barW * (vg.Length(pi) - vg.Length(arms-1)/2)
-			p.Add(bars)
-			leg.add(policy, bars)
+			name := g
+			if name == "" {
+				name = "(no group)"
+			}
+			xys = append(xys, plotter.XY{X: float64(lo+hi) / 2, Y: p.Y.Max * 0.96})
+			names = append(names, name)
 		}
-		p.NominalX(ids...)
-		if len(es) > 12 {
-			p.X.Tick.Label.Rotation = math.Pi / 2
-			p.X.Tick.Label.XAlign = draw.XRight
-			p.X.Tick.Label.YAlign = draw.YCenter
+		labels, err := plotter.NewLabels(plotter.XYLabels{XYs: xys, Labels: names})
+		if err != nil {
+			return f, fmt.Errorf("team labels: %w", err)
 		}
-		p.Y.Max = math.Max(1, p.Y.Max)
+		for i := range labels.TextStyle {
+			labels.TextStyle[i].XAlign = draw.XCenter
+			labels.TextStyle[i].Font.Size = vg.Points(11)
+		}
+		p.Add(labels)
 	}
 	var err error
 	f.PNG, err = renderPNG(p, leg, width, 4.5*vg.Inch)
@@ -184,7 +275,7 @@ func utilizationFigure(r *Results) (figure, error) {
 // coloured by its result, ringed when it interrupted.
 func timelineFigure(r *Results) (figure, error) {
 	f := figure{ID: "timeline", Title: "Sample day",
-		Caption: "Replication 0 under shadowq: presence per expert over time, with delivery attempts."}
+		Caption: "How to read: replication 0 under shadowq, one row per expert: coloured bars are presences over the day, the thin dark bar on top is handling an escalation, dots are delivery attempts coloured by result, rings mark interrupted meetings."}
 	tl := r.Timeline
 
 	var experts []string
@@ -201,11 +292,8 @@ func timelineFigure(r *Results) (figure, error) {
 			experts = append(experts, d.Expert)
 		}
 	}
-	slices.SortFunc(experts, compareIDs)
-	if len(experts) > maxTimelineExperts {
-		f.Caption += fmt.Sprintf(" Showing the first %d of %d experts (by id).", maxTimelineExperts, len(experts))
-		experts = experts[:maxTimelineExperts]
-	}
+	experts, note := timelineRows(r, experts)
+	f.Caption += note
 	// The first expert on the top row.
 	row := make(map[string]float64, len(experts))
 	labels := make([]string, len(experts))
@@ -216,7 +304,7 @@ func timelineFigure(r *Results) (figure, error) {
 	}
 
 	p := newPlot()
-	p.X.Label.Text = "hours"
+	p.X.Label.Text = "hours since the start of the run"
 	p.X.Tick.Marker = plot.TickerFunc(hourTicks)
 	leg := newLegend()
 	const hour = 3600.0
@@ -320,6 +408,66 @@ func timelineFigure(r *Results) (figure, error) {
 	var err error
 	f.PNG, err = renderPNG(p, leg, 10*vg.Inch, height)
 	return f, err
+}
+
+// timelineRows picks the sample day's rows: every group shows, up to
+// maxTimelinePerTeam experts each (by id), groups in order of first
+// appearance in PerExpert. note says what was left out.
+func timelineRows(r *Results, experts []string) ([]string, string) {
+	group := map[string]string{}
+	for _, e := range r.PerExpert {
+		group[e.ID] = e.Group
+	}
+	var order []ExpertResult
+	for _, id := range experts {
+		order = append(order, ExpertResult{ID: id, Group: group[id]})
+	}
+	// Group order follows PerExpert; experts not in it come last.
+	rank := map[string]int{}
+	for _, e := range r.PerExpert {
+		if _, ok := rank[e.Group]; !ok {
+			rank[e.Group] = len(rank)
+		}
+	}
+	slices.SortStableFunc(order, func(a, b ExpertResult) int {
+		ra, oka := rank[a.Group]
+		rb, okb := rank[b.Group]
+		if !oka {
+			ra = len(rank)
+		}
+		if !okb {
+			rb = len(rank)
+		}
+		return cmp.Or(cmp.Compare(ra, rb), compareIDs(a.ID, b.ID))
+	})
+	var out []string
+	var cut []string
+	n := map[string]int{}
+	total := map[string]int{}
+	for _, e := range order {
+		total[e.Group]++
+	}
+	for _, e := range order {
+		if n[e.Group] < maxTimelinePerTeam {
+			out = append(out, e.ID)
+		}
+		n[e.Group]++
+	}
+	seen := map[string]bool{}
+	for _, e := range order {
+		if !seen[e.Group] && total[e.Group] > maxTimelinePerTeam {
+			name := e.Group
+			if name == "" {
+				name = "(no group)"
+			}
+			cut = append(cut, fmt.Sprintf("%d of %d %s", maxTimelinePerTeam, total[e.Group], name))
+		}
+		seen[e.Group] = true
+	}
+	if len(cut) == 0 {
+		return out, ""
+	}
+	return out, " Every team is shown, at most " + strconv.Itoa(maxTimelinePerTeam) + " experts each (by id): " + strings.Join(cut, ", ") + "."
 }
 
 // hourTicks labels whole hours, every hour up to a day, else every

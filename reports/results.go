@@ -155,6 +155,12 @@ type CDF struct {
 	Policy string    `json:"policy"`
 	P      []float64 `json:"p"`       // 0, 0.01, ..., 1
 	S      []float64 `json:"seconds"` // latency at each P
+	// Arrivals is every escalation after warm-up over all replications
+	// and Routed those that connected (the samples of P and S); 0 in
+	// schema 2 files. The share of arrivals connected within S[i] is
+	// P[i]·Routed/Arrivals: the others never connected.
+	Arrivals int `json:"arrivals,omitempty"`
+	Routed   int `json:"routed,omitempty"`
 }
 
 // Timeline is a sample day of presence and deliveries.

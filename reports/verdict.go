@@ -131,8 +131,8 @@ func verdictFor(h headline, base, sq []Metric, d DeltaResult, currency string) (
 		return l, false
 	}
 	if h.Metric == MNetValue {
-		if cur := currency; cur != "" {
-			l.Label += " (" + cur + ", baseline cost − shadowq cost)"
+		if currency != "" {
+			l.Label += " (" + currency + ")"
 		}
 		if c := findMetric(base, MCost); c != nil && c.N > 0 {
 			l.Base = "cost " + formatValue(c.Unit, c.Mean, false)

@@ -441,11 +441,15 @@ func summarize(sc *scenarios.Scenario, seed uint64, reps int, sl time.Duration, 
 	}
 	for p, a := range as {
 		var all []float64
+		arrivals := 0
 		for i := range out {
 			all = append(all, out[i][p].latencies...)
+			arrivals += int(out[i][p].vals[reports.MEscalations])
 		}
 		slices.Sort(all)
-		res.LatencyCDF = append(res.LatencyCDF, reports.NewCDF(a.name, all))
+		c := reports.NewCDF(a.name, all)
+		c.Arrivals, c.Routed = arrivals, len(all)
+		res.LatencyCDF = append(res.LatencyCDF, c)
 	}
 	// Per expert, and the cherry-pick detector (shadowq runs).
 	var flagged, scripted []string

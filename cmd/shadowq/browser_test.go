@@ -1,0 +1,123 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/base64"
+	"image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+)
+
+const chromium = "/usr/bin/chromium"
+
+// chromiumFlags keep headless Chromium offline and self-contained.
+func chromiumFlags(t *testing.T) []string {
+	return []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+		"--disable-background-networking", "--disable-component-update", "--disable-sync",
+		"--user-data-dir=" + t.TempDir()}
+}
+
+// browse runs headless Chromium with args; the deadline only guards
+// against a hung browser.
+func browse(t *testing.T, args ...string) []byte {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, chromium, append(chromiumFlags(t), args...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("chromium %v: %v\n%s", args, err, stderr.String())
+	}
+	return out
+}
+
+// The report in a real browser: headless Chromium (the Debian package)
+// renders report.html of the README's main job; the page has the verdict
+// against both baselines and every figure, and every image decodes in the
+// browser (complete, with a size) and in Go (a PNG). A screenshot is taken;
+// set SHADOWQ_SCREENSHOT=FILE to keep it.
+func TestReportInBrowser(t *testing.T) {
+	if _, err := os.Stat(chromium); err != nil {
+		t.Skipf("%s not installed (apt-get install -y chromium): the browser check of report.html is skipped", chromium)
+	}
+	dir := t.TempDir()
+	code, _, stderr := runCLI(t, "sim", "../../scenarios/tier3-meetings.yaml", "--replications", "3", "--records", "none", "--out", dir)
+	if code == exitBadInput {
+		t.Fatalf("sim: exit %d\n%s", code, stderr)
+	}
+	page, err := os.ReadFile(filepath.Join(dir, "report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	// In Go: every <img> is a non-empty data: PNG that decodes.
+	imgs := regexp.MustCompile(`<img src="([^"]*)"`).FindAllSubmatch(page, -1)
+	if len(imgs) != 3 {
+		t.Fatalf("report.html has %d images, want 3 (latency CDF, utilization, sample day)", len(imgs))
+	}
+	for i, m := range imgs {
+		b64, ok := bytes.CutPrefix(m[1], []byte("data:image/png;base64,"))
+		if !ok || len(b64) == 0 {
+			t.Fatalf("image %d: src is not an inline PNG: %.60s", i, m[1])
+		}
+		raw, err := base64.StdEncoding.DecodeString(string(b64))
+		if err != nil {
+			t.Fatalf("image %d: %v", i, err)
+		}
+		if cfg, err := png.DecodeConfig(bytes.NewReader(raw)); err != nil || cfg.Width < 100 || cfg.Height < 100 {
+			t.Fatalf("image %d: %v, %dx%d", i, err, cfg.Width, cfg.Height)
+		}
+	}
+
+	// In the browser: a copy of the page with a probe that records, once
+	// loaded, whether each image decoded and its natural size.
+	probe := `<script>addEventListener("load", () => document.body.setAttribute("data-images",
+  [...document.images].map(i => i.complete + ":" + i.naturalWidth + "x" + i.naturalHeight).join(",")));</script></body>`
+	probed := filepath.Join(dir, "probe.html")
+	if err := os.WriteFile(probed, bytes.Replace(page, []byte("</body>"), []byte(probe), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dom := string(browse(t, "--virtual-time-budget=5000", "--dump-dom", "file://"+probed))
+	for _, want := range []string{`<section id="verdict">`, "<h2>Verdict</h2>", "Against today", "Against available-on-queue",
+		"Design targets", "+20% expert utilization", "−15% escalation loop time", `id="latency-cdf"`, `id="utilization"`, `id="timeline"`,
+		`id="per-priority"`, `id="per-group"`, `id="glossary"`} {
+		if !strings.Contains(dom, want) {
+			t.Errorf("rendered page lacks %q", want)
+		}
+	}
+	m := regexp.MustCompile(`data-images="([^"]*)"`).FindStringSubmatch(dom)
+	if m == nil {
+		t.Fatal("the probe did not run: no data-images on <body>")
+	}
+	states := strings.Split(m[1], ",")
+	if len(states) != 3 {
+		t.Errorf("browser saw %d images: %s", len(states), m[1])
+	}
+	for i, s := range states {
+		if !strings.HasPrefix(s, "true:") || strings.HasPrefix(s, "true:0x") {
+			t.Errorf("image %d is broken in the browser: %s", i, s)
+		}
+	}
+
+	shot := filepath.Join(dir, "report.png")
+	if s := os.Getenv("SHADOWQ_SCREENSHOT"); s != "" {
+		shot = s
+	}
+	browse(t, "--hide-scrollbars", "--window-size=1280,2000", "--screenshot="+shot, "file://"+filepath.Join(dir, "report.html"))
+	f, err := os.Open(shot)
+	if err != nil {
+		t.Fatalf("no screenshot: %v", err)
+	}
+	defer f.Close()
+	if cfg, err := png.DecodeConfig(f); err != nil || cfg.Width != 1280 {
+		t.Errorf("screenshot: %v, %dx%d", err, cfg.Width, cfg.Height)
+	}
+}
