@@ -196,18 +196,7 @@ func New(ctx context.Context, cfg *serve.Config, env Env, log *slog.Logger) (*Se
 	s.loop = serve.NewLoop(s.eng)
 	epochID := replica + "@" + now.UTC().Format(time.RFC3339Nano)
 	s.wb.markEpoch = func(ctx context.Context) (bool, error) { return s.rstore.MarkEpoch(ctx, epochID) }
-	s.wb.rewrite = func(ctx context.Context) error {
-		return s.loop.Do(ctx, func(e *engine.Engine) error {
-			states := make([]engine.ExpertState, 0, len(s.pool))
-			for _, id := range s.pool {
-				if st, ok := e.State(id); ok && (!st.ConfirmedAt.IsZero() || st.Presence.Def != "") {
-					states = append(states, st)
-				}
-			}
-			log.Warn("store was emptied (epoch marker missing): rewriting the presence cache", "experts", len(states))
-			return s.wb.PutExperts(ctx, states)
-		})
-	}
+	s.wb.rewrite = s.rewriteAfterReset
 	s.resync, err = genesys.NewResyncer(s.client, s.pool, cfg.Resync.Interval, func(snap engine.Snapshot, err error) {
 		if err != nil {
 			log.Warn("resync incomplete", "err", err, "covered", len(snap.Entries))

@@ -11,6 +11,7 @@ import (
 
 	"github.com/shadowq/shadowq/engine"
 	"github.com/shadowq/shadowq/engine/redisstore"
+	"github.com/shadowq/shadowq/engine/serve"
 	"github.com/shadowq/shadowq/fakes/genesys"
 )
 
@@ -45,12 +46,13 @@ func TestWriteBehindKeepsWritesWhileTheStoreIsDown(t *testing.T) {
 
 // Issue 12 item 6: after Redis restarted empty, experts whose presence
 // did not change were never rewritten (only changes are written). The
-// replica now notices the missing epoch marker and rewrites its cache.
+// replica now notices the missing epoch marker and rewrites its cache,
+// and claims back the conversations it is routing.
 func TestStoreResetRewritesTheCache(t *testing.T) {
-	f := startFake(t, genesys.Options{})
+	f := startFake(t, genesys.Options{Answer: genesys.AnswerModel{Accept: 1, Delay: time.Minute}}) // the alert rings on
 	rd := startPrivateRedis(t)
 	prefix := fmt.Sprintf("e2e:%s:%d:", t.Name(), time.Now().UnixNano())
-	startReplicaPrefix(t, f, rd.url(), "r1", prefix)
+	r := startReplicaCfg(t, f, rd.url(), "r1", prefix, func(c *serve.Config) { c.Shutdown.Drain = 100 * time.Millisecond })
 	c := redis.NewClient(&redis.Options{Addr: rd.addr})
 	defer c.Close()
 	store := redisstore.New(c, prefix)
@@ -59,9 +61,18 @@ func TestStoreResetRewritesTheCache(t *testing.T) {
 		return err == nil && len(got) == 8
 	}
 	waitFor(t, all, "the 8 experts in the store after the first resync")
+	conv := newConv(t, f, "Databases", 3)
+	if _, resp := post(t, r, conv, "Databases", "P3"); resp.Action != "routed" {
+		t.Fatalf("%+v", resp)
+	}
+	owner := func() string { o, _ := c.Get(context.Background(), prefix+"conv:"+conv).Result(); return o }
+	if owner() != "r1" {
+		t.Fatalf("conversation owned by %q before the reset", owner())
+	}
 	rd.restart() // empty, and nobody's presence changes
 	if got, _ := store.LoadExperts(context.Background()); len(got) != 0 {
 		t.Fatalf("the restarted store still has %d experts: the test proves nothing", len(got))
 	}
 	waitFor(t, all, "the 8 unchanged experts rewritten after the store came back empty")
+	waitFor(t, func() bool { return owner() == "r1" }, "r1 to own its in-flight conversation again")
 }
