@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -15,37 +14,43 @@ import (
 	"github.com/shadowq/shadowq/engine/serve/live"
 )
 
+const chaosSynopsis = "shadowq chaos [--seed N] [--duration D] [--seeds K] [--replicas R] [--faults KIND,...] [--parallel P] [--plan]"
+
 // runChaos implements `shadowq chaos`: seeded fault schedules played
 // against the fake Genesys Cloud, serve replicas and a private Redis, with
 // invariants checked against the fake's truth after each run.
 func runChaos(args []string, stdout, stderr io.Writer) int {
-	fs := flag.NewFlagSet("chaos", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	seed := fs.Uint64("seed", 1, "first seed")
-	seeds := fs.Int("seeds", 1, "number of runs, seeds seed, seed+1, …")
-	dur := fs.Duration("duration", 5*time.Second, "how long each run injects faults, changes presence and escalates")
-	replicas := fs.Int("replicas", 2, "serve replicas per run")
-	kinds := fs.String("faults", "", "comma-separated fault kinds (default all: "+strings.Join(live.AllFaults, ",")+")")
-	parallel := fs.Int("parallel", 1, "runs at once (each has its own fake, Redis and replicas)")
-	plan := fs.Bool("plan", false, "print each run's schedule (the seed's replayable plan) before running it")
-	verbose := fs.Bool("v", false, "print the replicas' logs to stderr")
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: shadowq chaos [--seed N] [--duration D] [--seeds K] [--replicas R] [--faults KIND,...] [--plan] [-v]")
-		fs.PrintDefaults()
+	c := newCLI("chaos", chaosSynopsis,
+		"Seeded fault schedules (VOPR-style) against serve replicas, the fake Genesys Cloud and a private Redis; after each run the invariants are checked against the fake's truth. Same seed, same schedule (--plan prints it). Exit 1 on a violation.",
+		0, 0, stdout, stderr)
+	seed := c.fs.Uint64("seed", 1, "first seed")
+	seeds := c.fs.Int("seeds", 1, "number of runs: seeds seed, seed+1, …")
+	dur := c.fs.Duration("duration", 5*time.Second, "how long each run injects faults, changes presence and escalates")
+	replicas := c.fs.Int("replicas", 2, "serve replicas per run")
+	parallel := c.fs.Int("parallel", 1, "runs at once (each has its own fake, Redis and replicas)")
+	kinds := c.fs.String("faults", "", "comma-separated fault kinds, or none (default all: "+strings.Join(live.AllFaults, ",")+")")
+	plan := c.fs.Bool("plan", false, "print each run's schedule (the seed's replayable plan) before its verdict")
+	verbose := c.fs.Bool("v", false, "print the replicas' logs to stderr")
+	if _, code, ok := c.parse(args); !ok {
+		return code
 	}
-	if err := fs.Parse(args); err != nil {
-		return exitBadInput
-	}
-	if *seeds < 1 || *replicas < 1 || *parallel < 1 || *dur <= 0 || fs.NArg() > 0 {
-		fmt.Fprintln(stderr, "shadowq chaos: --seeds, --replicas and --parallel must be ≥ 1, --duration positive, and no arguments")
-		return exitBadInput
+	switch {
+	case *seeds < 1:
+		return c.fail("--seeds %d: want at least 1", *seeds)
+	case *replicas < 1:
+		return c.fail("--replicas %d: want at least 1", *replicas)
+	case *parallel < 1:
+		return c.fail("--parallel %d: want at least 1", *parallel)
+	case *dur <= 0:
+		return c.fail("--duration %v: want a duration above 0", *dur)
 	}
 	var only []string
-	if *kinds != "" {
+	if *kinds == "none" {
+		only = []string{} // the null run: no faults
+	} else if *kinds != "" {
 		for _, k := range strings.Split(*kinds, ",") {
 			if !slices.Contains(live.AllFaults, k) {
-				fmt.Fprintf(stderr, "shadowq chaos: --faults: unknown kind %q (known: %s)\n", k, strings.Join(live.AllFaults, ","))
-				return exitBadInput
+				return c.fail("--faults: unknown kind %q (known: %s)", k, strings.Join(live.AllFaults, ","))
 			}
 			only = append(only, k)
 		}
