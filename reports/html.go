@@ -37,6 +37,27 @@ func WriteHTML(w io.Writer, r *Results) error {
 		Prio:         priorityRows(r),
 		Glossary:     glossary,
 	}
+	if r.Sweep != nil {
+		sw := &htmlSweep{Summary: sweepSummary(r), BreakEven: breakEvens(r.Sweep)}
+		for _, m := range sweepTableMetrics(r.Sweep) {
+			sw.Tables = append(sw.Tables, htmlTable{Title: sweepMetricTitle(m), Header: sweepHeader(r.Sweep, m), Rows: sweepRows(r.Sweep, m)})
+		}
+		if rows := staffingRows(r.Sweep, r.ServiceLevelS); rows != nil {
+			sw.Staffing = &htmlTable{Title: r.Sweep.Keys[0] + " needed per arm: the fewest swept whose mean service level meets the target; in brackets, whose whole 95% CI does.",
+				Header: staffingHeader(r.Sweep), Rows: rows}
+		}
+		sfigs, err := sweepFigures(r)
+		if err != nil {
+			return fmt.Errorf("html report: %w", err)
+		}
+		for _, f := range sfigs {
+			sw.Figures = append(sw.Figures, htmlFig(f))
+		}
+		if len(r.Sweep.Keys) > 1 {
+			sw.Note = "Plots are drawn for one-key sweeps only; this grid is in the tables."
+		}
+		data.Sweep = sw
+	}
 	for _, v := range verdicts(r) {
 		data.Verdicts = append(data.Verdicts, htmlVerdict{V: v, Header: verdictHeader(v), Rows: verdictRows(v)})
 	}
@@ -44,14 +65,7 @@ func WriteHTML(w io.Writer, r *Results) error {
 		data.GroupHeader, data.Groups = groupHeader(r), groupRows(r)
 	}
 	for _, f := range figs {
-		// Built by hand rather than through a template.URL: html/template
-		// would escape every "+" of the base64 text as "&#43;", a third
-		// more bytes for nothing. The base64 alphabet is attribute-safe.
-		img := `<img src="data:image/png;base64,` + base64.StdEncoding.EncodeToString(f.PNG) +
-			`" alt="` + html.EscapeString(f.Title) + `">`
-		data.Figures = append(data.Figures, htmlFigure{
-			ID: f.ID, Title: f.Title, Caption: f.Caption, Img: template.HTML(img),
-		})
+		data.Figures = append(data.Figures, htmlFig(f))
 	}
 	bw := bufio.NewWriter(w)
 	if err := htmlTemplate.Execute(bw, data); err != nil {
@@ -80,12 +94,38 @@ type htmlData struct {
 	GroupHeader  []string
 	Groups       [][]string
 	Glossary     []glossaryEntry
+	Sweep        *htmlSweep
 }
 
 type htmlVerdict struct {
 	V      verdict
 	Header []string
 	Rows   [][]string
+}
+
+// htmlFig inlines a figure's PNG. Built by hand rather than through a
+// template.URL: html/template would escape every "+" of the base64 text
+// as "&#43;", a third more bytes for nothing. The base64 alphabet is
+// attribute-safe.
+func htmlFig(f figure) htmlFigure {
+	img := `<img src="data:image/png;base64,` + base64.StdEncoding.EncodeToString(f.PNG) +
+		`" alt="` + html.EscapeString(f.Title) + `">`
+	return htmlFigure{ID: f.ID, Title: f.Title, Caption: f.Caption, Img: template.HTML(img)}
+}
+
+type htmlTable struct {
+	Title  string
+	Header []string
+	Rows   [][]string
+}
+
+type htmlSweep struct {
+	Summary   string
+	Tables    []htmlTable
+	Figures   []htmlFigure
+	BreakEven []string
+	Staffing  *htmlTable
+	Note      string
 }
 
 type htmlFigure struct {
@@ -190,6 +230,36 @@ table.verdict td:last-child { white-space: nowrap; }
 </figure>{{end}}
 </section>
 
+{{with .Sweep}}<section id="sweep">
+<h2>Sweep</h2>
+<p>{{.Summary}}</p>{{if .BreakEven}}
+<h3>Break-even</h3>
+<ul>{{range .BreakEven}}
+<li>{{.}}</li>{{end}}
+</ul>{{end}}{{with .Staffing}}
+<h3>Staffing</h3>
+<p>{{.Title}}</p>
+<table>
+<thead><tr>{{range .Header}}<th>{{.}}</th>{{end}}</tr></thead>
+<tbody>{{range .Rows}}
+<tr>{{range $i, $c := .}}{{if eq $i 0}}<td>{{$c}}</td>{{else}}<td class="num">{{$c}}</td>{{end}}{{end}}</tr>{{end}}
+</tbody>
+</table>{{end}}{{range .Figures}}
+<figure id="{{.ID}}">
+<h3>{{.Title}}</h3>
+{{.Img}}
+<figcaption>{{.Caption}}</figcaption>
+</figure>{{end}}{{if .Note}}
+<p class="detail">{{.Note}}</p>{{end}}{{range .Tables}}
+<h3>{{.Title}}</h3>
+<table>
+<thead><tr>{{range .Header}}<th>{{.}}</th>{{end}}</tr></thead>
+<tbody>{{range .Rows}}
+<tr>{{range .}}<td class="num">{{.}}</td>{{end}}</tr>{{end}}
+</tbody>
+</table>{{end}}
+</section>
+{{end}}
 <section id="cherry-pick">
 <h2>Cherry-pick detection</h2>
 <p>{{.CherrySum}}</p>{{if .Cherry}}

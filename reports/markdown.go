@@ -38,6 +38,10 @@ func WriteMarkdown(w io.Writer, r *Results) error {
 		mdTable(bw, h, groupRows(r), right)
 	}
 
+	if r.Sweep != nil {
+		writeSweepMarkdown(bw, r)
+	}
+
 	fmt.Fprintf(bw, "\n## Cherry-pick detection\n\n%s.\n", mdEscape(cherrySummary(r)))
 	if rows := cherryRows(r); len(rows) > 0 {
 		fmt.Fprintln(bw)

@@ -56,6 +56,9 @@ type Results struct {
 	// WarmupCheck estimates the initial transient from the run itself.
 	WarmupCheck *WarmupCheck   `json:"warmupCheck,omitempty"`
 	Expectation []ExpectResult `json:"expectations,omitempty"`
+	// Sweep is set when the run swept settings (shadowq sim --sweep or a
+	// scenario's sweep:); the rest of Results is the scenario as written.
+	Sweep *SweepResult `json:"sweep,omitempty"`
 }
 
 // DeltaResult is shadowq − one baseline, paired by replication, in the

@@ -57,6 +57,12 @@ func WriteTables(w io.Writer, r *Results) error {
 		}
 	}
 
+	if r.Sweep != nil {
+		if err := writeSweepText(bw, r); err != nil {
+			return err
+		}
+	}
+
 	fmt.Fprintln(bw, "\nCherry-pick detection: "+cherrySummary(r))
 	if rows := cherryRows(r); len(rows) > 0 {
 		if err := renderTable(bw, cherryHeader, rows, []tw.Align{tw.AlignLeft, tw.AlignLeft, tw.AlignRight, tw.AlignLeft, tw.AlignLeft, tw.AlignLeft}); err != nil {

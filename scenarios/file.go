@@ -33,6 +33,13 @@ type scenarioFile struct {
 	Baselines     []*baselineFile          `yaml:"baselines"`
 	Economics     *economicsFile           `yaml:"economics"`
 	Expect        []expectFile             `yaml:"expect"`
+	Sweep         []*sweepFile             `yaml:"sweep"`
+}
+
+// sweepFile is one entry of `sweep:`: a setting's path and its values.
+type sweepFile struct {
+	Key    string    `yaml:"key,required"`
+	Values []float64 `yaml:"values,required"`
 }
 
 type runFile struct {

@@ -169,6 +169,19 @@ func (c *checker) build(f *scenarioFile) *Scenario {
 		pos, _ := c.doc.Pos(e)
 		s.Expect = append(s.Expect, Expectation{Text: e.Text, Pos: pos})
 	}
+	for _, sf := range f.Sweep {
+		if sf == nil {
+			continue
+		}
+		sw := Sweep{Key: sf.Key, Values: sf.Values}
+		if len(c.errs) == 0 { // the world must be sound to try values on it
+			if err := s.CheckSweep(sw); err != nil {
+				c.errorf(&sf.Key, "%v", err)
+				continue
+			}
+		}
+		s.Sweep = append(s.Sweep, sw)
+	}
 	return s
 }
 

@@ -205,7 +205,7 @@ func TestBadScenarioReportsEverything(t *testing.T) {
 		t.Fatalf("%T is not strictyaml.Errors", err)
 	}
 	want := []string{
-		`testdata/bad.yaml:2:1: unknown field "desciption", did you mean "description"? (known: name, description, seed, run, policy, presences, offlinePresence, experts, deliveries, escalations, cherryPickers, disconnects, resync, baseline, baselines, economics, expect)`,
+		`testdata/bad.yaml:2:1: unknown field "desciption", did you mean "description"? (known: name, description, seed, run, policy, presences, offlinePresence, experts, deliveries, escalations, cherryPickers, disconnects, resync, baseline, baselines, economics, expect, sweep)`,
 		`testdata/bad.yaml:3:7: seed: integer -1 out of range for uint64 (0..18446744073709551615)`,
 		`testdata/bad.yaml:4:28: run.warmup: warmup 4h: must be shorter than the horizon (4h)`,
 		`testdata/bad.yaml:9:61: presences.lunch.system: unknown system presence "LUNCH" (AVAILABLE, AWAY, BUSY, OFFLINE, IDLE, ON_QUEUE, MEAL, TRAINING, MEETING, BREAK)`,

@@ -113,6 +113,9 @@ type Scenario struct {
 	// Expect are the expectations to evaluate after the run, in file
 	// order, as written (a separate parser evaluates them).
 	Expect []Expectation
+	// Sweep are the settings the `sweep:` block varies (a grid when more
+	// than one), each checked against the scenario; nil when none.
+	Sweep []Sweep
 }
 
 // Run says how long to simulate and how often.

@@ -148,3 +148,37 @@ func TestSimExpectationsGate(t *testing.T) {
 		}
 	}
 }
+
+// --sweep: checked before running (exit 2), flags after it honoured, and
+// results.json carries every point, re-rendered by shadowq report.
+func TestSimSweep(t *testing.T) {
+	never := filepath.Join(t.TempDir(), "never")
+	for _, c := range []struct{ arg, want string }{
+		{"experts[platfrom].count=4,8", `no expert group "platfrom" (groups: dba, platform, sap)`},
+		{"experts[platform].count", "write KEY=V1,V2,..."},
+		{"experts[platform].count=4,0", "want a whole number of experts"},
+		{"colour=1", "unknown key; sweepable keys"},
+	} {
+		code, _, stderr := runCLI(t, "sim", "../../scenarios/tier3-meetings.yaml", "--sweep", c.arg, "--out", never)
+		if code != exitBadInput || !strings.Contains(stderr, c.want) {
+			t.Errorf("--sweep %s: exit %d, %q; want 2 saying %q", c.arg, code, stderr, c.want)
+		}
+	}
+	if _, err := os.Stat(never); err == nil {
+		t.Error("a rejected sweep created the output directory")
+	}
+	dir := t.TempDir()
+	code, stdout, stderr := runCLI(t, "sim", "../../scenarios/tier3-meetings.yaml", "--sweep", "experts[platform].count=8,16", "--replications", "3", "--records", "none", "--out", dir)
+	if code == exitBadInput {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	for _, w := range []string{"Sweep: 2 points over experts[platform].count", "Break-even", "Staffing (experts[platform].count needed"} {
+		if !strings.Contains(stdout, w) {
+			t.Errorf("stdout lacks %q", w)
+		}
+	}
+	code, md, stderr := runCLI(t, "report", filepath.Join(dir, "results.json"), "--format", "md")
+	if code != exitOK || !strings.Contains(md, "## Sweep") || !strings.Contains(md, "### Staffing") {
+		t.Errorf("report of a sweep: exit %d %s\n%.300s", code, stderr, md)
+	}
+}

@@ -17,7 +17,7 @@ import (
 	"github.com/shadowq/shadowq/sim"
 )
 
-const simSynopsis = "shadowq sim SCENARIO.yaml [--seed N] [--replications N] [--out DIR] [--format table|json|csv] [--records jsonl|csv|none] [--sl DURATION] [--workers N]"
+const simSynopsis = "shadowq sim SCENARIO.yaml [--seed N] [--replications N] [--out DIR] [--format table|json|csv] [--records jsonl|csv|none] [--sl DURATION] [--workers N] [--sweep KEY=V1,V2,...]"
 
 // simFlags are the parsed flags of `shadowq sim`.
 type simFlags struct {
@@ -26,6 +26,7 @@ type simFlags struct {
 	reps, workers        int
 	out, format, records string
 	sl                   time.Duration
+	sweeps               listFlag
 }
 
 // parseSim parses and range-checks the command line; ok false means exit
@@ -41,6 +42,7 @@ func parseSim(args []string, stdout, stderr io.Writer) (file string, f simFlags,
 	fs.StringVar(&f.format, "format", "table", "stdout format: table, json or csv")
 	fs.StringVar(&f.records, "records", "jsonl", "per-escalation records file: jsonl, csv or none")
 	fs.DurationVar(&f.sl, "sl", time.Minute, "T of the service level within T, above 0")
+	fs.Var(&f.sweeps, "sweep", "vary a scenario setting over values, KEY=V1,V2,... (repeat for a grid; replaces the scenario's sweep:); keys: "+strings.Join(scenarios.SweepKeys, ", "))
 	fs.IntVar(&f.workers, "workers", 0, "parallel replications, at least 1; unset: all cores (output does not depend on it)")
 	pos, code, ok := c.parse(args)
 	if !ok {
@@ -82,6 +84,18 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return exitBadInput
 	}
+	sweeps := sc.Sweep
+	if len(f.sweeps) > 0 {
+		sweeps = nil
+		for _, a := range f.sweeps {
+			sw, err := sc.ParseSweep(a)
+			if err != nil {
+				fmt.Fprintf(stderr, "shadowq sim: --sweep: %v\n", err)
+				return exitBadInput
+			}
+			sweeps = append(sweeps, sw)
+		}
+	}
 	dir := f.out
 	if dir == "" {
 		dir = filepath.Join("out", strings.TrimSuffix(filepath.Base(file), filepath.Ext(file)))
@@ -116,6 +130,7 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 		rw = reports.NewRecordWriter(tmp, rf)
 		opt.Records = rw.Write
 	}
+	t0 := time.Now()
 	res, st, err := sim.Run(sc, opt)
 	if err != nil {
 		fmt.Fprintf(stderr, "shadowq sim: %v\n", err)
@@ -132,6 +147,16 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	res.Expectation = reports.EvaluateAll(exps, res)
+	if len(sweeps) > 0 {
+		sw, sst, err := sim.Sweep(sc, sweeps, opt)
+		if err != nil {
+			fmt.Fprintf(stderr, "shadowq sim: %v\n", err)
+			return exitFailed
+		}
+		res.Sweep = sw
+		st.Events += sst.Events
+	}
+	st.WallTime = time.Since(t0)
 	if err := writeArtifacts(dir, res); err != nil {
 		fmt.Fprintf(stderr, "shadowq sim: %v\n", err)
 		return exitFailed
@@ -158,7 +183,13 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 // stderr.
 func verdictCode(res *reports.Results, stderr io.Writer) int {
 	code := exitOK
-	if n := len(res.Invariants.Violations); n > 0 {
+	n := len(res.Invariants.Violations)
+	if res.Sweep != nil {
+		for _, p := range res.Sweep.Points {
+			n += p.Violations
+		}
+	}
+	if n > 0 {
 		fmt.Fprintf(stderr, "shadowq sim: %d INVARIANT VIOLATIONS (replay with --seed %d)\n", n, res.Seed)
 		code = exitFailed
 	}
