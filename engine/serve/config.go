@@ -68,7 +68,7 @@ type ExpertConfig struct {
 // LoadConfig reads and validates a config file; every problem is reported
 // with file:line:column.
 func LoadConfig(path string) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := strictyaml.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
@@ -136,7 +136,7 @@ func LoadConfig(path string) (*Config, error) {
 		if !filepath.IsAbs(pf) {
 			pf = filepath.Join(filepath.Dir(path), pf)
 		}
-		pdata, err := os.ReadFile(pf)
+		pdata, err := strictyaml.ReadFile(pf)
 		if err != nil {
 			doc.Errorf(&errs, &c.Policy, "policy: %v", err)
 		} else if p, err := engine.ParsePolicy(pf, pdata); err != nil {
