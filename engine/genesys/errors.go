@@ -119,6 +119,7 @@ const (
 	codeOperationFailed     = "operation.failed"    // e.g. the conversation is not waiting in a queue
 	codeFeatureNotEnabled   = "feature.not.enabled" // manual assignment is off on the queue
 	codeRequestConflict     = "request.conflict"
+	codeMissingDivisionPerm = "missing.division.permission"
 	codeTransferNotConn     = "conversations.error.transfer.not.connected"
 	codeTransferACD         = "conversations.error.transfer.acd.call.unattended"
 	codeTransferSameParty   = "conversations.error.transfer.same.party"
@@ -164,6 +165,8 @@ func apiFault(e *APIError) engine.Fault {
 	switch {
 	case e.Status == http.StatusNotFound:
 		return engine.FaultConversation // the conversation does not exist (any more)
+	case e.Status == http.StatusForbidden && e.Code == codeMissingDivisionPerm:
+		return engine.FaultExpert // the expert is in a division this client cannot reach
 	case e.Status == http.StatusForbidden:
 		return engine.FaultConversation // missing permission: every expert would fail alike
 	case e.Status == http.StatusUnauthorized, e.Status == http.StatusRequestTimeout,

@@ -24,6 +24,7 @@ func TestDeliveryFaultClassification(t *testing.T) {
 		{"400 not waiting in a queue", api(400, "operation.failed"), engine.FaultConversation},
 		{"400 manual assignment disabled", api(400, "feature.not.enabled"), engine.FaultConversation},
 		{"403 missing permission", api(403, "missing.any.permissions"), engine.FaultConversation},
+		{"403 the expert's division", api(403, "missing.division.permission"), engine.FaultExpert},
 		{"400 transfer of a call that is not connected", api(400, "conversations.error.transfer.not.connected"), engine.FaultConversation},
 		{"no leg to transfer from", fmt.Errorf("x: %w: y", ErrNotTransferable), engine.FaultConversation},
 		{"400 routing status forbids", api(400, "invalid.status"), engine.FaultExpert},
