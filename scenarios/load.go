@@ -1229,7 +1229,7 @@ func (c *checker) economics(f *economicsFile) *Economics {
 
 // reservedArmNames cannot name a baseline: they mean something else in
 // results and in the expectation language.
-var reservedArmNames = []string{"shadowq", "delta", "invariants"}
+var reservedArmNames = []string{"shadowq", "delta", "rel", "invariants"}
 
 func (c *checker) baselines(f *scenarioFile) []Baseline {
 	if f.Baselines == nil {
