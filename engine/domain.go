@@ -5,8 +5,12 @@
 // The package is a synchronous state machine in the style of etcd's raft:
 // events go in (presence, routing status, conversation, delivery outcomes,
 // escalations), decisions come out. Time is an input (the Clock port) and all
-// I/O happens behind ports (Store, Dispatcher, Predictor), so the simulator
-// and production drive exactly the same code. The package imports no network,
+// I/O happens behind ports (Store, Dispatcher, ConversationChecker,
+// Predictor), so the simulator and production drive exactly the same code.
+// Answers from the outside (delivery outcomes, conversation checks) come
+// back as events; nothing is lost when the store fails (see backlog.go and
+// outcome.go), and a delivery whose outcome was not observed is settled
+// from the conversation itself (check.go). The package imports no network,
 // Redis, os, SDK or WebSocket code, never calls time.Now and never uses the
 // global math/rand; purity_test.go enforces this.
 package engine
