@@ -22,7 +22,9 @@ func TestSimWritesArtifactsReproducibly(t *testing.T) {
 	dirs := []string{t.TempDir(), t.TempDir()}
 	for _, d := range dirs {
 		code, out, errs := runCLI(t, "sim", "../../scenarios/tier3-meetings.yaml", "--replications", "4", "--out", d)
-		if code != exitOK {
+		// 4 replications may fail an expectation (exit 1); artifacts are
+		// written either way.
+		if code != exitOK && code != exitFailed {
 			t.Fatalf("exit %d\n%s\n%s", code, out, errs)
 		}
 		for _, want := range []string{"delta shadowq−today", "delta shadowq−available-on-queue", "latency.p95", "Invariants: PASS"} {
