@@ -90,7 +90,10 @@ func fixture() *Results {
 		ServiceLevelS: 60,
 		Experts:       4,
 		Policies:      []PolicyResult{{Name: Baseline, Metrics: base}, {Name: Shadowq, Metrics: sq}},
-		Deltas:        []DeltaResult{{Baseline: Baseline, Metrics: delta}},
+		Deltas: []DeltaResult{{Baseline: Baseline, Metrics: delta, Relative: []Metric{
+			{Name: MUtilization, Unit: UnitRel, Mean: 0.258, SD: 0.032, Lo: 0.218, Hi: 0.298, N: 5},
+			{Name: MLatencyMean, Unit: UnitRel, Mean: -0.568, SD: 0.064, Lo: -0.648, Hi: -0.488, N: 5},
+		}}},
 		PerExpert: []ExpertResult{
 			{ID: "e10", Group: "billing", Utilization: []float64{0.55, 0.74}, Interrupts: 0.2, Suspicion: 0.1},
 			{ID: "e2", Group: "billing", CherryPicker: true, Utilization: []float64{0.40, 0.61}, Interrupts: 0.6, Suspicion: 0.91,

@@ -76,6 +76,10 @@ func TestBreakEvenAndStaffing(t *testing.T) {
 			}
 		}
 	}
+	var again bytes.Buffer
+	if err := WriteHTML(&again, r); err != nil || !bytes.Equal(again.Bytes(), html.Bytes()) {
+		t.Errorf("two renders of a sweep differ (err %v)", err)
+	}
 	for _, id := range []string{`id="sweep-service_level"`, `id="sweep-net_value_per_day"`} {
 		if !strings.Contains(html.String(), id) {
 			t.Errorf("html lacks the figure %s", id)

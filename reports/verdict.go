@@ -184,7 +184,7 @@ func judgeTarget(t target, d DeltaResult) targetLine {
 	m := findMetric(d.Relative, t.Metric)
 	if m == nil || m.N == 0 {
 		l.Status = "not measured"
-		l.Detail = "no relative change of " + t.Metric + " in the results (schema 2 results: re-run shadowq sim)"
+		l.Detail = "these results carry no relative change of " + t.Metric + "; re-run shadowq sim"
 		return l
 	}
 	past := func(x float64) bool {
