@@ -217,7 +217,9 @@ func (p *expectParser) metricRef(e *Expectation, ref string, at int) bool {
 			e.Policy, e.Metric = head, tail
 			at += len(head) + 1
 			if (head == Delta || head == Rel) && MetricUnit(tail) == "" {
-				if name, metric, ok := strings.Cut(tail, "."); ok && MetricUnit(metric) != "" {
+				// "delta.NAME.metric": NAME is a baseline unless it starts
+				// a metric's name (delta.latency.p59 is a misspelt metric).
+				if name, metric, ok := strings.Cut(tail, "."); ok && (MetricUnit(metric) != "" || !metricPrefix(name)) {
 					e.Versus, e.Metric = name, metric
 					at += len(name) + 1
 				}
@@ -234,13 +236,29 @@ func (p *expectParser) metricRef(e *Expectation, ref string, at int) bool {
 		return p.fail(at+len(base)+1, "unknown priority %q: write P1 to P5, e.g. %s[P1]", prio, base)
 	}
 	if MetricUnit(e.Metric) == "" {
-		return p.fail(at, "unknown metric %q; valid metrics: %s, %s; per priority: %s with [P1]..[P5]", e.Metric,
-			strings.Join(append(slices.Clone(MetricNames), MoneyMetrics...), ", "), InvariantsMetric, strings.Join(PriorityMetrics, ", "))
+		all := append(slices.Clone(MetricNames), MoneyMetrics...)
+		hint := ""
+		if s := strictyaml.Suggest(e.Metric, all); s != "" {
+			hint = fmt.Sprintf(", did you mean %q?", s)
+		}
+		return p.fail(at, "unknown metric %q%s; valid metrics: %s, %s; per priority: %s with [P1]..[P5]", e.Metric, hint,
+			strings.Join(all, ", "), InvariantsMetric, strings.Join(PriorityMetrics, ", "))
 	}
 	if e.Policy == Rel && e.Metric == MNetValue {
 		return p.fail(at, "net_value_per_day is already a difference; use delta.net_value_per_day")
 	}
 	return true
+}
+
+// metricPrefix reports whether name is the first part of a dotted metric
+// name (latency, hold, wait).
+func metricPrefix(name string) bool {
+	for _, m := range MetricNames {
+		if strings.HasPrefix(m, name+".") {
+			return true
+		}
+	}
+	return false
 }
 
 // value parses a number and an optional unit, converting to the metric's

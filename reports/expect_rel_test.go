@@ -76,3 +76,19 @@ func TestEvaluateRelative(t *testing.T) {
 		}
 	}
 }
+
+// A misspelt metric after a baseline's name is reported as the metric,
+// at its column, with a suggestion.
+func TestMisspeltMetricMessages(t *testing.T) {
+	for _, tc := range []struct{ text, want string }{
+		{"delta.today.utilisation > 1%", `column 13: unknown metric "utilisation", did you mean "utilization"?`},
+		{"delta.utilisation > 1%", `column 7: unknown metric "utilisation", did you mean "utilization"?`},
+		{"delta.latency.p59 < 0", `column 7: unknown metric "latency.p59", did you mean "latency.p50"?`},
+		{"rel[today].latncy.mean < 0", `column 12: unknown metric "latncy.mean", did you mean "latency.mean"?`},
+	} {
+		_, err := ParseExpectation(tc.text, testPos)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: got %v, want %q", tc.text, err, tc.want)
+		}
+	}
+}

@@ -70,7 +70,7 @@ func TestParseExpectationErrors(t *testing.T) {
 		// Starts with something that is not a name.
 		{"< 5", 1, "expected a metric name"},
 		// A metric that does not exist lists the valid ones.
-		{"latency.p96 < 90s", 1, `unknown metric "latency.p96"; valid metrics: utilization, productive_utilization, latency.mean`},
+		{"latency.p96 < 90s", 1, `unknown metric "latency.p96", did you mean "latency.p90"?; valid metrics: utilization, productive_utilization, latency.mean`},
 		{"delta.latency < 90s", 7, `unknown metric "latency"`},
 		// invariants take no policy, no other comparison and no CI.
 		{"delta.invariants == 0", 1, "take no policy"},
