@@ -82,3 +82,26 @@ func TestHandOff(t *testing.T) {
 		}
 	})
 }
+
+// An escalation whose owner's claim is gone is an orphan; one still owned
+// or untracked is not.
+func TestOrphans(t *testing.T) {
+	eachServer(t, func(t *testing.T, s *Store, _ func()) {
+		ctx := context.Background()
+		for _, c := range []string{"c1", "c2", "c3"} {
+			if err := s.TrackInFlight(ctx, engine.Escalation{ConversationID: c, Priority: engine.P3}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := s.ClaimConversation(ctx, "c2", "r1", time.Hour); err != nil { // c2 is owned
+			t.Fatal(err)
+		}
+		if err := s.UntrackInFlight(ctx, "c3"); err != nil { // c3 finished
+			t.Fatal(err)
+		}
+		got, err := s.Orphans(ctx)
+		if err != nil || len(got) != 1 || got[0].ConversationID != "c1" || got[0].Priority != engine.P3 {
+			t.Fatalf("orphans %+v %v, want c1 only", got, err)
+		}
+	})
+}

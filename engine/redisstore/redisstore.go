@@ -13,6 +13,7 @@
 //	                             in the compact binary format of encoding.go
 //	                             (version byte 0x01)
 //	{prefix}claim:{expertID}     string: holder of the claim, PX = claim TTL
+//	{prefix}inflight             hash: conversation → JSON engine.Escalation owned and unfinished
 //	{prefix}handoff              list: JSON engine.Escalation handed over at shutdown
 //	{prefix}open                 hash: conversation id → JSON engine.Escalation not
 //	                             seen to end (see open.go: adopted after a kill -9)
@@ -57,6 +58,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -247,6 +249,64 @@ func (s *Store) TakeHandOff(ctx context.Context) (x engine.Escalation, ok bool, 
 		return x, false, storeErr(fmt.Sprintf("decode hand-off %q", b), err)
 	}
 	return x, true, nil
+}
+
+// TrackInFlight records an escalation a replica owns and has not finished
+// (HSET {prefix}inflight), so that if the replica dies, a survivor finds
+// it once the ownership has run out (Orphans), without waiting for the
+// caller to retry.
+func (s *Store) TrackInFlight(ctx context.Context, x engine.Escalation) error {
+	b, err := json.Marshal(x)
+	if err != nil {
+		return storeErr("encode in-flight "+x.ConversationID, err)
+	}
+	if err := s.c.HSet(ctx, s.prefix+"inflight", x.ConversationID, b).Err(); err != nil {
+		return storeErr("track in-flight "+x.ConversationID, err)
+	}
+	return nil
+}
+
+// UntrackInFlight forgets a finished escalation (HDEL).
+func (s *Store) UntrackInFlight(ctx context.Context, conv string) error {
+	if err := s.c.HDel(ctx, s.prefix+"inflight", conv).Err(); err != nil {
+		return storeErr("untrack in-flight "+conv, err)
+	}
+	return nil
+}
+
+// Orphans returns the tracked escalations that nobody owns any more (their
+// conversation claim expired: the owner died), sorted by conversation:
+// one HGETALL and one pipelined EXISTS per entry.
+func (s *Store) Orphans(ctx context.Context) ([]engine.Escalation, error) {
+	m, err := s.c.HGetAll(ctx, s.prefix+"inflight").Result()
+	if err != nil || len(m) == 0 {
+		if err != nil {
+			return nil, storeErr("in-flight escalations", err)
+		}
+		return nil, nil
+	}
+	convs := slices.Sorted(maps.Keys(m))
+	exists := make([]*redis.IntCmd, len(convs))
+	if _, err := s.c.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, c := range convs {
+			exists[i] = p.Exists(ctx, s.prefix+"conv:"+c)
+		}
+		return nil
+	}); err != nil {
+		return nil, storeErr("owners of in-flight escalations", err)
+	}
+	var out []engine.Escalation
+	for i, c := range convs {
+		if exists[i].Val() != 0 {
+			continue
+		}
+		var x engine.Escalation
+		if err := json.Unmarshal([]byte(m[c]), &x); err != nil {
+			return nil, storeErr(fmt.Sprintf("decode in-flight %q", c), err)
+		}
+		out = append(out, x)
+	}
+	return out, nil
 }
 
 // MarkEpoch sets the store's epoch marker unless it exists and reports

@@ -94,3 +94,41 @@ func TestTakeoverAfterKillDoesNotRouteTwice(t *testing.T) {
 		t.Fatalf("assigned %d times: %+v", len(d), d)
 	}
 }
+
+// kill -9 with nobody retrying: once the dead replica's ownership ran out,
+// a survivor finds the escalation in the in-flight registry, takes it
+// over and finishes it (here: the expert had accepted; no second
+// assignment).
+func TestOrphanTakenOverWithoutRetry(t *testing.T) {
+	f := startFake(t, genesys.Options{Answer: genesys.AnswerModel{Accept: 1, Delay: 500 * time.Millisecond}})
+	url, prefix := redisURL(t), fmt.Sprintf("e2e:%s:%d:", t.Name(), time.Now().UnixNano())
+	r1 := startReplicaPrefix(t, f, url, "r1", prefix)
+	r2 := startReplicaPrefix(t, f, url, "r2", prefix)
+	conv := newConv(t, f, "Databases", 3)
+	if _, resp := post(t, r1, conv, "Databases", "P3"); resp.Action != "routed" || resp.UserID != ada {
+		t.Fatalf("r1: %+v", resp)
+	}
+	waitFor(t, func() bool { d := deliveries(f, conv); return len(d) == 1 }, "the /assign")
+	r1.srv.http.Close() // kill -9
+	r1.srv.rclient.Close()
+	r1.stop()
+	<-r1.done
+	waitFor(t, func() bool { return deliveries(f, conv)[0].Outcome == "accepted" }, "Ada to accept")
+	opt, _ := redis.ParseURL(url)
+	c := redis.NewClient(opt)
+	defer c.Close()
+	if st := status(r2, conv); st.ConversationID != "" {
+		t.Fatalf("r2 knows the escalation before the ownership ran out: %+v", st)
+	}
+	c.Del(context.Background(), prefix+"conv:"+conv) // the ownership TTL runs out
+	waitFor(t, func() bool { return status(r2, conv).Terminal }, "r2 to take the orphan over and finish it, with no retry")
+	if st := status(r2, conv); st.Action != engine.ActRouted || st.Expert != ada {
+		t.Fatalf("r2 ended it %+v, want routed to Ada", st)
+	}
+	if d := deliveries(f, conv); len(d) != 1 {
+		t.Fatalf("assigned %d times: %+v", len(d), d)
+	}
+	if n, _ := c.HLen(context.Background(), prefix+"inflight").Result(); n != 0 {
+		t.Fatalf("%d in-flight entries left after it finished", n)
+	}
+}

@@ -24,22 +24,42 @@ import (
 // (redisstore.HandOff), so it goes on without waiting for a retry.
 type ownedStore struct {
 	engine.Store
+	// reg records owned escalations in the store for survivors to find
+	// if this replica dies (nil: not recorded).
+	reg   inFlightRegistry
+	onErr func(error)
 	mu    sync.Mutex
 	owned map[string]string            // conversation → owner
 	escs  map[string]engine.Escalation // what was submitted for an owned conversation
 }
 
-func newOwnedStore(s engine.Store) *ownedStore {
-	return &ownedStore{Store: s, owned: map[string]string{}, escs: map[string]engine.Escalation{}}
+// inFlightRegistry is the part of redisstore.Store that records owned,
+// unfinished escalations (see Orphans).
+type inFlightRegistry interface {
+	TrackInFlight(context.Context, engine.Escalation) error
+	UntrackInFlight(context.Context, string) error
 }
 
-// submitted remembers x if its conversation is owned here (serve.API's
-// Submitted hook), so that a shutdown can hand it over whole.
-func (o *ownedStore) submitted(x engine.Escalation, _ engine.Decision) {
+func newOwnedStore(s engine.Store, reg inFlightRegistry, onErr func(error)) *ownedStore {
+	return &ownedStore{Store: s, reg: reg, onErr: onErr, owned: map[string]string{}, escs: map[string]engine.Escalation{}}
+}
+
+// submitted remembers x if its conversation is owned here and unfinished
+// (serve.API's Submitted hook; it runs on the engine's goroutine), so
+// that a shutdown can hand it over whole and, in the store, so that a
+// survivor can take it over if this replica dies.
+func (o *ownedStore) submitted(x engine.Escalation, d engine.Decision) {
 	o.mu.Lock()
-	defer o.mu.Unlock()
-	if _, ok := o.owned[x.ConversationID]; ok {
+	_, owned := o.owned[x.ConversationID]
+	_, known := o.escs[x.ConversationID]
+	if owned {
 		o.escs[x.ConversationID] = x
+	}
+	o.mu.Unlock()
+	if owned && !known && !d.Action.Terminal() && o.reg != nil {
+		if err := o.reg.TrackInFlight(context.Background(), x); err != nil && o.onErr != nil {
+			o.onErr(err)
+		}
 	}
 }
 
@@ -62,6 +82,13 @@ func (o *ownedStore) AppendDecision(ctx context.Context, d *engine.Decision) err
 		delete(o.owned, d.ConversationID)
 		delete(o.escs, d.ConversationID)
 		o.mu.Unlock()
+		if o.reg != nil {
+			// A failure leaves a stale entry: the orphan scan finds the
+			// log terminal and drops it.
+			if uerr := o.reg.UntrackInFlight(ctx, d.ConversationID); uerr != nil && o.onErr != nil {
+				o.onErr(uerr)
+			}
+		}
 	}
 	return err
 }
@@ -158,17 +185,25 @@ func (s *Server) waitSettled(ctx context.Context) int {
 	}
 }
 
-// handOffPoll is how often a replica looks for handed-off escalations.
-const handOffPoll = 250 * time.Millisecond
+// handOffPoll is how often a replica looks for handed-off escalations;
+// orphanScan how often for escalations whose owner died.
+const (
+	handOffPoll = 250 * time.Millisecond
+	orphanScan  = 2 * time.Second
+)
 
-// takeOver adopts escalations other replicas handed off when they shut
-// down, until ctx ends or this replica drains: each is submitted to the
-// engine, which claims the conversation, resumes from the decision log and
-// checks the conversation before acting. One that cannot be submitted now
-// (the store is away) is queued again.
+// takeOver adopts escalations other replicas did not finish, until ctx
+// ends or this replica drains: those handed off at a shutdown at once,
+// and those of a replica that died (kill -9) once its ownership of the
+// conversation ran out (redisstore.Orphans), with no Data Action retry
+// needed. Each is submitted to the engine, which claims the conversation,
+// resumes from the decision log and checks the conversation before
+// acting. A hand-off that cannot be submitted now (the store is away) is
+// queued again; an orphan is simply found again by the next scan.
 func (s *Server) takeOver(ctx context.Context) {
 	t := time.NewTicker(handOffPoll)
 	defer t.Stop()
+	nextScan := time.Now().Add(orphanScan)
 	for {
 		select {
 		case <-ctx.Done():
@@ -180,22 +215,49 @@ func (s *Server) takeOver(ctx context.Context) {
 			if err != nil || !ok {
 				break
 			}
-			var d engine.Decision
-			err = s.loop.Do(ctx, func(e *engine.Engine) error {
-				var err error
-				if d, err = e.Submit(ctx, x); err == nil {
-					s.owned.submitted(x, d)
-				}
-				return err
-			})
-			if err != nil {
-				s.log.Warn("takeover postponed", "conversationId", x.ConversationID, "err", err)
+			if err := s.adopt(ctx, x, "handed off"); err != nil {
 				if herr := s.rstore.HandOff(context.WithoutCancel(ctx), x); herr != nil {
 					s.log.Error("takeover lost; the caller's retry takes it over", "conversationId", x.ConversationID, "err", herr)
 				}
 				break
 			}
-			s.log.Info("took over a handed-off escalation", "conversationId", x.ConversationID, "action", d.Action.String(), "userId", d.Expert, "why", d.Why)
+		}
+		if time.Now().Before(nextScan) || s.health.draining.Load() {
+			continue
+		}
+		nextScan = time.Now().Add(orphanScan)
+		orphans, err := s.rstore.Orphans(ctx)
+		if err != nil {
+			continue
+		}
+		for _, x := range orphans {
+			if s.health.draining.Load() || s.adopt(ctx, x, "orphaned") != nil {
+				break
+			}
 		}
 	}
+}
+
+// adopt submits an escalation another replica did not finish.
+func (s *Server) adopt(ctx context.Context, x engine.Escalation, why string) error {
+	var d engine.Decision
+	err := s.loop.Do(ctx, func(e *engine.Engine) error {
+		var err error
+		if d, err = e.Submit(ctx, x); err == nil {
+			s.owned.submitted(x, d)
+		}
+		return err
+	})
+	if err != nil {
+		s.log.Warn("takeover postponed", "conversationId", x.ConversationID, "why", why, "err", err)
+		return err
+	}
+	if d.Action.Terminal() {
+		// Finished after all (its entry outlived it): forget it.
+		if err := s.rstore.UntrackInFlight(ctx, x.ConversationID); err != nil {
+			s.log.Warn("in-flight entry not removed", "conversationId", x.ConversationID, "err", err)
+		}
+	}
+	s.log.Info("took over an escalation", "conversationId", x.ConversationID, "why", why, "action", d.Action.String(), "userId", d.Expert, "detail", d.Why)
+	return nil
 }

@@ -153,7 +153,7 @@ func New(ctx context.Context, cfg *serve.Config, env Env, log *slog.Logger) (*Se
 	}
 	s.rstore = redisstore.New(s.rclient, cfg.Redis.Prefix)
 	s.wb = newWriteBehind(s.rstore, func(err error) { log.Error("presence write-behind", "err", err) })
-	s.owned = newOwnedStore(s.wb)
+	s.owned = newOwnedStore(s.wb, s.rstore, func(err error) { log.Warn("in-flight registry", "err", err) })
 	s.store = s.owned
 	mode, err := genesys.ParseMode(cfg.Delivery.Mode)
 	if err != nil {
