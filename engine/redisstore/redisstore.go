@@ -15,8 +15,6 @@
 //	{prefix}claim:{expertID}     string: holder of the claim, PX = claim TTL
 //	{prefix}inflight             hash: conversation → JSON engine.Escalation owned and unfinished
 //	{prefix}handoff              list: JSON engine.Escalation handed over at shutdown
-//	{prefix}open                 hash: conversation id → JSON engine.Escalation not
-//	                             seen to end (see open.go: adopted after a kill -9)
 //	{prefix}epoch                string: set once per store lifetime (see MarkEpoch)
 //	{prefix}conv:{conversationId} string: the replica routing it, PX = its TTL
 //	{prefix}dec:{conversationId} list: JSON engine.Decision, oldest first;

@@ -57,9 +57,16 @@ func (o *ownedStore) submitted(x engine.Escalation, d engine.Decision) {
 	}
 	o.mu.Unlock()
 	if owned && !known && !d.Action.Terminal() && o.reg != nil {
-		if err := o.reg.TrackInFlight(context.Background(), x); err != nil && o.onErr != nil {
-			o.onErr(err)
-		}
+		// Off the engine's goroutine: a slow store must not stall routing.
+		// A late write after the escalation ended leaves a stale entry,
+		// which the orphan scan drops once it finds the log terminal.
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := o.reg.TrackInFlight(ctx, x); err != nil && o.onErr != nil {
+				o.onErr(err)
+			}
+		}()
 	}
 }
 

@@ -238,7 +238,7 @@ func New(ctx context.Context, cfg *serve.Config, env Env, log *slog.Logger) (*Se
 		return nil, err
 	}
 	apiSrv := &serve.API{Loop: s.loop, Store: s.store, Auth: auth, Metrics: s.metrics, Log: log, Ready: s.health.ready, Accepting: s.health.accepting,
-		Submitted: s.submitted}
+		Submitted: s.owned.submitted}
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
 	mux.Handle("/", apiSrv.Handler())
@@ -298,7 +298,6 @@ func (s *Server) Run(ctx context.Context) error {
 	go s.health.probeStore(runCtx, s.rclient)
 	go s.refreshDefinitions(runCtx)
 	go s.takeOver(runCtx)
-	go s.adoptOrphans(runCtx)
 	s.log.Info("serving", "addr", s.ln.Addr().String(), "experts", len(s.pool), "mode", s.cfg.Delivery.Mode)
 	var err error
 	select {
