@@ -99,8 +99,12 @@ func cdfFigure(r *Results) (figure, error) {
 	p.Y.Min, p.Y.Max = 0, 1
 	p.X.Scale = plot.LogScale{}
 	p.X.Tick.Marker = plot.LogTicks{Prec: -1}
-	leg := newLegend()
+	// The legend sits inside, bottom right: no curve goes there (late and
+	// unconnected), and the plot keeps the full width.
+	p.Legend.Top, p.Legend.Left = false, false
+	p.Legend.XOffs, p.Legend.YOffs = -vg.Points(8), vg.Points(8)
 	drawn, routedOnly := 0, false
+	var lines []plot.Plotter
 	const minX = 0.1 // the log axis starts at 0.1s; faster connects sit on its edge
 	maxX := 1.0
 	for i, c := range r.LatencyCDF {
@@ -130,13 +134,17 @@ func cdfFigure(r *Results) (figure, error) {
 			// still shows on top of it.
 			l.Dashes = []vg.Length{vg.Points(6), vg.Points(4)}
 		}
-		p.Add(l)
+		lines = append(lines, l)
 		name := c.Policy
 		if c.Arrivals > 0 {
 			name += " " + formatShare(scale)
 		}
-		leg.add(name, l)
+		p.Legend.Add(name, l)
 		drawn++
+	}
+	// shadowq (last) drawn first, so a dashed baseline shows on top.
+	for _, l := range slices.Backward(lines) {
+		p.Add(l)
 	}
 	p.X.Min, p.X.Max = minX, math.Pow(10, math.Ceil(math.Log10(maxX)))
 	if drawn == 0 {
@@ -147,7 +155,7 @@ func cdfFigure(r *Results) (figure, error) {
 		f.Caption = "How to read: the share of routed escalations connected within t (log time axis). These results (schema 2) lack arrival counts, so escalations that never connected are not shown: re-run shadowq sim for the curve over all arrivals."
 	}
 	var err error
-	f.PNG, err = renderPNG(p, leg, 8*vg.Inch, 4*vg.Inch)
+	f.PNG, err = renderPNG(p, newLegend(), 8*vg.Inch, 4*vg.Inch)
 	return f, err
 }
 
