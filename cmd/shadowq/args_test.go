@@ -59,6 +59,12 @@ func TestCLIHelp(t *testing.T) {
 		{[]string{"report", "--help"}, []string{"table, json, csv, md, html", "--out"}},
 		{[]string{"policy", "check", "--help"}, []string{"usage: shadowq policy check FILE..."}},
 		{[]string{"--version"}, []string{"shadowq 0.1.0-dev"}},
+		// Commands whose flag sets answer --help themselves: on stdout, exit 0.
+		{[]string{"fake", "--help"}, []string{"usage: shadowq fake", "-addr"}},
+		{[]string{"serve", "-h"}, []string{"usage: shadowq serve", "-config"}},
+		{[]string{"help", "serve"}, []string{"usage: shadowq serve"}},
+		{[]string{"chaos", "--help"}, []string{"shadowq chaos"}},
+		{[]string{"help", "version"}, []string{"usage: shadowq version"}},
 	} {
 		code, stdout, stderr := runCLI(t, c.args...)
 		if code != exitOK || stderr != "" {

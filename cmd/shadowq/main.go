@@ -60,6 +60,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 				if c.name == args[1] && c.ownHelp {
 					return c.run([]string{"--help"}, stdout, stderr)
 				}
+				if c.name == args[1] && c.run != nil && c.name != "version" {
+					return helpOf(c, stdout)
+				}
 				if c.name == args[1] {
 					fmt.Fprintf(stdout, "usage: %s\n\n%s\n", c.usage, c.summary)
 					return exitOK
@@ -73,11 +76,39 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	for _, c := range commands() {
 		if c.name == name && c.run != nil {
+			if !c.ownHelp && wantsHelp(args[1:]) {
+				return helpOf(c, stdout)
+			}
 			return c.run(args[1:], stdout, stderr)
 		}
 	}
 	fmt.Fprintf(stderr, "shadowq: unknown command %q (run 'shadowq help')\n", name)
 	return exitBadInput
+}
+
+// wantsHelp reports whether args ask for help (-h, -help or --help
+// before any "--").
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "-help", "--help":
+			return true
+		}
+	}
+	return false
+}
+
+// helpOf prints the help of a command whose flag set reports --help as
+// bad input (exit 2, on stderr): its usage goes to stdout and it is
+// exit 0, as for every other command. flag.Parse answers --help before
+// the command does anything.
+func helpOf(c command, stdout io.Writer) int {
+	if code := c.run([]string{"--help"}, stdout, stdout); code != exitBadInput {
+		return code
+	}
+	return exitOK
 }
 
 func usage(w io.Writer) {
