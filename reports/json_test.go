@@ -135,3 +135,34 @@ func TestReadJSONErrors(t *testing.T) {
 		})
 	}
 }
+
+// Schema 2 files (before relative changes, per-priority metrics, arrival
+// counts and sweeps) still read and render; what they lack is said so.
+func TestReadSchema2(t *testing.T) {
+	r := fixture()
+	r.Deltas[0].Relative = nil
+	var b bytes.Buffer
+	if err := WriteJSON(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	old := strings.Replace(b.String(), `"schema": 3,`, `"schema": 2,`, 1)
+	got, err := ReadJSON(strings.NewReader(old))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var md, html bytes.Buffer
+	if err := WriteMarkdown(&md, got); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteHTML(&html, got); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(md.String(), "not measured") || !strings.Contains(html.String(), "lack arrival counts") {
+		t.Error("a schema 2 report does not say what it cannot show")
+	}
+	// Re-saved as the current schema.
+	b.Reset()
+	if err := WriteJSON(&b, got); err != nil || !strings.HasPrefix(b.String(), "{\n  \"schema\": 3,") {
+		t.Errorf("re-saving schema 2: %v %.30s", err, b.String())
+	}
+}
