@@ -41,27 +41,36 @@ func (r *chaosRun) check(t genesys.Truth, pending []*chaosEsc, caches []cacheDif
 	}
 	pol := ChaosPolicy()
 	// (a) No delivery into a presence the policy forbids for the
-	// conversation's priority, once the replica that assigned had been
-	// told that presence by two bulk reads before its first /assign of
-	// this attempt arrived (a decision racing a fresh change is not
-	// knowable; one ignored through two resyncs is a bug).
+	// conversation's priority, once the replica that assigned had applied
+	// that presence before it could have decided. The decision came after
+	// the first Data Action call and after the conversation's previous
+	// delivery ended; a replica applies a bulk read before it starts the
+	// next one, so two reads that both began after the presence was set
+	// and before that point prove the presence was in its cache. (A
+	// decision racing a fresh change is not knowable; one that ignored a
+	// presence read twice is a bug.)
+	r.mu.Lock()
+	sent := map[string]time.Time{}
+	for _, e := range r.escs {
+		sent[e.conv] = e.sent
+	}
+	r.mu.Unlock()
 	for i, d := range t.Deliveries {
 		if d.Kind != "assign" || allowedBy(pol, d) {
 			continue
 		}
-		since := presenceSince(t, d.UserID, d.AlertTime)
 		a, ok := assignFor(t, d)
 		if !ok {
 			continue
 		}
-		from := d.AlertTime.Add(-time.Hour)
-		if i > 0 {
-			from = previousEnd(t, i)
+		since := presenceSince(t, d.UserID, d.AlertTime)
+		decidedAfter := sent[d.ConversationID]
+		if end := previousEnd(t, i); end.After(decidedAfter) {
+			decidedAfter = end
 		}
-		first := firstArrival(t, d.ConversationID, a.Caller, from, a.At)
-		if n := bulkReadsBetween(t, a.Caller, d.UserID, since, first); n >= 2 {
-			add(InvForbiddenDelivery, d.ConversationID, d.UserID, "P%d delivered to %s in %q (set %v before the alert); %s had read that presence in %d bulk reads before its /assign",
-				d.Priority, userName(d.UserID), presenceName(d.PresenceID), d.AlertTime.Sub(since).Round(time.Millisecond), a.Caller, n)
+		if n := bulkReadsBetween(t, a.Caller, d.UserID, since, decidedAfter); n >= 2 {
+			add(InvForbiddenDelivery, d.ConversationID, d.UserID, "P%d delivered to %s in %q (set %v before the alert); %s had read that presence in %d bulk reads before it could have decided (%s)",
+				d.Priority, userName(d.UserID), presenceName(d.PresenceID), d.AlertTime.Sub(since).Round(time.Millisecond), a.Caller, n, r.rel(decidedAfter))
 		}
 	}
 	// (b) No /assign for a conversation once a delivery was accepted.
@@ -176,17 +185,6 @@ func previousEnd(t genesys.Truth, i int) time.Time {
 	return time.Time{}
 }
 
-// firstArrival is the first /assign of conv by caller that arrived in
-// [from, until]: when the replica decided, give or take the network.
-func firstArrival(t genesys.Truth, conv, caller string, from, until time.Time) time.Time {
-	for _, a := range t.Arrivals {
-		if a.ConversationID == conv && a.Caller == caller && !a.At.Before(from) && !a.At.After(until) {
-			return a.At
-		}
-	}
-	return until
-}
-
 func bulkReadsBetween(t genesys.Truth, caller, user string, after, before time.Time) int {
 	n := 0
 	for _, b := range t.BulkReads {
@@ -228,6 +226,13 @@ func (r *chaosRun) timeline(t genesys.Truth, conv, user string) []string {
 		for _, p := range t.Presence {
 			if p.UserID == user || all {
 				ls = append(ls, line{p.At, fmt.Sprintf("presence %s → %s", userName(user), presenceName(p.PresenceID))})
+			}
+		}
+	}
+	if user != "" && !all {
+		for _, b := range t.BulkReads {
+			if slices.Contains(b.UserIDs, user) {
+				ls = append(ls, line{b.At, fmt.Sprintf("bulk presence read by %s", b.Caller)})
 			}
 		}
 	}

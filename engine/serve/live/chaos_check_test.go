@@ -39,6 +39,10 @@ func TestChaosInvariantsOnSyntheticTruth(t *testing.T) {
 			genesys.Truth{Presence: []genesys.TruthPresence{dnd}, BulkReads: []genesys.TruthBulkRead{read(1000, "r0.1")},
 				Deliveries: []genesys.TruthDelivery{delivery(1, dnd.PresenceID, "MEETING")}, Assigns: []genesys.TruthAssign{assign}, Arrivals: []genesys.TruthArrival{arrival}},
 			nil, nil},
+		{"P1 into DND read twice only after the Data Action called: the decision may predate both",
+			genesys.Truth{Presence: []genesys.TruthPresence{dnd}, BulkReads: []genesys.TruthBulkRead{read(2600, "r0.1"), read(2900, "r0.1")},
+				Deliveries: []genesys.TruthDelivery{delivery(1, dnd.PresenceID, "MEETING")}, Assigns: []genesys.TruthAssign{assign}, Arrivals: []genesys.TruthArrival{arrival}},
+			nil, nil},
 		{"P1 into DND after two reads by another replica",
 			genesys.Truth{Presence: []genesys.TruthPresence{dnd}, BulkReads: []genesys.TruthBulkRead{read(1000, "r1.1"), read(2000, "r1.1")},
 				Deliveries: []genesys.TruthDelivery{delivery(1, dnd.PresenceID, "MEETING")}, Assigns: []genesys.TruthAssign{assign}, Arrivals: []genesys.TruthArrival{arrival}},
@@ -67,7 +71,7 @@ func TestChaosInvariantsOnSyntheticTruth(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			r := &chaosRun{start: t0, escs: []*chaosEsc{{conv: conv, answers: c.answers}}}
+			r := &chaosRun{start: t0, escs: []*chaosEsc{{conv: conv, sent: at(2500), answers: c.answers}}}
 			var got []string
 			for _, v := range r.check(c.truth, nil, nil) {
 				got = append(got, v.Invariant)

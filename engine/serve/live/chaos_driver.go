@@ -19,6 +19,7 @@ type chaosEsc struct {
 	step    Step
 	conv    string
 	created time.Time
+	sent    time.Time     // first Data Action call (fake clock); guarded by chaosRun.mu
 	answers []chaosAnswer // guarded by chaosRun.mu
 }
 
@@ -97,6 +98,11 @@ func (r *chaosRun) callDataAction(ctx context.Context, e *chaosEsc) {
 		slot := r.slots[(e.step.Replica+attempt)%len(r.slots)]
 		rep := slot.cur.Load()
 		if rep != nil {
+			r.mu.Lock()
+			if e.sent.IsZero() {
+				e.sent = r.fake.Now()
+			}
+			r.mu.Unlock()
 			var out serve.EscalationResponse
 			code, err := r.http.do(ctx, "POST", rep.url+"/v1/escalations", body, &out)
 			if err == nil && code == 200 {
