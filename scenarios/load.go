@@ -182,6 +182,9 @@ func (c *checker) build(f *scenarioFile) *Scenario {
 		}
 		s.Sweep = append(s.Sweep, sw)
 	}
+	if err := CheckGrid(s.Sweep); err != nil && len(f.Sweep) > 0 {
+		c.errorf(&f.Sweep, "%v", err)
+	}
 	return s
 }
 

@@ -22,6 +22,12 @@ var SweepKeys = []string{
 	"escalations.perHour",                   // the arrival-rate profile scaled to this mean over the horizon (> 0)
 }
 
+// Bounds of a sweep: values per key, and points in a grid.
+const (
+	MaxSweepValues = 100
+	MaxSweepPoints = 1000
+)
+
 // Sweep is one swept setting: the path and its values, in order.
 type Sweep struct {
 	Key    string
@@ -80,8 +86,8 @@ func (s *Scenario) With(key string, v float64) (*Scenario, error) {
 		if group == "*" {
 			return bad("count needs a group's name, not *")
 		}
-		if v < 1 || v != math.Trunc(v) || v > MaxExperts {
-			return bad("%v: want a whole number of experts within 1..%d", v, MaxExperts)
+		if room := MaxExperts - (len(s.Experts) - len(idx)); v < 1 || v != math.Trunc(v) || v > float64(room) {
+			return bad("%v: want a whole number of experts within 1..%d (at most %d experts in a scenario)", v, room, MaxExperts)
 		}
 		return out.withCount(group, idx, int(v)), nil
 	case "meetings.perDay":
@@ -200,6 +206,9 @@ func (s *Scenario) CheckSweep(sw Sweep) error {
 	if len(sw.Values) == 0 {
 		return &SweepError{Key: sw.Key, Msg: "no values"}
 	}
+	if len(sw.Values) > MaxSweepValues {
+		return &SweepError{Key: sw.Key, Msg: fmt.Sprintf("%d values: at most %d", len(sw.Values), MaxSweepValues)}
+	}
 	for i, v := range sw.Values {
 		if slices.Contains(sw.Values[:i], v) {
 			return &SweepError{Key: sw.Key, Msg: fmt.Sprintf("value %v given twice", v)}
@@ -207,6 +216,25 @@ func (s *Scenario) CheckSweep(sw Sweep) error {
 		if _, err := s.With(sw.Key, v); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// CheckGrid bounds the grid several sweeps span.
+func CheckGrid(sweeps []Sweep) error {
+	n := 1
+	for _, sw := range sweeps {
+		n *= max(1, len(sw.Values))
+		if n > MaxSweepPoints {
+			return fmt.Errorf("sweep: the grid has more than %d points; sweep fewer values or keys", MaxSweepPoints)
+		}
+	}
+	keys := map[string]bool{}
+	for _, sw := range sweeps {
+		if keys[sw.Key] {
+			return fmt.Errorf("sweep %s: swept twice", sw.Key)
+		}
+		keys[sw.Key] = true
 	}
 	return nil
 }

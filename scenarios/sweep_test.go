@@ -124,4 +124,8 @@ func TestSweepBlock(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "s.yaml:"+strconv.Itoa(lines+2)+":") || !strings.Contains(err.Error(), `no expert group "platfrom"`) {
 		t.Errorf("bad sweep key: %v", err)
 	}
+	_, err = Load(write("sweep:\n  - {key: escalations.perHour, values: [8, 16]}\n  - {key: escalations.perHour, values: [1]}\n"))
+	if err == nil || !strings.Contains(err.Error(), "s.yaml:"+strconv.Itoa(lines+2)+":") || !strings.Contains(err.Error(), "swept twice") {
+		t.Errorf("a key swept twice: %v", err)
+	}
 }

@@ -95,6 +95,10 @@ func runSim(args []string, stdout, stderr io.Writer) int {
 			}
 			sweeps = append(sweeps, sw)
 		}
+		if err := scenarios.CheckGrid(sweeps); err != nil {
+			fmt.Fprintf(stderr, "shadowq sim: --sweep: %v\n", err)
+			return exitBadInput
+		}
 	}
 	dir := f.out
 	if dir == "" {
