@@ -20,6 +20,16 @@ func (e *Engine) log(ctx context.Context, d *Decision) {
 	if e.onDec != nil {
 		e.onDec(d)
 	}
+	if len(e.unlogged) == 0 && !e.storeResting() {
+		// The common case: straight to the store, no copy kept.
+		err := e.store.AppendDecision(ctx, d)
+		if err == nil {
+			return
+		}
+		e.unlogged = append(e.unlogged, *d)
+		e.noteStore(fmt.Errorf("%w: decision log: %w", ErrStore, err))
+		return
+	}
 	e.unlogged = append(e.unlogged, *d)
 	if !e.storeResting() {
 		e.noteStore(e.flushLog(ctx))
@@ -32,7 +42,11 @@ func (e *Engine) flushLog(ctx context.Context) error {
 	n := 0
 	defer func() {
 		clear(e.unlogged[:n])
-		e.unlogged = e.unlogged[n:]
+		if n == len(e.unlogged) {
+			e.unlogged = e.unlogged[:0] // keep the capacity
+		} else {
+			e.unlogged = e.unlogged[n:]
+		}
 	}()
 	for n < len(e.unlogged) {
 		if err := e.store.AppendDecision(ctx, &e.unlogged[n]); err != nil {
@@ -86,6 +100,26 @@ func (e *Engine) noteStore(err error) {
 }
 
 func (e *Engine) backlog() int { return len(e.dirty) + len(e.unlogged) }
+
+// join2 is errors.Join for two errors without allocating when both are nil
+// (the hot path).
+func join2(a, b error) error {
+	switch {
+	case a == nil:
+		return b
+	case b == nil:
+		return a
+	}
+	return errors.Join(a, b)
+}
+
+// joinErrs joins errs and last, allocating only when there is an error.
+func joinErrs(errs []error, last error) error {
+	if len(errs) == 0 {
+		return last
+	}
+	return errors.Join(append(errs, last)...)
+}
 
 // storeResting is true between a failed write and its retry time: writes
 // then only queue, so that a store that is down (every call waiting out a

@@ -424,7 +424,7 @@ func (e *Engine) Apply(ctx context.Context, evs ...Event) error {
 			}
 		}
 	}
-	return errors.Join(append(errs, e.settle(ctx))...)
+	return joinErrs(errs, e.settle(ctx))
 }
 
 // ApplySnapshot merges a bulk presence read (see Snapshot and the ordering
@@ -520,7 +520,7 @@ func (e *Engine) settle(ctx context.Context) error {
 		err = e.redecideHeld(ctx)
 	}
 	e.wakeHeld = false
-	return errors.Join(err, e.flush(ctx))
+	return join2(err, e.flush(ctx))
 }
 
 // SetCalendar records the scheduled end of the calendar block an expert is

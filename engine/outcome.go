@@ -3,7 +3,6 @@ package engine
 import (
 	"container/heap"
 	"context"
-	"errors"
 	"fmt"
 	"time"
 )
@@ -21,7 +20,7 @@ const StoreRetryInterval = time.Second
 // outcome, and Tick settles it once the store answers again. An accepted
 // delivery is therefore never mistaken for an unanswered one.
 func (e *Engine) HandleOutcome(ctx context.Context, o Outcome) error {
-	return errors.Join(e.handleOutcome(ctx, o), e.settle(ctx))
+	return join2(e.handleOutcome(ctx, o), e.settle(ctx))
 }
 
 func (e *Engine) handleOutcome(ctx context.Context, o Outcome) error {
@@ -136,7 +135,7 @@ func (e *Engine) Abandon(ctx context.Context, conv string) error {
 		}
 	}
 	_, err := e.finish(ctx, es, ActAbandoned, "caller hung up", nil)
-	return errors.Join(append(errs, err, e.settle(ctx))...)
+	return joinErrs(errs, join2(err, e.settle(ctx)))
 }
 
 // NextDeadline is when Tick next has work: a delivery whose outcome is
@@ -180,7 +179,7 @@ func (e *Engine) Tick(ctx context.Context) error {
 			errs = append(errs, err)
 		}
 	}
-	return errors.Join(append(errs, e.settle(ctx))...)
+	return joinErrs(errs, e.settle(ctx))
 }
 
 // expire handles an escalation whose deadline passed.
