@@ -1,7 +1,10 @@
 package genesys
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"slices"
 	"strings"
@@ -40,10 +43,12 @@ type TruthPresence struct {
 }
 
 // TruthArrival is a POST …/assign as it arrived, before injected faults
-// (429, 503, latency) and before its body was read.
+// (429, 503, latency): the attempt, whatever became of it. UserID is the
+// body's id when it parses.
 type TruthArrival struct {
 	At             time.Time `json:"at"`
 	ConversationID string    `json:"conversationId"`
+	UserID         string    `json:"userId,omitempty"`
 	Caller         string    `json:"caller"`
 }
 
@@ -96,8 +101,18 @@ func (l *truthLog) arrival(at time.Time, r *http.Request) {
 		return
 	}
 	conv := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/api/v2/conversations/"), "/assign")
+	// Peek at the body's user id; the handler reads the body as sent.
+	head, _ := io.ReadAll(io.LimitReader(r.Body, 4096))
+	r.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(head), r.Body), r.Body}
+	var body struct {
+		ID string `json:"id"`
+	}
+	_ = json.Unmarshal(head, &body)
 	l.mu.Lock()
-	l.t.Arrivals = append(l.t.Arrivals, TruthArrival{At: at, ConversationID: conv, Caller: r.Header.Get(CallerHeader)})
+	l.t.Arrivals = append(l.t.Arrivals, TruthArrival{At: at, ConversationID: conv, UserID: body.ID, Caller: r.Header.Get(CallerHeader)})
 	l.mu.Unlock()
 }
 

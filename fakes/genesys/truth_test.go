@@ -62,7 +62,7 @@ func TestTruthLogsAssignsAndReads(t *testing.T) {
 	req.Header.Set(CallerHeader, "r2")
 	f.send(req)
 	tr := f.srv.Truth()
-	if len(tr.Arrivals) != 2 || tr.Arrivals[0].Caller != "r1" || tr.Arrivals[0].ConversationID != conv {
+	if len(tr.Arrivals) != 2 || tr.Arrivals[0].Caller != "r1" || tr.Arrivals[0].ConversationID != conv || tr.Arrivals[0].UserID != alan {
 		t.Fatalf("arrivals %+v", tr.Arrivals)
 	}
 	if len(tr.Assigns) != 1 || tr.Assigns[0].Status != 202 || tr.Assigns[0].UserID != alan || tr.Assigns[0].Caller != "r1" {

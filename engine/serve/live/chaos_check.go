@@ -86,7 +86,9 @@ func (r *chaosRun) check(t genesys.Truth, pending []*chaosEsc, caches []cacheDif
 			}
 		}
 	}
-	// (c) Every routed answer names a user the fake was asked to take it.
+	// (c) Every routed answer names a user the fake was asked to take it:
+	// an /assign of that conversation to that user reached the fake
+	// (whatever it answered: a 503 is Genesys's doing, not a false claim).
 	r.mu.Lock()
 	escs := slices.Clone(r.escs)
 	answers := map[*chaosEsc][]chaosAnswer{}
@@ -99,8 +101,8 @@ func (r *chaosRun) check(t genesys.Truth, pending []*chaosEsc, caches []cacheDif
 			if ans.Action != "routed" {
 				continue
 			}
-			if ans.UserID == "" || !assignedTo(t, e.conv, ans.UserID) {
-				add(InvRoutedUnassigned, e.conv, ans.UserID, "%s answered routed to %q at %s; the fake never saw /assign of it to that user",
+			if ans.UserID == "" || !assignTried(t, e.conv, ans.UserID) {
+				add(InvRoutedUnassigned, e.conv, ans.UserID, "%s answered routed to %q at %s; no /assign of it to that user ever reached the fake",
 					ans.Replica, userName(ans.UserID), r.rel(ans.At))
 				break
 			}
@@ -195,7 +197,12 @@ func bulkReadsBetween(t genesys.Truth, caller, user string, after, before time.T
 	return n
 }
 
-func assignedTo(t genesys.Truth, conv, user string) bool {
+func assignTried(t genesys.Truth, conv, user string) bool {
+	for _, a := range t.Arrivals {
+		if a.ConversationID == conv && a.UserID == user {
+			return true
+		}
+	}
 	for _, a := range t.Assigns {
 		if a.ConversationID == conv && a.UserID == user {
 			return true
@@ -238,7 +245,7 @@ func (r *chaosRun) timeline(t genesys.Truth, conv, user string) []string {
 	}
 	for _, a := range t.Arrivals {
 		if (conv != "" && a.ConversationID == conv) || all {
-			ls = append(ls, line{a.At, fmt.Sprintf("/assign arrives from %s", a.Caller)})
+			ls = append(ls, line{a.At, fmt.Sprintf("/assign of %s arrives from %s", userName(a.UserID), a.Caller)})
 		}
 	}
 	for _, a := range t.Assigns {

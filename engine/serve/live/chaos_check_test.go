@@ -21,7 +21,7 @@ func TestChaosInvariantsOnSyntheticTruth(t *testing.T) {
 			AlertTime: at(3000), EndTime: ptr(at(3300))}, Priority: prio, PresenceID: def, SystemPresence: sys}
 	}
 	assign := genesys.TruthAssign{At: at(3000), ConversationID: conv, UserID: alanID, Caller: "r0.1", Status: 202}
-	arrival := genesys.TruthArrival{At: at(3000), ConversationID: conv, Caller: "r0.1"}
+	arrival := genesys.TruthArrival{At: at(3000), ConversationID: conv, UserID: alanID, Caller: "r0.1"}
 	read := func(ms int, caller string) genesys.TruthBulkRead {
 		return genesys.TruthBulkRead{At: at(ms), Caller: caller, UserIDs: []string{alanID}}
 	}
@@ -64,6 +64,10 @@ func TestChaosInvariantsOnSyntheticTruth(t *testing.T) {
 			[]chaosAnswer{{Replica: "r0.1", EscalationResponse: serve.EscalationResponse{Action: "routed", UserID: graceID}},
 				{Replica: "r0.1", EscalationResponse: serve.EscalationResponse{Action: "routed", UserID: ""}}},
 			[]string{InvRoutedUnassigned}},
+		{"routed to a user whose /assign arrived but was refused with a 503",
+			genesys.Truth{Arrivals: []genesys.TruthArrival{{At: at(100), ConversationID: conv, UserID: graceID, Caller: "r0.1"}}},
+			[]chaosAnswer{{Replica: "r0.1", EscalationResponse: serve.EscalationResponse{Action: "routed", UserID: graceID}}},
+			nil},
 		{"routed to the user assigned",
 			genesys.Truth{Assigns: []genesys.TruthAssign{assign}},
 			[]chaosAnswer{{Replica: "r0.1", EscalationResponse: serve.EscalationResponse{Action: "routed", UserID: alanID}}},
