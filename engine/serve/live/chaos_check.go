@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -43,7 +44,8 @@ func (r *chaosRun) check(t genesys.Truth, pending []*chaosEsc, caches []cacheDif
 	// (a) No delivery into a presence the policy forbids for the
 	// conversation's priority, once the replica that assigned had applied
 	// that presence before it could have decided. The decision came after
-	// the first Data Action call and after the conversation's previous
+	// the first Data Action call to that replica (to any, for a replica
+	// that took the escalation over) and after the conversation's previous
 	// delivery ended; a replica applies a bulk read before it starts the
 	// next one, so two reads that both began after the presence was set
 	// and before that point prove the presence was in its cache. (A
@@ -51,8 +53,9 @@ func (r *chaosRun) check(t genesys.Truth, pending []*chaosEsc, caches []cacheDif
 	// presence read twice is a bug.)
 	r.mu.Lock()
 	sent := map[string]time.Time{}
+	sentTo := map[string]map[string]time.Time{}
 	for _, e := range r.escs {
-		sent[e.conv] = e.sent
+		sent[e.conv], sentTo[e.conv] = e.sent, maps.Clone(e.sentTo)
 	}
 	r.mu.Unlock()
 	for i, d := range t.Deliveries {
@@ -64,7 +67,10 @@ func (r *chaosRun) check(t genesys.Truth, pending []*chaosEsc, caches []cacheDif
 			continue
 		}
 		since := presenceSince(t, d.UserID, d.AlertTime)
-		decidedAfter := sent[d.ConversationID]
+		decidedAfter, ok := sentTo[d.ConversationID][a.Caller]
+		if !ok {
+			decidedAfter = sent[d.ConversationID]
+		}
 		if end := previousEnd(t, i); end.After(decidedAfter) {
 			decidedAfter = end
 		}

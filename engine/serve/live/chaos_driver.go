@@ -19,8 +19,9 @@ type chaosEsc struct {
 	step    Step
 	conv    string
 	created time.Time
-	sent    time.Time     // first Data Action call (fake clock); guarded by chaosRun.mu
-	answers []chaosAnswer // guarded by chaosRun.mu
+	sent    time.Time            // first Data Action call (fake clock); guarded by chaosRun.mu
+	sentTo  map[string]time.Time // first call to each replica; guarded by chaosRun.mu
+	answers []chaosAnswer        // guarded by chaosRun.mu
 }
 
 // chaosAnswer is one 200 answer of POST /v1/escalations.
@@ -99,8 +100,15 @@ func (r *chaosRun) callDataAction(ctx context.Context, e *chaosEsc) {
 		rep := slot.cur.Load()
 		if rep != nil {
 			r.mu.Lock()
+			now := r.fake.Now()
 			if e.sent.IsZero() {
-				e.sent = r.fake.Now()
+				e.sent = now
+			}
+			if e.sentTo == nil {
+				e.sentTo = map[string]time.Time{}
+			}
+			if _, ok := e.sentTo[rep.name]; !ok {
+				e.sentTo[rep.name] = now
 			}
 			r.mu.Unlock()
 			var out serve.EscalationResponse
