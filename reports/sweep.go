@@ -2,7 +2,7 @@ package reports
 
 import (
 	"fmt"
-
+	"math"
 	"slices"
 	"strconv"
 	"strings"
@@ -135,13 +135,13 @@ func breakEvens(s *SweepResult) []string {
 	var out []string
 	for bi, d := range ps[0].Deltas {
 		for _, c := range []struct {
-			metric, what string
-			sign         float64
+			metric, what, level string // level: the baseline's metric the change is compared with
+			sign                float64
 		}{
-			{MNetValue, "net value per day", 1},
-			{MWaitMean, "latency gain (the baseline's mean wait − shadowq's)", -1},
+			{MNetValue, "net value per day", MCost, 1},
+			{MWaitMean, "latency gain (the baseline's mean wait − shadowq's)", MWaitMean, -1},
 		} {
-			var xs []float64
+			var xs, levels []float64
 			var ms []Metric
 			for _, p := range ps {
 				if bi >= len(p.Deltas) {
@@ -159,20 +159,36 @@ func breakEvens(s *SweepResult) []string {
 					mm.Lo, mm.Hi = mm.Hi, mm.Lo
 				}
 				ms = append(ms, mm)
+				lv := math.NaN()
+				if l := findMetric(findPolicyIn(p.Policies, d.Baseline), c.level); l != nil && l.N > 0 {
+					lv = math.Abs(l.Mean)
+				}
+				levels = append(levels, lv)
 			}
 			if len(xs) < 2 {
 				continue
 			}
-			out = append(out, crossing(key, d.Baseline, c.what, c.metric, xs, ms))
+			out = append(out, crossing(key, d.Baseline, c.what, c.metric, xs, ms, levels))
 		}
 	}
 	return out
 }
 
+func findPolicyIn(ps []PolicyResult, name string) []Metric {
+	for i := range ps {
+		if ps[i].Name == name {
+			return ps[i].Metrics
+		}
+	}
+	return nil
+}
+
 // crossing describes where the means of ms (over ascending xs) first
 // change sign, and whether that is more than noise: a crossing between two
-// points whose 95% CIs both contain 0 is reported as such.
-func crossing(key, base, what, metric string, xs []float64, ms []Metric) string {
+// points whose 95% CIs both contain 0 is reported as such, and so is one
+// where the change is under 1% of the baseline's level (levels, NaN when
+// unknown) at both points.
+func crossing(key, base, what, metric string, xs []float64, ms []Metric, levels []float64) string {
 	unit := MetricUnit(metric)
 	f := func(y float64) string { return formatValue(unit, y, true) }
 	noise := func(m Metric) bool { return m.N < 2 || (m.Lo <= 0 && m.Hi >= 0) }
@@ -188,7 +204,10 @@ func crossing(key, base, what, metric string, xs []float64, ms []Metric) string 
 		}
 		s := fmt.Sprintf("vs %s, %s %s between %s = %s (%s) and %s (%s): break-even at about %s (linear interpolation of the means)",
 			base, what, dir, key, fmtNum(xs[i-1]), f(a), fmtNum(xs[i]), f(b), strconv.FormatFloat(x, 'f', 1, 64))
+		tiny := math.Max(math.Abs(a), math.Abs(b)) < 0.01*math.Min(levels[i-1], levels[i])
 		switch {
+		case tiny:
+			s += "; but the change is under 1% of the baseline's level at both points: negligible, the arms are alike here"
 		case noise(ms[i-1]) && noise(ms[i]):
 			s += "; but the 95% CIs at both points contain 0, so this is noise: the arms do not differ here"
 		case noise(ms[i-1]) || noise(ms[i]):

@@ -2,6 +2,7 @@ package reports
 
 import (
 	"bytes"
+	"math"
 	"strings"
 	"testing"
 )
@@ -55,7 +56,11 @@ func TestBreakEvenAndStaffing(t *testing.T) {
 		t.Errorf("staffing rows\n got %q\nwant %q", rows, want)
 	}
 	// Noise is called noise.
-	if s := crossing("k", "b", "x", MWaitMean, []float64{1, 2}, []Metric{{Mean: 1, Lo: -1, Hi: 3, N: 5}, {Mean: -1, Lo: -3, Hi: 1, N: 5}}); !strings.Contains(s, "this is noise") {
+	if s := crossing("k", "b", "x", MWaitMean, []float64{1, 2}, []Metric{{Mean: 1, Lo: -1, Hi: 3, N: 5}, {Mean: -1, Lo: -3, Hi: 1, N: 5}}, []float64{math.NaN(), math.NaN()}); !strings.Contains(s, "this is noise") {
+		t.Errorf("noise crossing: %s", s)
+	}
+	// A significant but tiny change is called negligible.
+	if s := crossing("k", "b", "x", MWaitMean, []float64{1, 2}, []Metric{{Mean: 0.01, Lo: 0.005, Hi: 0.015, N: 5}, {Mean: -0.02, Lo: -0.03, Hi: -0.01, N: 5}}, []float64{15, 16}); !strings.Contains(s, "negligible") {
 		t.Errorf("noise crossing: %s", s)
 	}
 	// Every format shows the sweep; the HTML has a plot per metric.
