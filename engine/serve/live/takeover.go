@@ -14,8 +14,8 @@ const (
 	orphanScan  = 2 * time.Second
 )
 
-// takeOver adopts escalations other replicas did not finish, until ctx
-// ends or this replica drains: those handed off at a shutdown at once,
+// takeOver adopts escalations other replicas did not finish, while this
+// replica is ready (until ctx ends): those handed off at a shutdown at once,
 // and those of a replica that died (kill -9) once its ownership of the
 // conversation ran out (redisstore.Orphans), with no Data Action retry
 // needed. Each is submitted to the engine, which claims the conversation,
@@ -31,6 +31,9 @@ func (s *Server) takeOver(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		}
+		if s.health.ready() != nil {
+			continue // draining, or not synced yet: take nothing over now
 		}
 		for !s.health.draining.Load() {
 			x, ok, err := s.rstore.TakeHandOff(ctx)
