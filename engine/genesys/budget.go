@@ -3,101 +3,255 @@ package genesys
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 )
 
-// Budget is the request budget of one token: a token bucket that every
-// HTTP request (first tries and retries alike) draws from before it is
-// sent, so shadowq stays under Genesys's per-token rate limit instead of
-// discovering it through 429s.
-//
-// With limit L per period P and burst B, the bucket holds at most B
-// requests and refills at (L−B)/P, so no window of length P ever sees more
-// than L requests. A 429's Retry-After pauses the whole bucket (the limit
-// is per token, so every caller is affected).
-//
-// Safe for concurrent use; share one Budget between everything that uses
-// the same token (Client, Feed).
-type Budget struct {
-	mu     sync.Mutex
-	rate   float64 // tokens per second
-	burst  float64
-	tokens float64 // may be negative: reserved for waiters
-	last   time.Time
-	pause  time.Time
-	now    func() time.Time
+// Class is a request's priority when the request budget is short.
+// Lower values go first.
+type Class uint8
+
+const (
+	// ClassDelivery: /assign, transfers, the routing PATCH and the
+	// conversation reads that check a delivery's outcome. A caller waits on
+	// these.
+	ClassDelivery Class = iota
+	// ClassResync: bulk presence, routing status, notification channels
+	// and subscriptions, queue members, presence definitions.
+	ClassResync
+	// ClassHistory: presence history (analytics) and calibration reads.
+	ClassHistory
+	numClasses
+)
+
+var classNames = [numClasses]string{"delivery", "resync", "history"}
+
+func (c Class) String() string {
+	if c < numClasses {
+		return classNames[c]
+	}
+	return "unknown"
 }
 
-// DefaultBudget is ≈ 300 requests/min per token (token.rate.per.minute,
-// shared/genesys-api.md §7) with a burst of 30, so at most 300 requests
-// fall in any minute.
-func DefaultBudget() *Budget { return NewBudget(300, time.Minute, 30) }
+// Classes lists the classes in priority order (for metrics).
+func Classes() []Class { return []Class{ClassDelivery, ClassResync, ClassHistory} }
 
-// NewBudget allows at most limit requests in any period, of which burst may
-// go back to back. burst is clamped to 1..limit-1 (limit 1 gives burst 1
-// and a refill of one per period).
-func NewBudget(limit int, period time.Duration, burst int) *Budget {
+// classOf is the class of an operation ("METHOD /path/template").
+func classOf(op string) Class {
+	switch {
+	case strings.Contains(op, "/conversations/"):
+		return ClassDelivery
+	case strings.Contains(op, "/analytics/"):
+		return ClassHistory
+	}
+	return ClassResync
+}
+
+// Budget is the request allowance of one OAuth client's token: at most
+// limit requests in any window of one period (Genesys counts
+// token.rate.per.minute = 300 per token, shared/genesys-api.md §7).
+//
+// It is a sliding-window log, not a paced bucket: the whole allowance may
+// be spent at once (a resync at start-up reads 10,000 experts in seconds),
+// and a slot becomes free again one period after it was used, so no window
+// of one period — fixed, as Genesys's inin-ratelimit-reset suggests, or
+// sliding — ever sees more than limit requests.
+//
+// Priority: a class may take a slot only while more than its reserve is
+// free (deliveries reserve nothing; resync leaves 5% of the allowance to
+// deliveries, history 25%), and only when no request of a higher class is
+// waiting. So a resync that drains the window still leaves deliveries
+// their slots, and when the window is full the next free slot goes to the
+// most urgent waiter.
+//
+// A 429's Retry-After pauses the whole budget (the limit is per token).
+// Safe for concurrent use; share one Budget between everything that uses
+// the same token.
+type Budget struct {
+	mu      sync.Mutex
+	limit   int
+	period  time.Duration
+	ring    []time.Time // send times, oldest at head; len limit
+	head, n int
+	reserve [numClasses]int
+	waiting [numClasses]int
+	pause   time.Time
+	now     func() time.Time
+}
+
+// DefaultBudget is 300 requests a minute (token.rate.per.minute).
+func DefaultBudget() *Budget { return NewBudget(300, time.Minute) }
+
+// NewBudget allows at most limit (≥ 1) requests in any period.
+func NewBudget(limit int, period time.Duration) *Budget {
 	if limit < 1 {
 		limit = 1
 	}
 	if period <= 0 {
 		period = time.Minute
 	}
-	burst = max(1, min(burst, limit-1))
-	refill := float64(limit - burst)
-	if refill < 1 {
-		refill = 1
-	}
-	return &Budget{
-		rate:   refill / period.Seconds(),
-		burst:  float64(burst),
-		tokens: float64(burst),
-		now:    time.Now,
+	b := &Budget{limit: limit, period: period, ring: make([]time.Time, limit), now: time.Now}
+	b.reserve[ClassResync] = limit / 20
+	b.reserve[ClassHistory] = limit / 4
+	return b
+}
+
+// Limit is the allowance per period.
+func (b *Budget) Limit() int { return b.limit }
+
+// expire drops the send times that left the window; b.mu held.
+func (b *Budget) expire(now time.Time) {
+	cut := now.Add(-b.period)
+	for b.n > 0 && !b.ring[b.head].After(cut) {
+		b.head = (b.head + 1) % b.limit
+		b.n--
 	}
 }
 
-// Wait takes one request from the budget, sleeping until one is available.
-// It returns an error wrapping ErrBudget at once, taking nothing, when the
-// wait would end after deadline (zero: no deadline other than ctx's), and
-// ctx's error if ctx ends while waiting.
-func (b *Budget) Wait(ctx context.Context, deadline time.Time) error {
-	if dl, ok := ctx.Deadline(); ok && (deadline.IsZero() || dl.Before(deadline)) {
-		deadline = dl
-	}
-	b.mu.Lock()
-	now := b.now()
-	if !b.last.IsZero() {
-		b.tokens = min(b.burst, b.tokens+now.Sub(b.last).Seconds()*b.rate)
-	}
-	b.last = now
-	wait := time.Duration(0)
-	if b.tokens < 1 {
-		wait = time.Duration((1 - b.tokens) / b.rate * float64(time.Second))
+// at is the i-th oldest send time in the window; b.mu held.
+func (b *Budget) at(i int) time.Time { return b.ring[(b.head+i)%b.limit] }
+
+// waitFor is how long class c must wait for a slot, ignoring waiters;
+// b.mu held, expire done.
+func (b *Budget) waitFor(c Class, now time.Time) time.Duration {
+	var wait time.Duration
+	// A slot for c needs n ≤ limit − reserve − 1: the k oldest must expire.
+	if k := b.n - (b.limit - b.reserve[c] - 1); k > 0 {
+		wait = b.at(k - 1).Add(b.period).Sub(now)
 	}
 	if p := b.pause.Sub(now); p > wait {
 		wait = p
 	}
-	if !deadline.IsZero() && now.Add(wait).After(deadline) {
-		b.mu.Unlock()
-		return fmt.Errorf("%w: next request slot in %v, past the deadline", ErrBudget, wait.Round(time.Millisecond))
+	return max(wait, 0)
+}
+
+// blocked reports whether a higher class than c is waiting; b.mu held.
+func (b *Budget) blocked(c Class) bool {
+	for h := Class(0); h < c; h++ {
+		if b.waiting[h] > 0 {
+			return true
+		}
 	}
-	b.tokens--
+	return false
+}
+
+// Wait takes one slot for a request of class c, sleeping until one is
+// free. It returns an error wrapping ErrBudget at once, taking nothing,
+// when the slot would come after deadline (zero: no deadline other than
+// ctx's), and ctx's error if ctx ends while waiting.
+func (b *Budget) Wait(ctx context.Context, c Class, deadline time.Time) error {
+	_, err := acquire(ctx, []*Budget{b}, c, deadline)
+	return err
+}
+
+// tryTake takes a slot for c if one is free now and no higher class
+// waits; otherwise it says how long until c's next slot (0: free, but
+// promised to a more urgent waiter).
+func (b *Budget) tryTake(c Class) (bool, time.Duration) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := b.now()
+	b.expire(now)
+	wait := b.waitFor(c, now)
+	if wait == 0 && !b.blocked(c) {
+		b.ring[(b.head+b.n)%b.limit] = now
+		b.n++
+		return true, 0
+	}
+	return false, wait
+}
+
+func (b *Budget) addWaiting(c Class, d int) {
+	b.mu.Lock()
+	b.waiting[c] += d
 	b.mu.Unlock()
-	if wait <= 0 {
-		return nil
+}
+
+// acquire takes one slot of class c from the first of budgets that has
+// one, waiting (registered as a waiter of c in all of them, so lower
+// classes yield) until one does. It returns the index of the budget used.
+func acquire(ctx context.Context, budgets []*Budget, c Class, deadline time.Time) (int, error) {
+	if dl, ok := ctx.Deadline(); ok && (deadline.IsZero() || dl.Before(deadline)) {
+		deadline = dl
 	}
-	t := time.NewTimer(wait)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		b.mu.Lock()
-		b.tokens++
-		b.mu.Unlock()
-		return ctx.Err()
+	if c >= numClasses {
+		c = numClasses - 1
 	}
+	registered := false
+	defer func() {
+		if registered {
+			for _, b := range budgets {
+				b.addWaiting(c, -1)
+			}
+		}
+	}()
+	for {
+		wait := time.Duration(-1)
+		for i, b := range budgets {
+			ok, w := b.tryTake(c)
+			if ok {
+				return i, nil
+			}
+			if wait < 0 || w < wait {
+				wait = w
+			}
+		}
+		if now := time.Now(); !deadline.IsZero() && now.Add(wait).After(deadline) {
+			return -1, fmt.Errorf("%w: next %s request slot in %v, past the deadline", ErrBudget, c, wait.Round(time.Millisecond))
+		}
+		if !registered {
+			registered = true
+			for _, b := range budgets {
+				b.addWaiting(c, 1)
+			}
+		}
+		if wait == 0 {
+			// Free, but a more urgent request is waiting for it: look again
+			// shortly.
+			wait = 5 * time.Millisecond
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-t.C:
+		case <-ctx.Done():
+			t.Stop()
+			return -1, ctx.Err()
+		}
+	}
+}
+
+// Free is how many requests of class c could start now.
+func (b *Budget) Free(c Class) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := b.now()
+	b.expire(now)
+	if b.pause.After(now) {
+		return 0
+	}
+	return max(0, b.limit-b.n-b.reserve[min(c, numClasses-1)])
+}
+
+// FreeWithin is how many delivery-class slots become available within d
+// from now (the free ones and those whose use leaves the window by then),
+// for admission: a delivery admitted now starts within d if fewer than
+// this many are ahead of it.
+func (b *Budget) FreeWithin(d time.Duration) int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := b.now()
+	b.expire(now)
+	at := now.Add(d)
+	if b.pause.After(at) {
+		return 0
+	}
+	cut := at.Add(-b.period)
+	inWindow := b.n
+	for i := 0; i < b.n && !b.at(i).After(cut); i++ {
+		inWindow--
+	}
+	return b.limit - inWindow
 }
 
 // PauseUntil stops handing out requests before t (a 429's Retry-After).
@@ -107,4 +261,13 @@ func (b *Budget) PauseUntil(t time.Time) {
 		b.pause = t
 	}
 	b.mu.Unlock()
+}
+
+// next is how long class c waits for a slot now and how many are free.
+func (b *Budget) next(c Class) (time.Duration, int) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := b.now()
+	b.expire(now)
+	return b.waitFor(c, now), b.limit - b.n
 }

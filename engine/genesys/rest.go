@@ -16,9 +16,13 @@ type Options struct {
 	API string
 	// Tokens supplies bearer tokens (a *TokenManager, or a StaticToken).
 	Tokens TokenSource
-	// Budget is the request budget every request draws from; default
+	// Budget is the request budget of Tokens' token; default
 	// DefaultBudget(). Share it with anything else using the same token.
 	Budget *Budget
+	// MoreClients are further OAuth clients: each adds its token's
+	// allowance, and every request goes to the client whose budget has
+	// the earliest slot (notification channels stay on Tokens).
+	MoreClients []OAuthClient
 	// HTTPClient sends the requests that bypass the SDK (bulk presence,
 	// queue members); default: a client with the SDK's 16 s timeout.
 	HTTPClient *http.Client
@@ -97,8 +101,9 @@ func (p RetryPolicy) withDefaults() RetryPolicy {
 // Safe for concurrent use.
 type Client struct {
 	api     string
-	tokens  TokenSource
-	budget  *Budget
+	tokens  TokenSource // lanes[0]'s
+	lanes   []*lane
+	budgets []*Budget // the lanes' budgets, in lane order
 	hc      *http.Client
 	pool    chan *sdkConn
 	retry   RetryPolicy
@@ -119,11 +124,23 @@ func NewClient(o Options) (*Client, error) {
 		return nil, errors.New("genesys: Options.Tokens is required")
 	}
 	c := &Client{
-		api: strings.TrimRight(o.API, "/"), tokens: o.Tokens, budget: o.Budget, hc: o.HTTPClient,
+		api: strings.TrimRight(o.API, "/"), tokens: o.Tokens, hc: o.HTTPClient,
 		retry: o.Retry.withDefaults(), metrics: o.Metrics, log: o.Logger, now: o.Now,
 	}
-	if c.budget == nil {
-		c.budget = DefaultBudget()
+	for i, oc := range append([]OAuthClient{{Tokens: o.Tokens, Budget: o.Budget}}, o.MoreClients...) {
+		if oc.Tokens == nil {
+			return nil, fmt.Errorf("genesys: Options.MoreClients[%d].Tokens is required", i-1)
+		}
+		if oc.Budget == nil {
+			oc.Budget = DefaultBudget()
+		}
+		for _, l := range c.lanes {
+			if l.budget == oc.Budget {
+				return nil, errors.New("genesys: two OAuth clients share one Budget; each token has its own allowance")
+			}
+		}
+		c.lanes = append(c.lanes, &lane{tokens: oc.Tokens, budget: oc.Budget})
+		c.budgets = append(c.budgets, oc.Budget)
 	}
 	if c.hc == nil {
 		c.hc = &http.Client{Timeout: 16 * time.Second}

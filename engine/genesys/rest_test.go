@@ -276,8 +276,8 @@ func TestBudgetEnforced(t *testing.T) {
 	s.handle("GET /api/v2/presence/definitions", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, 200, map[string]any{"entities": []map[string]any{}})
 	})
-	// 3 requests a minute, 2 back to back.
-	c := s.client(func(o *Options) { o.Budget = NewBudget(3, time.Minute, 2) })
+	// 2 requests a minute.
+	c := s.client(func(o *Options) { o.Budget = NewBudget(2, time.Minute) })
 	ctx := context.Background()
 	for i := range 2 {
 		if _, err := c.PresenceDefinitions(ctx); err != nil {
@@ -299,22 +299,30 @@ func TestBudgetEnforced(t *testing.T) {
 	}
 }
 
-func TestBudgetRate(t *testing.T) {
-	// 11 per 100 ms with a burst of 1: one request every 10 ms.
-	b := NewBudget(11, 100*time.Millisecond, 1)
+func TestBudgetWindow(t *testing.T) {
+	// 5 per 100 ms: the whole allowance at once, then each slot again one
+	// period after its use.
+	b := NewBudget(5, 100*time.Millisecond)
 	start := time.Now()
-	for range 6 {
-		if err := b.Wait(context.Background(), time.Time{}); err != nil {
+	for range 5 {
+		if err := b.Wait(context.Background(), ClassDelivery, time.Time{}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if d := time.Since(start); d < 45*time.Millisecond {
-		t.Errorf("6 requests in %v; the refill rate allows one per 10 ms", d)
+	if err := b.Wait(context.Background(), ClassDelivery, time.Now().Add(time.Millisecond)); !errors.Is(err, ErrBudget) {
+		t.Fatalf("sixth request within the window: %v, want ErrBudget", err)
+	}
+	if err := b.Wait(context.Background(), ClassDelivery, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d < 95*time.Millisecond {
+		t.Errorf("the sixth request went after %v; the window allows 5 per 100 ms", d)
 	}
 	// A pause (Retry-After) holds everyone.
-	b.PauseUntil(time.Now().Add(80 * time.Millisecond))
+	b2 := NewBudget(100, time.Minute)
+	b2.PauseUntil(time.Now().Add(80 * time.Millisecond))
 	start = time.Now()
-	if err := b.Wait(context.Background(), time.Time{}); err != nil {
+	if err := b2.Wait(context.Background(), ClassDelivery, time.Time{}); err != nil {
 		t.Fatal(err)
 	}
 	if d := time.Since(start); d < 70*time.Millisecond {

@@ -25,6 +25,43 @@ const (
 	routingChunk  = 100
 )
 
+// resyncInFlight is how many chunk reads of each kind run at once: enough
+// that the whole allowance is spent in seconds (a 10,000-expert resync is
+// 200 bulk presence and 100 user reads), few enough not to swamp the
+// connection pool.
+const resyncInFlight = 8
+
+// forChunks calls read for every chunk of ids, at most resyncInFlight at
+// once, and joins their errors; it stops starting chunks once ctx ends.
+func forChunks(ctx context.Context, ids []engine.ExpertID, size int, read func(chunk []engine.ExpertID) error) error {
+	var (
+		mu   sync.Mutex
+		errs []error
+		wg   sync.WaitGroup
+		sem  = make(chan struct{}, resyncInFlight)
+	)
+	for chunk := range slices.Chunk(ids, size) {
+		if ctx.Err() != nil {
+			break
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			if err := read(chunk); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	if ctx.Err() != nil && len(errs) == 0 {
+		errs = append(errs, ctx.Err())
+	}
+	return errors.Join(errs...)
+}
+
 // Resync reads the current presence and routing status of ids and returns
 // them as one engine.Snapshot (At is when the read started).
 //
@@ -39,8 +76,9 @@ const (
 //     analytics read (other permission, documented as a snapshot with its
 //     own paging), while these are the plain user resources.
 //
-// The two reads run concurrently, chunks one after another, each request
-// under the Client's budget and retry policy. An expert appears in the
+// The two reads run concurrently, up to resyncInFlight chunks of each at
+// once, each request under the Client's budget (class resync) and retry
+// policy. An expert appears in the
 // snapshot only if its presence was read (a snapshot entry without a
 // presence would clear it); one whose routing status was not read has a
 // zero RoutingSince, meaning "no routing status in this snapshot".
@@ -111,27 +149,24 @@ type bulkPresenceItem struct {
 func (c *Client) bulkPresence(ctx context.Context, ids []engine.ExpertID) ([]presenceRead, error) {
 	const op = "GET /api/v2/users/presences/purecloud/bulk"
 	var (
-		out  []presenceRead
-		errs []error
+		mu  sync.Mutex
+		out = make([]presenceRead, 0, len(ids))
 	)
-	for chunk := range slices.Chunk(ids, presenceChunk) {
+	err := forChunks(ctx, ids, presenceChunk, func(chunk []engine.ExpertID) error {
 		q := url.Values{}
 		for _, id := range chunk {
 			q.Add("id", string(id))
 		}
 		a, err := c.do(ctx, op, c.raw("GET", "/api/v2/users/presences/purecloud/bulk", q, nil))
 		if err != nil {
-			errs = append(errs, fmt.Errorf("presence of %d users from %s: %w", len(chunk), chunk[0], err))
-			if ctx.Err() != nil {
-				break
-			}
-			continue
+			return fmt.Errorf("presence of %d users from %s: %w", len(chunk), chunk[0], err)
 		}
 		var items []bulkPresenceItem
 		if err := json.Unmarshal(a.body, &items); err != nil {
-			errs = append(errs, fmt.Errorf("genesys: %s: decoding: %w", op, err))
-			continue
+			return fmt.Errorf("genesys: %s: decoding: %w", op, err)
 		}
+		mu.Lock()
+		defer mu.Unlock()
 		for _, it := range items {
 			if it.UserID == "" || it.PresenceDefinition == nil || it.PresenceDefinition.ID == "" {
 				continue
@@ -143,8 +178,9 @@ func (c *Client) bulkPresence(ctx context.Context, ids []engine.ExpertID) ([]pre
 				since:    parseTime(it.ModifiedDate),
 			})
 		}
-	}
-	return out, errors.Join(errs...)
+		return nil
+	})
+	return out, err
 }
 
 type routingRead struct {
@@ -156,9 +192,9 @@ type routingRead struct {
 // expand=routingStatus (SDK) in chunks.
 func (c *Client) routingStatus(ctx context.Context, ids []engine.ExpertID) (map[engine.ExpertID]routingRead, error) {
 	const op = "GET /api/v2/users"
+	var mu sync.Mutex
 	out := make(map[engine.ExpertID]routingRead, len(ids))
-	var errs []error
-	for chunk := range slices.Chunk(ids, routingChunk) {
+	err := forChunks(ctx, ids, routingChunk, func(chunk []engine.ExpertID) error {
 		sids := make([]string, len(chunk))
 		for i, id := range chunk {
 			sids[i] = string(id)
@@ -170,15 +206,13 @@ func (c *Client) routingStatus(ctx context.Context, ids []engine.ExpertID) (map[
 			return res, err
 		}))
 		if err != nil {
-			errs = append(errs, fmt.Errorf("routing status of %d users from %s: %w", len(chunk), chunk[0], err))
-			if ctx.Err() != nil {
-				break
-			}
-			continue
+			return fmt.Errorf("routing status of %d users from %s: %w", len(chunk), chunk[0], err)
 		}
 		if page == nil || page.Entities == nil {
-			continue
+			return nil
 		}
+		mu.Lock()
+		defer mu.Unlock()
 		for _, u := range *page.Entities {
 			if u.Id == nil || u.RoutingStatus == nil || u.RoutingStatus.Status == nil {
 				continue
@@ -193,8 +227,9 @@ func (c *Client) routingStatus(ctx context.Context, ids []engine.ExpertID) (map[
 			}
 			out[engine.ExpertID(*u.Id)] = r
 		}
-	}
-	return out, errors.Join(errs...)
+		return nil
+	})
+	return out, err
 }
 
 // parseTime reads the ISO-8601 timestamps Genesys sends

@@ -49,29 +49,34 @@ func (e retryAfter) Unwrap() []error { return []error{e.callError, e.ra} }
 // the budget wait (zero: ctx only).
 func (c *Client) send(ctx context.Context, op string, deadline time.Time, ex exchange) (attempt, *callError) {
 	refreshed := false
+	cl := classOf(op)
 	for {
-		tok, err := c.tokens.AccessToken(ctx)
+		l, err := c.acquire(ctx, op, cl, deadline)
+		if err != nil {
+			return attempt{}, &callError{err: err}
+		}
+		tok, err := l.tokens.AccessToken(ctx)
 		if err != nil {
 			return attempt{}, tokenError(err)
 		}
-		if err := c.budget.Wait(ctx, deadline); err != nil {
-			return attempt{}, &callError{err: err}
-		}
 		a := ex(ctx, tok.Value)
 		c.metrics.APICall(op, a.status)
+		if bm, ok := c.metrics.(BudgetMetrics); ok {
+			bm.APIClassCall(cl, a.status)
+		}
 		if a.status == http.StatusUnauthorized && !refreshed {
-			c.tokens.Invalidate(tok.Value)
+			l.tokens.Invalidate(tok.Value)
 			c.metrics.APIRetry(op, "401")
 			refreshed = true
 			continue
 		}
-		ce := c.classify(op, a)
+		ce := c.classify(op, l, a)
 		return a, ce
 	}
 }
 
 // classify turns an attempt into nil (success) or a callError.
-func (c *Client) classify(op string, a attempt) *callError {
+func (c *Client) classify(op string, l *lane, a attempt) *callError {
 	switch {
 	case a.status == 0:
 		err := a.err
@@ -93,10 +98,17 @@ func (c *Client) classify(op string, a attempt) *callError {
 	switch {
 	case a.status == http.StatusTooManyRequests:
 		// Rejected before it was processed: safe to resend, even /assign.
-		if e.RetryAfter > 0 {
-			c.budget.PauseUntil(c.now().Add(e.RetryAfter))
+		// The limit is the token's: pause its budget, and when another
+		// OAuth client is configured let the retry go there after the
+		// ordinary backoff instead of waiting out Retry-After.
+		after := e.RetryAfter
+		if after > 0 {
+			l.budget.PauseUntil(c.now().Add(after))
+			if len(c.lanes) > 1 {
+				after = 0
+			}
 		}
-		return &callError{err: e, retry: true, after: e.RetryAfter, reason: "429"}
+		return &callError{err: e, retry: true, after: after, reason: "429"}
 	case a.status == http.StatusRequestTimeout || a.status >= 500 && a.status != http.StatusNotImplemented:
 		return &callError{err: e, retry: true, uncertain: true, after: e.RetryAfter, reason: "5xx"}
 	}

@@ -97,7 +97,7 @@ func (s *stub) client(opts ...func(*Options)) *Client {
 	if err != nil {
 		s.t.Fatal(err)
 	}
-	o := Options{API: s.srv.URL, Tokens: tm, Retry: fastRetry, Budget: NewBudget(100000, time.Minute, 1000)}
+	o := Options{API: s.srv.URL, Tokens: tm, Retry: fastRetry, Budget: NewBudget(100000, time.Minute)}
 	for _, f := range opts {
 		f(&o)
 	}
