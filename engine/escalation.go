@@ -252,12 +252,18 @@ func (e *Engine) deliver(ctx context.Context, es *esc, ev *evaluation, holder st
 	del := Delivery{ConversationID: es.ConversationID, Expert: c.Expert, Attempt: es.attempts, Holder: holder,
 		Interrupt: c.Interrupt, Priority: es.Priority, At: now, AlertTimeout: e.pol.AlertTimeout}
 	if err := e.disp.Deliver(del); err != nil {
-		// Not started: treat as a failed delivery now. The caller sees
-		// the deliver decision; the log shows what followed.
-		if err2 := e.handleOutcome(ctx, Outcome{ConversationID: es.ConversationID, Expert: c.Expert, Holder: holder,
-			Result: DeliveryError, Fault: FaultOf(err), At: now, Detail: err.Error()}); err2 != nil {
-			return d, err2
+		// Not started: treat as a failed delivery now, and answer with
+		// what followed (the next expert, a hold or a fallback), never
+		// with a delivery that did not start.
+		o := Outcome{ConversationID: es.ConversationID, Expert: c.Expert, Holder: holder,
+			Result: DeliveryError, Fault: FaultOf(err), At: now, Detail: err.Error()}
+		if o.Fault == FaultUncertain || o.Fault == FaultConversation {
+			// A conversation check decides first; the caller holds on.
+			err2 := e.handleOutcome(ctx, o)
+			return Decision{ConversationID: es.ConversationID, Action: ActHold, At: now}, err2
 		}
+		es.checking = false
+		return e.settleWith(ctx, es, o)
 	}
 	return d, nil
 }

@@ -44,6 +44,14 @@ func (e *Engine) handleOutcome(ctx context.Context, o Outcome) error {
 // busy mark, a cool-down or nothing, then the escalation is routed, ends,
 // or moves on to the next candidate.
 func (e *Engine) settleOutcome(ctx context.Context, es *esc, o Outcome) error {
+	_, err := e.settleWith(ctx, es, o)
+	return err
+}
+
+// settleWith is settleOutcome returning the decision that followed: the
+// terminal one, the next delivery or hold, or (while the store cannot
+// take the outcome) a hold.
+func (e *Engine) settleWith(ctx context.Context, es *esc, o Outcome) (Decision, error) {
 	if u := es.unsettled; u != nil && o.Result != Accepted {
 		// The first outcome stands until the store has taken it; only the
 		// feed's word that the expert picked up overrides it.
@@ -56,7 +64,7 @@ func (e *Engine) settleOutcome(ctx context.Context, es *esc, o Outcome) error {
 	if err := e.settleClaim(ctx, es, r.ID, o.Result == Accepted, blame); err != nil {
 		es.unsettled = &o
 		e.pushDeadline(es, now.Add(StoreRetryInterval))
-		return err
+		return Decision{ConversationID: es.ConversationID, Action: ActHold, At: now}, err
 	}
 	e.dropPending(es)
 	es.lastRes = o.Result.String()
@@ -69,8 +77,7 @@ func (e *Engine) settleOutcome(ctx context.Context, es *esc, o Outcome) error {
 			r.prov.rout.learned(now, false)
 		}
 		e.markDirty(idx)
-		_, err := e.finish(ctx, es, ActRouted, "accepted by "+string(r.ID), nil)
-		return err
+		return e.finish(ctx, es, ActRouted, "accepted by "+string(r.ID), nil)
 	}
 	if blame {
 		r.st.CooldownUntil = now.Add(e.pol.Cooldown)
@@ -80,16 +87,18 @@ func (e *Engine) settleOutcome(ctx context.Context, es *esc, o Outcome) error {
 		// Nobody can take this conversation (unknown, ended, no longer
 		// queued): trying the next expert would only fail again and
 		// penalise them.
-		_, err := e.finish(ctx, es, ActFallback, "conversation cannot be delivered to anyone: "+o.Detail, nil)
-		return err
+		return e.finish(ctx, es, ActFallback, "conversation cannot be delivered to anyone: "+o.Detail, nil)
+	}
+	if o.Result == DeliveryError && o.Fault == FaultCapacity {
+		// Every other expert would meet the same refusal.
+		return e.finish(ctx, es, ActFallback, "no delivery capacity now: "+o.Detail, nil)
 	}
 	es.tried = append(es.tried, idx)
 	es.state = escDeciding
 	es.expert = -1
 	es.holder = ""
 	es.gen++
-	_, err := e.decide(ctx, es)
-	return err
+	return e.decide(ctx, es)
 }
 
 // settleClaim turns the delivery's claim into a busy mark (accepted), a

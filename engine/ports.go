@@ -161,9 +161,15 @@ const (
 	// (unknown or ended conversation, not waiting in a queue, manual
 	// assignment disabled). The escalation ends; no expert is penalised.
 	FaultConversation
+	// FaultCapacity: the dispatcher cannot start a delivery now (the API
+	// budget or its queue cannot take one within its admission wait).
+	// Nobody is to blame and any other expert would meet the same refusal:
+	// the escalation falls back at once instead of being answered "routed"
+	// for a delivery that would not happen.
+	FaultCapacity
 )
 
-var faultNames = [...]string{"expert", "transient", "uncertain", "conversation"}
+var faultNames = [...]string{"expert", "transient", "uncertain", "conversation", "capacity"}
 
 func (f Fault) String() string {
 	if int(f) < len(faultNames) {
@@ -204,7 +210,14 @@ func FaultOf(err error) Fault {
 // into the Engine; it starts the delivery and the result comes back later as
 // an Outcome through Engine.HandleOutcome, from the goroutine that owns the
 // engine. A non-nil error means the delivery was not started; the engine
-// treats it as a DeliveryError outcome at once.
+// treats it as a DeliveryError outcome at once, and the decision Submit
+// returns is the one that followed (the next expert, a hold or a
+// fallback), never the refused delivery.
+//
+// Admission: nil promises that the delivery starts soon (production: the
+// request budget has a slot for it within a bounded wait, and the queue
+// has room). A Dispatcher that cannot promise that returns a
+// *DeliveryFailure with FaultCapacity, and the escalation falls back.
 type Dispatcher interface {
 	Deliver(d Delivery) error
 }

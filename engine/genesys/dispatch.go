@@ -3,8 +3,10 @@ package genesys
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/shadowq/shadowq/engine"
@@ -38,6 +40,14 @@ type DispatcherOptions struct {
 	// QueueSize bounds the deliveries waiting for a worker [256]; Deliver
 	// fails with ErrQueueFull beyond it.
 	QueueSize int
+	// AdmitWait is the admission bound [2 s]: Deliver accepts a delivery
+	// only when the Client's request budget has a delivery slot for it,
+	// and for every job queued or running ahead of it, within AdmitWait;
+	// otherwise it refuses at once with ErrNoCapacity (FaultCapacity), so
+	// the engine never answers "routed" for a delivery that cannot start.
+	// Only a Client that counts its slots (SlotCounter, as *Client does)
+	// is checked.
+	AdmitWait time.Duration
 	// Timeout bounds one delivery, retries included [15 s]. Keep it well
 	// below the engine's claim TTL, so a failure is reported while the
 	// claim still stands.
@@ -56,15 +66,33 @@ type DispatcherOptions struct {
 	Logger *slog.Logger
 }
 
-// Dispatcher is the engine.Dispatcher of production: Deliver queues and
-// returns at once; Run's workers make the Platform API calls.
+// SlotCounter says how many delivery-class requests can start within d;
+// *Client implements it over all its OAuth clients' budgets.
+type SlotCounter interface {
+	DeliverySlotsWithin(d time.Duration) int
+}
+
+// Dispatcher is the engine.Dispatcher of production: Deliver admits
+// (budget and queue, see AdmitWait), queues and returns at once; Run's
+// workers make the Platform API calls.
+//
+// Admission design: the answer "routed" is given when the engine's
+// Deliver returns nil, before /assign is sent. Waiting for /assign's answer
+// would put a Platform API round trip (and any budget wait) inside the Data
+// Action's reply; instead Deliver checks synchronously, in memory, that the
+// budget will have a slot for this delivery and everything ahead of it
+// within AdmitWait. Deliveries go first in the budget (ClassDelivery), so
+// the estimate holds unless Genesys answers 429 (another user of the same
+// token); such a delivery then fails through OnOutcome and the engine
+// moves on or falls back (reconciled, not lost).
 //
 // Ordering: deliveries start in queue order; with several workers they
 // may finish in any order. Concurrency: Deliver is safe to call from any
 // goroutine, including the engine's while it decides.
 type Dispatcher struct {
-	o     DispatcherOptions
-	queue chan job
+	o       DispatcherOptions
+	queue   chan job
+	pending atomic.Int64 // jobs queued or running
 
 	mu      sync.Mutex
 	stopped bool
@@ -99,6 +127,9 @@ func NewDispatcher(o DispatcherOptions) (*Dispatcher, error) {
 	if o.Timeout <= 0 {
 		o.Timeout = 15 * time.Second
 	}
+	if o.AdmitWait <= 0 {
+		o.AdmitWait = 2 * time.Second
+	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -108,12 +139,21 @@ func NewDispatcher(o DispatcherOptions) (*Dispatcher, error) {
 	return &Dispatcher{o: o, queue: make(chan job, o.QueueSize)}, nil
 }
 
-// Deliver queues d and returns without blocking. An error wrapping
-// ErrQueueFull or ErrStopped (as a transient engine.DeliveryFailure) means
-// it was not queued (the engine then treats it as a DeliveryError at once,
-// blaming nobody); nil means a worker will attempt it and report a failure
-// through OnOutcome.
-func (p *Dispatcher) Deliver(d engine.Delivery) error { return p.enqueue(job{d: d}) }
+// Deliver admits d and queues it without blocking. An error wrapping
+// ErrNoCapacity or ErrQueueFull (FaultCapacity: the engine falls back) or
+// ErrStopped (FaultTransient) means it was not queued; nil means a worker
+// will start it within about AdmitWait and report a failure through
+// OnOutcome.
+func (p *Dispatcher) Deliver(d engine.Delivery) error {
+	if sc, ok := p.o.Client.(SlotCounter); ok {
+		ahead := int(p.pending.Load())
+		if slots := sc.DeliverySlotsWithin(p.o.AdmitWait); ahead >= slots {
+			return &engine.DeliveryFailure{Fault: engine.FaultCapacity,
+				Err: fmt.Errorf("%w: %d API requests free within %v, %d deliveries and checks ahead", ErrNoCapacity, slots, p.o.AdmitWait, ahead)}
+		}
+	}
+	return p.enqueue(job{d: d})
+}
 
 // Check implements engine.ConversationChecker: it queues a read of d's
 // conversation (Client.CheckDelivery) and returns without blocking; the
@@ -132,11 +172,13 @@ func (p *Dispatcher) enqueue(j job) error {
 	if p.stopped {
 		return &engine.DeliveryFailure{Fault: engine.FaultTransient, Err: ErrStopped}
 	}
+	p.pending.Add(1)
 	select {
 	case p.queue <- j:
 		return nil
 	default:
-		return &engine.DeliveryFailure{Fault: engine.FaultTransient, Err: ErrQueueFull}
+		p.pending.Add(-1)
+		return &engine.DeliveryFailure{Fault: engine.FaultCapacity, Err: ErrQueueFull}
 	}
 }
 
@@ -184,6 +226,7 @@ func (p *Dispatcher) Run(ctx context.Context) error {
 }
 
 func (p *Dispatcher) run(ctx context.Context, j job) {
+	defer p.pending.Add(-1)
 	ctx, cancel := context.WithTimeout(ctx, p.o.Timeout)
 	defer cancel()
 	if j.check {

@@ -148,3 +148,53 @@ func TestDispatcherWithClient(t *testing.T) {
 		t.Errorf("outcome %+v", o)
 	}
 }
+
+// slotDeliverer is a Deliverer that counts delivery slots like *Client.
+type slotDeliverer struct {
+	fakeDeliverer
+	slots int
+}
+
+func (s *slotDeliverer) DeliverySlotsWithin(time.Duration) int { return s.slots }
+
+// Admission: with 2 request slots within the admission wait and deliveries
+// blocked in flight, the third Deliver is refused synchronously with
+// FaultCapacity; once they finish, slots are counted afresh.
+func TestDispatcherAdmitsOnlyWhatTheBudgetCanStart(t *testing.T) {
+	f := &slotDeliverer{fakeDeliverer: fakeDeliverer{block: make(chan struct{})}, slots: 2}
+	var oc outcomes
+	p, err := NewDispatcher(DispatcherOptions{Client: f, Workers: 1, OnOutcome: oc.add})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); _ = p.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	for _, id := range []string{"c1", "c2"} {
+		if err := p.Deliver(engine.Delivery{ConversationID: id, Expert: "a"}); err != nil {
+			t.Fatalf("Deliver %s: %v", id, err)
+		}
+	}
+	err = p.Deliver(engine.Delivery{ConversationID: "c3", Expert: "a"})
+	if !errors.Is(err, ErrNoCapacity) || engine.FaultOf(err) != engine.FaultCapacity {
+		t.Fatalf("third Deliver: %v (fault %v); want ErrNoCapacity, FaultCapacity", err, engine.FaultOf(err))
+	}
+	close(f.block)
+	deadline := time.Now().Add(20 * time.Second)
+	for {
+		f.mu.Lock()
+		n := len(f.got)
+		f.mu.Unlock()
+		if n == 2 && p.pending.Load() == 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d deliveries made, %d pending", n, p.pending.Load())
+		}
+		time.Sleep(time.Millisecond)
+	}
+	if err := p.Deliver(engine.Delivery{ConversationID: "c4", Expert: "a"}); err != nil {
+		t.Fatalf("Deliver after the others finished: %v", err)
+	}
+}

@@ -18,6 +18,9 @@ var (
 	// ErrBudget means a request could not start within its deadline
 	// because the request budget (Budget) was spent.
 	ErrBudget = errors.New("genesys: request budget exhausted")
+	// ErrNoCapacity means the Dispatcher refused a delivery because the
+	// request budget has no slot for it within DispatcherOptions.AdmitWait.
+	ErrNoCapacity = errors.New("genesys: no request budget for a delivery within the admission wait")
 	// ErrOutcomeUnknown means a non-idempotent call (/assign, a transfer)
 	// may or may not have taken effect: it timed out or failed with a 5xx
 	// and the follow-up check could not settle it before the retries ran
@@ -152,6 +155,8 @@ func deliveryFault(err error) engine.Fault {
 		nerr  net.Error
 	)
 	switch {
+	case errors.Is(err, ErrNoCapacity):
+		return engine.FaultCapacity
 	case errors.Is(err, ErrBudget), errors.Is(err, ErrQueueFull), errors.Is(err, ErrStopped),
 		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
 		errors.As(err, &oauth), errors.As(err, &nerr):

@@ -36,6 +36,7 @@ func TestDeliveryFaultClassification(t *testing.T) {
 		{"401", api(401, "authentication.required"), engine.FaultTransient},
 		{"5xx on /assign: outcome unknown", fmt.Errorf("%w: %w", ErrOutcomeUnknown, api(503, "service.unavailable")), engine.FaultUncertain},
 		{"budget", ErrBudget, engine.FaultTransient},
+		{"no capacity at admission", ErrNoCapacity, engine.FaultCapacity},
 		{"queue full", ErrQueueFull, engine.FaultTransient},
 		{"dispatcher stopped", ErrStopped, engine.FaultTransient},
 		{"deadline", context.DeadlineExceeded, engine.FaultTransient},
@@ -54,7 +55,7 @@ func TestDeliveryFaultClassification(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = p.Deliver(engine.Delivery{ConversationID: "a"})
-	if err := p.Deliver(engine.Delivery{ConversationID: "b"}); !errors.Is(err, ErrQueueFull) || engine.FaultOf(err) != engine.FaultTransient {
+	if err := p.Deliver(engine.Delivery{ConversationID: "b"}); !errors.Is(err, ErrQueueFull) || engine.FaultOf(err) != engine.FaultCapacity {
 		t.Errorf("queue full: %v (fault %v)", err, engine.FaultOf(err))
 	}
 }

@@ -38,12 +38,26 @@ type Env struct {
 	ClientID     string // GENESYSCLOUD_OAUTHCLIENT_ID
 	ClientSecret string // GENESYSCLOUD_OAUTHCLIENT_SECRET
 	RedisURL     string // REDIS_URL (overrides the config's redis.url)
+	// MoreClients are further OAuth clients (GENESYSCLOUD_OAUTHCLIENT_ID_2
+	// and _SECRET_2, up to _9): Genesys limits requests per token, so each
+	// adds 300 requests a minute to the budget.
+	MoreClients []OAuthCredentials
 }
+
+// OAuthCredentials is one OAuth client's id and secret.
+type OAuthCredentials struct{ ID, Secret string }
 
 // EnvFromOS reads Env from the process environment.
 func EnvFromOS() Env {
-	return Env{Region: os.Getenv("GENESYSCLOUD_REGION"), ClientID: os.Getenv("GENESYSCLOUD_OAUTHCLIENT_ID"),
+	e := Env{Region: os.Getenv("GENESYSCLOUD_REGION"), ClientID: os.Getenv("GENESYSCLOUD_OAUTHCLIENT_ID"),
 		ClientSecret: os.Getenv("GENESYSCLOUD_OAUTHCLIENT_SECRET"), RedisURL: os.Getenv("REDIS_URL")}
+	for i := 2; i <= 9; i++ {
+		id, secret := os.Getenv("GENESYSCLOUD_OAUTHCLIENT_ID_"+strconv.Itoa(i)), os.Getenv("GENESYSCLOUD_OAUTHCLIENT_SECRET_"+strconv.Itoa(i))
+		if id != "" || secret != "" {
+			e.MoreClients = append(e.MoreClients, OAuthCredentials{ID: id, Secret: secret})
+		}
+	}
+	return e
 }
 
 // Server is one running replica.
@@ -112,10 +126,22 @@ func New(ctx context.Context, cfg *serve.Config, env Env, log *slog.Logger) (*Se
 	if err != nil {
 		return nil, err
 	}
-	s.client, err = genesys.NewClient(genesys.Options{API: api, Tokens: tm, Metrics: metricsAdapter{s.metrics, &s.health}, Logger: log})
+	copts := genesys.Options{API: api, Tokens: tm, Metrics: metricsAdapter{s.metrics, &s.health, newBudgetMetrics(s.reg)}, Logger: log}
+	for i, mc := range env.MoreClients {
+		if mc.ID == "" || mc.Secret == "" {
+			return nil, fmt.Errorf("GENESYSCLOUD_OAUTHCLIENT_ID_%d and _SECRET_%d must both be set", i+2, i+2)
+		}
+		more, err := genesys.NewTokenManager(genesys.TokenOptions{Login: genesys.LoginURL(api), ClientID: mc.ID, ClientSecret: mc.Secret, Logger: log})
+		if err != nil {
+			return nil, err
+		}
+		copts.MoreClients = append(copts.MoreClients, genesys.OAuthClient{Tokens: more})
+	}
+	s.client, err = genesys.NewClient(copts)
 	if err != nil {
 		return nil, err
 	}
+	registerBudgetLeft(s.reg, s.client)
 	if err := s.loadDefinitions(ctx); err != nil {
 		return nil, fmt.Errorf("presence definitions: %w", err)
 	}
@@ -216,7 +242,7 @@ func New(ctx context.Context, cfg *serve.Config, env Env, log *slog.Logger) (*Se
 	if err != nil {
 		return nil, err
 	}
-	s.feed, err = genesys.NewFeed(genesys.FeedOptions{Client: s.client, Users: s.pool, Logger: log, Metrics: metricsAdapter{s.metrics, &s.health},
+	s.feed, err = genesys.NewFeed(genesys.FeedOptions{Client: s.client, Users: s.pool, Logger: log, Metrics: metricsAdapter{s.metrics, &s.health, nil},
 		OnEvents: func(evs []engine.Event) {
 			if err := s.loop.Apply(context.Background(), evs); err != nil {
 				log.Error("applying events", "err", err)
@@ -343,8 +369,9 @@ func (s *Server) watchStaleness(ctx context.Context) {
 // metricsAdapter feeds the adapter's counters into Prometheus, and the
 // feed's reconnects into readiness.
 type metricsAdapter struct {
-	m *serve.Metrics
-	h *health
+	m              *serve.Metrics
+	h              *health
+	*budgetMetrics // nil for the feed (it makes no budgeted calls of its own)
 }
 
 func (a metricsAdapter) APICall(op string, status int) {
