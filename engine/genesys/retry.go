@@ -51,7 +51,15 @@ func (c *Client) send(ctx context.Context, op string, deadline time.Time, ex exc
 	refreshed := false
 	cl := classOf(op)
 	for {
-		l, err := c.acquire(ctx, op, cl, deadline)
+		// Only a delivery gives up when its slot comes after the retry
+		// window: a resync or history read is background work that had
+		// better wait for the next window than fail (a 10,000-expert
+		// resync is a whole token's minute of requests).
+		budgetDeadline := deadline
+		if cl != ClassDelivery {
+			budgetDeadline = time.Time{}
+		}
+		l, err := c.acquire(ctx, op, cl, budgetDeadline)
 		if err != nil {
 			return attempt{}, &callError{err: err}
 		}
