@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"cmp"
 	"maps"
 	"slices"
 	"time"
@@ -21,8 +20,8 @@ const notRespondingPenalty = time.Minute
 // meeting, on a break or off queue is ever routed to. After
 // Baseline.VoicemailAfter in queue it goes to voicemail (a fallback).
 type acdRouter struct {
-	w     *world
-	queue []*escState
+	w  *world
+	ix acdIndex // idle experts and queued escalations, see acdindex.go
 	// skills as bit masks: skill names get bits in first-seen order; a
 	// skill no expert holds gets no bit and makes the escalation unroutable.
 	bit      map[string]uint64
@@ -55,6 +54,8 @@ func newACDRouter(w *world) *acdRouter {
 			r.emask[i] |= b
 		}
 	}
+	r.buildIndex()
+	w.acd = r
 	return r
 }
 
@@ -96,16 +97,20 @@ func (r *acdRouter) admit(e *escState) {
 
 func (r *acdRouter) enqueue(e *escState) {
 	e.queued = true
-	i, _ := slices.BinarySearchFunc(r.queue, e, func(a, b *escState) int {
-		return cmp.Or(cmp.Compare(a.a.prio, b.a.prio), cmp.Compare(a.a.at, b.a.at), cmp.Compare(a.i, b.i))
-	})
-	r.queue = slices.Insert(r.queue, i, e)
+	r.ix.queued++
+	if q := r.ix.eq[e.i]; q >= 0 {
+		r.ix.qgroups[q].set.Insert(queueKeyOf(e))
+	}
 }
 
 func (r *acdRouter) dequeue(e *escState) {
+	if !e.queued {
+		return
+	}
 	e.queued = false
-	if i := slices.Index(r.queue, e); i >= 0 {
-		r.queue = slices.Delete(r.queue, i, i+1)
+	r.ix.queued--
+	if q := r.ix.eq[e.i]; q >= 0 {
+		r.ix.qgroups[q].set.Delete(queueKeyOf(e))
 	}
 }
 
@@ -113,21 +118,9 @@ func (r *acdRouter) dequeue(e *escState) {
 // agent the baseline's selection prefers (longest idle; or best skill,
 // then longest idle), or queues it.
 func (r *acdRouter) place(e *escState) {
-	best, bestSkill := -1, 0
-	now := r.w.now()
-	bySkill := r.w.bl.Select == scenarios.SelectBestSkill
-	for i := range r.w.xs {
-		x := &r.w.xs[i]
-		if !r.skilled(x, e) || !r.eligibleAt(x, now) {
-			continue
-		}
-		sk := 0
-		if bySkill {
-			sk = skillSum(x, e)
-		}
-		if best < 0 || sk > bestSkill || sk == bestSkill && x.free < r.w.xs[best].free {
-			best, bestSkill = i, sk
-		}
+	best := r.bestIdle(e, r.w.now(), r.w.bl.Select == scenarios.SelectBestSkill)
+	if acdCrossCheck != nil {
+		acdCrossCheck(r, e, nil, best)
 	}
 	if best < 0 {
 		r.enqueue(e)
@@ -149,17 +142,27 @@ func skillSum(x *expertState, e *escState) int {
 // take gives an agent who may just have become eligible the first queued
 // escalation (priority, then arrival order) they are skilled for.
 func (r *acdRouter) take(x *expertState) {
-	if len(r.queue) == 0 || !r.eligible(x) {
+	if r.ix.queued == 0 || !r.eligible(x) {
 		return
 	}
-	for _, e := range r.queue {
-		if r.skilled(x, e) {
-			r.dequeue(e)
-			r.offer(x, e)
-			return
+	e := r.firstQueued(x)
+	if acdCrossCheck != nil {
+		i := -1
+		if e != nil {
+			i = e.i
 		}
+		acdCrossCheck(r, nil, x, i)
+	}
+	if e != nil {
+		r.dequeue(e)
+		r.offer(x, e)
 	}
 }
+
+// acdCrossCheck, when set (by tests), is called with every choice the
+// indexes make: place (e set; got an expert index or -1) and take (x set;
+// got an escalation index or -1), to compare with a scan.
+var acdCrossCheck func(r *acdRouter, e *escState, x *expertState, got int)
 
 func (r *acdRouter) offer(x *expertState, e *escState) {
 	w := r.w

@@ -113,6 +113,7 @@ type world struct {
 	k     *Kernel
 	start time.Time
 	r     router
+	acd   *acdRouter // the arm's ACD (the baseline, or shadowq's fallback queue): touch keeps its index current
 	pol   *engine.Policy
 	bl    *scenarios.Baseline // this arm's ACD: the baseline itself, or shadowq's fallback queue
 
@@ -181,8 +182,8 @@ func (w *world) scheduleAll() {
 	for i := range w.xs {
 		x := &w.xs[i]
 		sh := x.sc.Shift
-		w.k.At(w.at(sh.Start), func() { x.inShift = true; w.becomeFree(x) })
-		w.k.At(w.at(sh.End), func() { x.inShift = false; w.clearOverlay(x); w.update(x) })
+		w.k.At(w.at(sh.Start), func() { x.inShift = true; w.touch(x); w.becomeFree(x) })
+		w.k.At(w.at(sh.End), func() { x.inShift = false; w.touch(x); w.clearOverlay(x); w.update(x) })
 		for bi, b := range w.sch.blocks[i] {
 			w.k.At(w.at(b.start), func() { w.blockStart(x, bi) })
 			w.k.At(w.at(b.end), func() { w.blockEnd(x, bi) })
@@ -227,6 +228,7 @@ func (w *world) update(x *expertState) {
 		x.shown, x.shownSince = s, now
 		x.shownEng = w.presence(s)
 		x.shownOnQ = w.onq[s]
+		w.touch(x)
 		w.r.presenceChanged(x)
 	}
 	rs := engine.RSOffQueue
@@ -323,6 +325,7 @@ func (w *world) becomeFree(x *expertState) {
 		w.setOverlay(x, cp.Presence, w.sch.hideLength(x.i, x.hides-1), 'h')
 	}
 	x.free = w.now()
+	w.touch(x)
 	w.update(x)
 }
 
@@ -342,6 +345,7 @@ func (w *world) alert(x *expertState, e *escState, k int, interrupt bool, done f
 		return
 	}
 	x.alerting, e.ringing = e.i, x.i
+	w.touch(x)
 	e.alertPres = x.shown
 	mix := w.sc.Deliveries.ByPresence[x.shown]
 	resp, u := w.sch.draw(e.a, k)
@@ -359,6 +363,7 @@ func (w *world) alert(x *expertState, e *escState, k int, interrupt bool, done f
 	}
 	x.alertEv = w.k.After(delay, func() {
 		x.alerting, x.alertEv, e.ringing = -1, 0, -1
+		w.touch(x)
 		if res != engine.Accepted && e.counted {
 			w.rejects++
 		}
@@ -375,6 +380,7 @@ func (w *world) cancelAlert(e *escState) {
 	x := &w.xs[e.ringing]
 	w.k.Cancel(x.alertEv)
 	x.alerting, x.alertEv, e.ringing = -1, 0, -1
+	w.touch(x)
 }
 
 // connect starts a conversation; the expert is busy for the handle time
@@ -383,16 +389,19 @@ func (w *world) connect(x *expertState, e *escState) {
 	now := w.now()
 	e.connect, e.expert = now, x.i
 	x.conv = e.i
+	w.touch(x)
 	x.busyStart = now
 	w.interruptCost(x, e, now)
 	w.update(x)
 	w.k.After(e.a.handle, func() {
 		x.conv = -1
+		w.touch(x)
 		w.r.hangUp(x, e)
 		if e.a.acw > 0 {
 			x.acw = true
+			w.touch(x)
 			w.update(x)
-			w.k.After(e.a.acw, func() { x.acw = false; w.endBusy(x) })
+			w.k.After(e.a.acw, func() { x.acw = false; w.touch(x); w.endBusy(x) })
 			return
 		}
 		w.endBusy(x)
@@ -404,8 +413,10 @@ func (w *world) endBusy(x *expertState) {
 	w.tl.busy(x, x.busyStart, w.now())
 	if d := x.refocusDue; d > 0 {
 		x.refocusDue, x.refocusing, x.refocusStart = 0, true, w.now()
+		w.touch(x)
 		w.k.After(d, func() {
 			x.refocusing = false
+			w.touch(x)
 			x.refocusWin += w.inWindow(x.refocusStart, w.now())
 			w.becomeFree(x)
 		})
