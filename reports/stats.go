@@ -83,13 +83,29 @@ func Quantile(sorted []float64, p float64) float64 {
 	if n == 0 || math.IsNaN(p) {
 		return math.NaN()
 	}
+	return quantileAt(n, p, func(i int) float64 { return sorted[i] })
+}
+
+// quantileAt is Quantile of n sorted samples read through at (rank, 0-based),
+// which it calls only at quantileRanks(n, p).
+func quantileAt(n int, p float64, at func(int) float64) float64 {
 	p = max(0, min(1, p))
 	h := float64(n-1) * p
 	i := int(math.Floor(h))
 	if i >= n-1 {
-		return sorted[n-1]
+		return at(n - 1)
 	}
-	return sorted[i] + (h-float64(i))*(sorted[i+1]-sorted[i])
+	return at(i) + (h-float64(i))*(at(i+1)-at(i))
+}
+
+// quantileRanks are the ranks quantileAt(n, p, ...) reads.
+func quantileRanks(n int, p float64) []int {
+	p = max(0, min(1, p))
+	i := int(math.Floor(float64(n-1) * p))
+	if i >= n-1 {
+		return []int{n - 1}
+	}
+	return []int{i, i + 1}
 }
 
 // cdfSteps is the number of intervals of a CDF: quantiles at 0, 1/100, ..., 1.
@@ -106,17 +122,48 @@ func NewCDF(policy string, samples []float64) CDF {
 			xs = append(xs, x)
 		}
 	}
+	slices.Sort(xs)
+	return cdfAt(policy, len(xs), func(i int) float64 { return xs[i] })
+}
+
+func cdfAt(policy string, n int, at func(int) float64) CDF {
 	c := CDF{Policy: policy, P: []float64{}, S: []float64{}}
-	if len(xs) == 0 {
+	if n == 0 {
 		return c
 	}
-	slices.Sort(xs)
 	c.P = make([]float64, cdfSteps+1)
 	c.S = make([]float64, cdfSteps+1)
 	for i := range c.P {
 		// i/100 rather than i*0.01 gives the nearest float to each decimal.
 		c.P[i] = float64(i) / cdfSteps
-		c.S[i] = Quantile(xs, c.P[i])
+		c.S[i] = quantileAt(n, c.P[i], at)
 	}
 	return c
+}
+
+// CDFRanks lists, ascending and without repeats, the ranks (0-based) of
+// n sorted samples that the CDF of those samples reads: 202 at most,
+// whatever n. With the values at those ranks, NewCDFAt builds exactly the
+// CDF NewCDF builds from the samples, so a CDF of more samples than fit in
+// memory can be computed from a sorted stream of them.
+func CDFRanks(n int) []int {
+	if n == 0 {
+		return nil
+	}
+	var out []int
+	for i := 0; i <= cdfSteps; i++ {
+		out = append(out, quantileRanks(n, float64(i)/cdfSteps)...)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+// NewCDFAt is NewCDF of n sorted non-NaN samples given as the values at
+// CDFRanks(n): vals[k] is the sample at rank CDFRanks(n)[k].
+func NewCDFAt(policy string, n int, vals []float64) CDF {
+	ranks := CDFRanks(n)
+	return cdfAt(policy, n, func(i int) float64 {
+		k, _ := slices.BinarySearch(ranks, i)
+		return vals[k]
+	})
 }

@@ -98,58 +98,116 @@ func Run(sc *scenarios.Scenario, opt Options) (*reports.Results, Stats, error) {
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
+	sum := newSummary(sc, seed, reps, sl)
+	defer sum.close()
+	st, err := runReplications(sc, seed, reps, sl, workers, opt, sum)
+	if err != nil {
+		return nil, st, err
+	}
+	res, err := sum.results()
+	if err != nil {
+		return nil, st, err
+	}
+	st.WallTime = time.Since(t0)
+	return res, st, nil
+}
+
+// done is one finished replication.
+type done struct {
+	i   int
+	out []runResult
+	err error
+}
+
+// runReplications runs the replications on workers and hands them, in
+// replication order, to the records callback and the summary, dropping
+// each once handed over. At most 2×workers replications are started and
+// not yet handed over, so memory does not grow with the replication count.
+// The first error in replication order stops the run.
+func runReplications(sc *scenarios.Scenario, seed uint64, reps int, sl time.Duration, workers int, opt Options, sum *summary) (Stats, error) {
 	root := NewStreams(seed)
-	out := make([][]runResult, reps)
-	errs := make([]error, reps)
-	var wg sync.WaitGroup
+	window := make(chan struct{}, 2*workers)
+	stop := make(chan struct{})
 	jobs := make(chan int)
-	doneCh := make(chan int, reps)
+	results := make(chan done)
+	go func() {
+		defer close(jobs)
+		for i := range reps {
+			select {
+			case window <- struct{}{}:
+			case <-stop:
+				return
+			}
+			select {
+			case jobs <- i:
+			case <-stop:
+				return
+			}
+		}
+	}()
+	var wg sync.WaitGroup
 	for range min(workers, reps) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				out[i], errs[i] = replicate(sc, root.Replication(i), i, sl, opt.Records != nil)
-				doneCh <- i
+				out, err := replicate(sc, root.Replication(i), i, sl, opt.Records != nil)
+				results <- done{i, out, err}
 			}
 		}()
 	}
 	go func() {
-		for i := range reps {
-			jobs <- i
-		}
-		close(jobs)
+		wg.Wait()
+		close(results)
 	}()
-	for n := 1; n <= reps; n++ {
-		<-doneCh
-		if opt.Progress != nil {
-			opt.Progress(n, reps)
-		}
-	}
-	wg.Wait()
-	for i, err := range errs {
-		if err != nil {
-			return nil, Stats{}, fmt.Errorf("replication %d (seed %d): %w", i, seed, err)
-		}
-	}
 	var st Stats
-	for i := range out {
-		for p := range out[i] {
-			st.Events += out[i][p].events
+	var firstErr error
+	fail := func(err error) {
+		if firstErr == nil {
+			firstErr = err
+			close(stop)
 		}
-		if opt.Records != nil {
-			for p := range out[i] {
-				for _, r := range out[i][p].records {
-					if err := opt.Records(r); err != nil {
-						return nil, st, err
-					}
+	}
+	pending := map[int]done{}
+	next, finished := 0, 0
+	for d := range results {
+		finished++
+		if opt.Progress != nil && firstErr == nil {
+			opt.Progress(finished, reps)
+		}
+		pending[d.i] = d
+		for d, ok := pending[next]; ok; d, ok = pending[next] {
+			delete(pending, next)
+			next++
+			<-window
+			if firstErr != nil {
+				continue
+			}
+			if d.err != nil {
+				fail(fmt.Errorf("replication %d (seed %d): %w", d.i, seed, d.err))
+				continue
+			}
+			if err := handOver(d.out, opt.Records, sum, &st); err != nil {
+				fail(err)
+			}
+		}
+	}
+	return st, firstErr
+}
+
+// handOver writes one replication's records and folds it into the summary.
+func handOver(out []runResult, records func(reports.Record) error, sum *summary, st *Stats) error {
+	for p := range out {
+		st.Events += out[p].events
+		if records != nil {
+			for _, r := range out[p].records {
+				if err := records(r); err != nil {
+					return err
 				}
 			}
 		}
 	}
-	res := summarize(sc, seed, reps, sl, out)
-	st.WallTime = time.Since(t0)
-	return res, st, nil
+	return sum.add(out)
 }
 
 func replicate(sc *scenarios.Scenario, st *Streams, rep int, sl time.Duration, records bool) ([]runResult, error) {
@@ -392,122 +450,4 @@ func (w *world) measure(policy string, rep int, sl time.Duration, records bool) 
 		r.timeline = &w.tl.out
 	}
 	return r
-}
-
-// summarize aggregates replications into Results, in replication order.
-func summarize(sc *scenarios.Scenario, seed uint64, reps int, sl time.Duration, out [][]runResult) *reports.Results {
-	res := &reports.Results{
-		Schema: reports.SchemaVersion, Scenario: sc.Name, File: sc.File, Seed: seed, Replications: reps,
-		HorizonS: sc.Run.Horizon.Seconds(), WarmupS: sc.Run.Warmup.Seconds(), ServiceLevelS: sl.Seconds(), Experts: len(sc.Experts),
-	}
-	as := arms(sc)
-	sq := len(as) - 1 // shadowq is the last arm
-	series := func(p int, m string) []float64 {
-		xs := make([]float64, reps)
-		for i := range out {
-			xs[i] = out[i][p].vals[m]
-		}
-		return xs
-	}
-	names := append(slices.Clone(reports.MetricNames), priorityMetricNames(sc)...)
-	for p, a := range as {
-		pr := reports.PolicyResult{Name: a.name}
-		for _, m := range names {
-			pr.Metrics = append(pr.Metrics, reports.Summarize(m, reports.MetricUnit(m), series(p, m)))
-		}
-		res.Policies = append(res.Policies, pr)
-	}
-	money := sc.Economics != nil
-	if money {
-		res.Currency = sc.Economics.Currency
-		for p := range res.Policies {
-			res.Policies[p].Metrics = append(res.Policies[p].Metrics, reports.Summarize(reports.MCost, reports.UnitMoney, series(p, reports.MCost)))
-		}
-	}
-	for b := range sq {
-		d := reports.DeltaResult{Baseline: as[b].name}
-		for _, m := range names {
-			d.Metrics = append(d.Metrics, reports.Paired(m, reports.MetricUnit(m), series(b, m), series(sq, m)))
-			d.Relative = append(d.Relative, reports.Relative(m, series(b, m), series(sq, m)))
-		}
-		if money {
-			d.Metrics = append(d.Metrics,
-				reports.Paired(reports.MCost, reports.UnitMoney, series(b, reports.MCost), series(sq, reports.MCost)),
-				// baseline − shadowq: what shadowq saves a day
-				reports.Paired(reports.MNetValue, reports.UnitMoney, series(sq, reports.MCost), series(b, reports.MCost)))
-			d.Relative = append(d.Relative, reports.Relative(reports.MCost, series(b, reports.MCost), series(sq, reports.MCost)))
-		}
-		res.Deltas = append(res.Deltas, d)
-	}
-	for p, a := range as {
-		var all []float64
-		arrivals := 0
-		for i := range out {
-			all = append(all, out[i][p].latencies...)
-			arrivals += int(out[i][p].vals[reports.MEscalations])
-		}
-		slices.Sort(all)
-		c := reports.NewCDF(a.name, all)
-		c.Arrivals, c.Routed = arrivals, len(all)
-		res.LatencyCDF = append(res.LatencyCDF, c)
-	}
-	// Per expert, and the cherry-pick detector (shadowq runs).
-	var flagged, scripted []string
-	tp := 0
-	for i := range sc.Experts {
-		x := &sc.Experts[i]
-		er := reports.ExpertResult{ID: string(x.ID), Group: x.Group, CherryPicker: x.CherryPicker}
-		var unsched, segs float64
-		for p := range as {
-			var xs []float64
-			for r := range out {
-				xs = append(xs, out[r][p].util[i])
-			}
-			er.Utilization = append(er.Utilization, reports.Summarize("", "", xs).Mean)
-		}
-		for r := range out {
-			er.Interrupts += out[r][sq].interrupts[i] / float64(reps)
-			unsched += out[r][sq].unsched[i] / float64(reps)
-			segs += float64(out[r][sq].segs[i]) / float64(reps)
-		}
-		er.Suspicion = min(1, unsched/unscheduledRef)
-		if unsched > 0 {
-			er.Evidence = fmt.Sprintf("%.1f%% of shift in meeting presences outside calendar blocks (%.1f stretches a day)", 100*unsched, segs)
-		}
-		er.Flagged = er.Suspicion >= SuspicionThreshold
-		if er.Flagged {
-			flagged = append(flagged, er.ID)
-			if x.CherryPicker {
-				tp++
-			}
-		}
-		if x.CherryPicker {
-			scripted = append(scripted, er.ID)
-		}
-		res.PerExpert = append(res.PerExpert, er)
-	}
-	res.CherryPick = reports.CherryPick{Threshold: SuspicionThreshold, Flagged: flagged, Scripted: scripted, Precision: 1, Recall: 1}
-	if len(flagged) > 0 {
-		res.CherryPick.Precision = float64(tp) / float64(len(flagged))
-	}
-	if len(scripted) > 0 {
-		res.CherryPick.Recall = float64(tp) / float64(len(scripted))
-	}
-	res.Invariants.Checked = len(as) * reps
-	for i := range out {
-		for p := range out[i] {
-			for _, v := range out[i][p].violations {
-				res.Invariants.Violations = append(res.Invariants.Violations, fmt.Sprintf("replication %d (seed %d): %s", i, seed, v))
-			}
-		}
-	}
-	if tl := out[0][sq].timeline; tl != nil {
-		res.Timeline = *tl
-	}
-	var qs [][]float64
-	for i := range out {
-		qs = append(qs, out[i][0].queue)
-	}
-	res.WarmupCheck = warmupCheck(as[0].name, qs, sc.Run.Horizon, sc.Run.Warmup)
-	return res
 }

@@ -103,6 +103,11 @@ func warmupCheck(name string, series [][]float64, horizon, warmup time.Duration)
 			avg[i] += x / float64(len(series))
 		}
 	}
+	return warmupCheckAvg(name, avg, horizon, warmup)
+}
+
+// warmupCheckAvg is warmupCheck of the replications' mean series avg.
+func warmupCheckAvg(name string, avg []float64, horizon, warmup time.Duration) *reports.WarmupCheck {
 	z := make([]float64, queueBins/mserBatch)
 	for i := range z {
 		for _, x := range avg[i*mserBatch : (i+1)*mserBatch] {
