@@ -34,6 +34,7 @@ func commands() []command {
 		{"report", "shadowq report results.json [--format table|json|csv|md|html] [--out DIR]", "re-render a saved run", runReport, true},
 		{"fake", "shadowq fake [--addr 127.0.0.1:8787] [--scenario FILE] [--time-scale N] [--client-id ID --client-secret SECRET]", "run a wire-faithful fake Genesys Cloud (REST, OAuth, Notification WebSocket, faults, admin API)", runFake, false},
 		{"serve", "shadowq serve --config shadowq.yaml [--listen ADDR]", "route live escalations: Data Action API over the engine, Genesys feed and resync, Redis-shared replicas", runServe, false},
+		{"load", loadSynopsis, "load test: the fake Genesys Cloud and serve replicas in-process; ready time, ingest, staleness, decision latency, routed vs delivered per the fake (exit 1 over a --max-* threshold)", runLoad, true},
 		{"chaos", chaosSynopsis, "seeded fault schedules against serve replicas, the fake and Redis; invariants checked against the fake's truth (exit 1 on a violation)", runChaos, true},
 		{"version", "shadowq version (or shadowq --version)", "print the version", runVersion, false},
 		{"policy", "shadowq policy check FILE...", "validate routing policy files (all problems, with file:line:column)", runPolicy, true},

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/shadowq/shadowq/load"
+)
+
+const loadSynopsis = "shadowq load [--experts N] [--events-per-second R] [--escalations-per-second E] [--duration D] [--replicas K] [--oauth-clients C] [--faults NAME=V,...] [--format table|json] [--out DIR]"
+
+// runLoad implements `shadowq load`: the fake Genesys Cloud and serve
+// replicas in-process under a fixed presence and escalation rate.
+func runLoad(args []string, stdout, stderr io.Writer) int {
+	c := newCLI("load", loadSynopsis,
+		"Load test: the fake Genesys Cloud with N experts and K serve replicas in-process on loopback (Redis from REDIS_URL, else embedded), presence changes over the Notification API and escalations through the Data Action API at fixed rates. Reports time to ready, ingest rate, staleness, decision latency, and routed vs delivered from the fake's own delivery log. Exit 1 when a --max-* threshold is exceeded.",
+		0, 0, stdout, stderr)
+	var o load.Options
+	c.fs.IntVar(&o.Experts, "experts", 1000, "experts (users in the fake's queue)")
+	c.fs.Float64Var(&o.EventsPerSecond, "events-per-second", 5000, "presence changes a second at the fake")
+	c.fs.Float64Var(&o.EscalationsPerSecond, "escalations-per-second", 20, "escalations a second through the Data Action API")
+	c.fs.DurationVar(&o.Duration, "duration", 30*time.Second, "measured phase, after every replica is ready")
+	c.fs.IntVar(&o.Replicas, "replicas", 1, "serve replicas in-process")
+	c.fs.IntVar(&o.OAuthClients, "oauth-clients", 1, "OAuth clients per replica (each adds 300 requests a minute)")
+	c.fs.Uint64Var(&o.Seed, "seed", 1, "the fake's seed")
+	faults := c.fs.String("faults", "", "the fake's fault knobs: rateLimitShare=0.05,serverErrorShare=0.01,latency=20ms,latencyJitter=D,assignDelay=D,requestsPerMinute=300,noTokenRateLimit (the per-token limit is on by default)")
+	format := c.fs.String("format", "table", "table or json")
+	out := c.fs.String("out", "", "also write result.json to this directory")
+	var th load.Thresholds
+	c.fs.DurationVar(&th.MaxStalenessP99, "max-staleness-p99", 0, "exit 1 when the staleness p99 is above this")
+	c.fs.DurationVar(&th.MaxDecisionP99, "max-decision-p99", 0, "exit 1 when the decision p99 is above this")
+	c.fs.DurationVar(&th.MaxReady, "max-ready", 0, "exit 1 when ready later than this")
+	c.fs.IntVar(&th.MaxLost, "max-lost", -1, "exit 1 when more escalations than this were answered routed and never delivered (-1: not checked)")
+	verbose := c.fs.Bool("v", false, "print the replicas' logs to stderr")
+	if _, code, ok := c.parse(args); !ok {
+		return code
+	}
+	if *format != "table" && *format != "json" {
+		return c.fail("--format %q: want table or json", *format)
+	}
+	var err error
+	if o.Faults, err = load.ParseFaults(*faults); err != nil {
+		return c.fail("%v", err)
+	}
+	if err := o.Validate(); err != nil {
+		return c.fail("%v", err)
+	}
+	o.RedisURL = os.Getenv("REDIS_URL")
+	if *verbose {
+		o.Log = slog.New(slog.NewJSONHandler(stderr, nil))
+	}
+	ctx, cancel := runContext()
+	defer cancel()
+	res, err := load.Run(ctx, o)
+	if err != nil {
+		fmt.Fprintf(stderr, "shadowq load: %v\n", err)
+		return exitFailed
+	}
+	if *format == "json" {
+		err = res.WriteJSON(stdout)
+	} else {
+		err = res.WriteTable(stdout)
+	}
+	if err == nil && *out != "" {
+		err = writeLoadResult(*out, res)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "shadowq load: %v\n", err)
+		return exitFailed
+	}
+	if failed := th.Check(res); len(failed) > 0 {
+		for _, f := range failed {
+			fmt.Fprintf(stderr, "shadowq load: threshold exceeded: %s\n", f)
+		}
+		return exitFailed
+	}
+	return exitOK
+}
+
+func writeLoadResult(dir string, res *load.Result) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.Create(filepath.Join(dir, "result.json"))
+	if err != nil {
+		return err
+	}
+	if err := res.WriteJSON(f); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

@@ -1,0 +1,176 @@
+package load
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/shadowq/shadowq/engine/serve"
+	fake "github.com/shadowq/shadowq/fakes/genesys"
+)
+
+// escalations is what was sent and answered.
+type escalations struct {
+	mu        sync.Mutex
+	answers   map[string]string // conversation id → action ("" when the request failed)
+	latencies []time.Duration
+}
+
+func (e *escalations) counts() Escalations {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var c Escalations
+	for _, a := range e.answers {
+		c.Sent++
+		switch a {
+		case "routed":
+			c.Routed++
+		case "hold":
+			c.Hold++
+		default:
+			c.Fallback++
+		}
+	}
+	return c
+}
+
+// sendEscalations creates a conversation at the fake and posts it to the
+// replicas in turn, rate per second between begin and end; it returns once
+// every request has been answered.
+func sendEscalations(ctx context.Context, f *fake.Full, sk []fake.Skill, reps []*replica, rate float64, begin, end time.Time) *escalations {
+	e := &escalations{answers: map[string]string{}}
+	client := &http.Client{Timeout: 10 * time.Second}
+	var wg sync.WaitGroup
+	for i := 0; ctx.Err() == nil; i++ {
+		at := begin.Add(time.Duration(float64(i) / rate * float64(time.Second)))
+		if !at.Before(end) {
+			break
+		}
+		time.Sleep(time.Until(at))
+		skill := sk[i%len(sk)].Name
+		conv, err := f.CreateConversation(fake.NewConversation{Skills: []string{skill}, Priority: 3})
+		if err != nil {
+			continue
+		}
+		r := reps[i%len(reps)]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			action, el := post(ctx, client, r.addr, conv, skill)
+			e.mu.Lock()
+			e.answers[conv] = action
+			if action != "" {
+				e.latencies = append(e.latencies, el)
+			}
+			e.mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return e
+}
+
+// post sends one escalation; the action is "" when no answer came.
+func post(ctx context.Context, c *http.Client, addr, conv, skill string) (string, time.Duration) {
+	body := fmt.Sprintf(`{"conversationId":%q,"skills":[%q],"priority":"P3"}`, conv, skill)
+	req, err := http.NewRequestWithContext(ctx, "POST", "http://"+addr+"/v1/escalations", strings.NewReader(body))
+	if err != nil {
+		return "", 0
+	}
+	req.Header.Set("Authorization", "Bearer "+apiToken)
+	req.Header.Set("Content-Type", "application/json")
+	t0 := time.Now()
+	resp, err := c.Do(req)
+	el := time.Since(t0)
+	if err != nil {
+		return "", el
+	}
+	defer resp.Body.Close()
+	var out serve.EscalationResponse
+	if resp.StatusCode != http.StatusOK || json.NewDecoder(resp.Body).Decode(&out) != nil {
+		return "", el
+	}
+	return out.Action, el
+}
+
+// drain waits up to timeout for every escalation answered "routed" to
+// show a delivery in the fake's log, then counts delivered escalations
+// (any answer) and lost ones (routed, no delivery).
+func drain(ctx context.Context, f *fake.Full, e *escalations, timeout time.Duration) (delivered, lost int) {
+	e.mu.Lock()
+	answers := make(map[string]string, len(e.answers))
+	for k, v := range e.answers {
+		answers[k] = v
+	}
+	e.mu.Unlock()
+	deadline := time.Now().Add(timeout)
+	for {
+		got := map[string]bool{}
+		for _, d := range f.State().Deliveries {
+			got[d.ConversationID] = true
+		}
+		delivered, lost = 0, 0
+		for conv, a := range answers {
+			switch {
+			case got[conv]:
+				delivered++
+			case a == "routed":
+				lost++
+			}
+		}
+		if lost == 0 || time.Now().After(deadline) || ctx.Err() != nil {
+			return delivered, lost
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+// scrapeAPICalls sums shadowq_genesys_api_calls_by_class_total by class
+// from a replica's Prometheus text exposition.
+func scrapeAPICalls(ctx context.Context, url string) (map[string]int, error) {
+	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	return parseAPICalls(resp.Body)
+}
+
+func parseAPICalls(r io.Reader) (map[string]int, error) {
+	const name = "shadowq_genesys_api_calls_by_class_total{"
+	out := map[string]int{}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line, ok := strings.CutPrefix(sc.Text(), name)
+		if !ok {
+			continue
+		}
+		labels, value, ok := strings.Cut(line, "} ")
+		if !ok {
+			return nil, fmt.Errorf("metrics line %q: no value", sc.Text())
+		}
+		class := ""
+		for _, l := range strings.Split(labels, ",") {
+			if v, ok := strings.CutPrefix(l, `class="`); ok {
+				class = strings.TrimSuffix(v, `"`)
+			}
+		}
+		n, err := strconv.ParseFloat(value, 64)
+		if err != nil || class == "" {
+			return nil, fmt.Errorf("metrics line %q: %v", sc.Text(), err)
+		}
+		out[class] += int(n)
+	}
+	return out, sc.Err()
+}
