@@ -59,11 +59,16 @@ func classOf(op string) Class {
 // sliding — ever sees more than limit requests.
 //
 // Priority: a class may take a slot only while more than its reserve is
-// free (deliveries reserve nothing; resync leaves 5% of the allowance to
-// deliveries, history 25%), and only when no request of a higher class is
-// waiting. So a resync that drains the window still leaves deliveries
-// their slots, and when the window is full the next free slot goes to the
-// most urgent waiter.
+// free, and only when no request of a higher class is waiting, so when
+// the window is full the next free slot goes to the most urgent waiter.
+// Deliveries reserve nothing. Resync leaves deliveries twice what they
+// used in the current window (at least 5% of the allowance, at most half),
+// and half whenever a delivery was refused for want of budget within the
+// last period (NoteDeliveryRefused): at start-up, with no deliveries yet,
+// a resync may spend 95% at once; under escalation load it yields up to
+// half the window to deliveries.
+// History leaves the resync reserve plus 20% of the allowance (at least
+// 25%).
 //
 // A 429's Retry-After pauses the whole budget (the limit is per token).
 // Safe for concurrent use; share one Budget between everything that uses
@@ -72,11 +77,13 @@ type Budget struct {
 	mu      sync.Mutex
 	limit   int
 	period  time.Duration
-	ring    []time.Time // send times, oldest at head; len limit
+	ring    []time.Time     // send times, oldest at head; len limit
+	classes []Class         // the class of each ring entry
+	used    [numClasses]int // entries in the window by class
 	head, n int
-	reserve [numClasses]int
 	waiting [numClasses]int
 	pause   time.Time
+	starved time.Time // until then the resync reserve is half the allowance
 	now     func() time.Time
 }
 
@@ -91,10 +98,7 @@ func NewBudget(limit int, period time.Duration) *Budget {
 	if period <= 0 {
 		period = time.Minute
 	}
-	b := &Budget{limit: limit, period: period, ring: make([]time.Time, limit), now: time.Now}
-	b.reserve[ClassResync] = limit / 20
-	b.reserve[ClassHistory] = limit / 4
-	return b
+	return &Budget{limit: limit, period: period, ring: make([]time.Time, limit), classes: make([]Class, limit), now: time.Now}
 }
 
 // Limit is the allowance per period.
@@ -104,9 +108,25 @@ func (b *Budget) Limit() int { return b.limit }
 func (b *Budget) expire(now time.Time) {
 	cut := now.Add(-b.period)
 	for b.n > 0 && !b.ring[b.head].After(cut) {
+		b.used[b.classes[b.head]]--
 		b.head = (b.head + 1) % b.limit
 		b.n--
 	}
+}
+
+// reserve is how many free slots class c must leave; b.mu held.
+func (b *Budget) reserve(c Class) int {
+	if c == ClassDelivery {
+		return 0
+	}
+	r := min(b.limit/2, max(b.limit/20, 2*b.used[ClassDelivery]))
+	if b.starved.After(b.now()) {
+		r = b.limit / 2
+	}
+	if c == ClassHistory {
+		r = max(b.limit/4, r+b.limit/5)
+	}
+	return min(r, b.limit-1)
 }
 
 // at is the i-th oldest send time in the window; b.mu held.
@@ -117,7 +137,7 @@ func (b *Budget) at(i int) time.Time { return b.ring[(b.head+i)%b.limit] }
 func (b *Budget) waitFor(c Class, now time.Time) time.Duration {
 	var wait time.Duration
 	// A slot for c needs n ≤ limit − reserve − 1: the k oldest must expire.
-	if k := b.n - (b.limit - b.reserve[c] - 1); k > 0 {
+	if k := b.n - (b.limit - b.reserve(c) - 1); k > 0 {
 		wait = b.at(k - 1).Add(b.period).Sub(now)
 	}
 	if p := b.pause.Sub(now); p > wait {
@@ -155,7 +175,9 @@ func (b *Budget) tryTake(c Class) (bool, time.Duration) {
 	b.expire(now)
 	wait := b.waitFor(c, now)
 	if wait == 0 && !b.blocked(c) {
-		b.ring[(b.head+b.n)%b.limit] = now
+		i := (b.head + b.n) % b.limit
+		b.ring[i], b.classes[i] = now, c
+		b.used[c]++
 		b.n++
 		return true, 0
 	}
@@ -230,7 +252,7 @@ func (b *Budget) Free(c Class) int {
 	if b.pause.After(now) {
 		return 0
 	}
-	return max(0, b.limit-b.n-b.reserve[min(c, numClasses-1)])
+	return max(0, b.limit-b.n-b.reserve(min(c, numClasses-1)))
 }
 
 // FreeWithin is how many delivery-class slots become available within d
@@ -252,6 +274,14 @@ func (b *Budget) FreeWithin(d time.Duration) int {
 		inWindow--
 	}
 	return b.limit - inWindow
+}
+
+// NoteDeliveryRefused records that a delivery was refused for want of
+// budget: for the next period resync leaves half the allowance free.
+func (b *Budget) NoteDeliveryRefused() {
+	b.mu.Lock()
+	b.starved = b.now().Add(b.period)
+	b.mu.Unlock()
 }
 
 // PauseUntil stops handing out requests before t (a 429's Retry-After).

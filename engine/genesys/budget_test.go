@@ -193,3 +193,49 @@ func TestTwoOAuthClientsDoubleThroughput(t *testing.T) {
 			m3.get(ClassResync, 200), m3.get(ClassResync, 429), perToken)
 	}
 }
+
+// Under delivery load resync leaves deliveries twice what they used in the
+// window, up to half the allowance.
+func TestBudgetResyncYieldsToDeliveryLoad(t *testing.T) {
+	b := NewBudget(40, time.Minute)
+	now := time.Now()
+	b.now = func() time.Time { return now }
+	ctx := context.Background()
+	dl := now.Add(time.Second)
+	for range 8 {
+		if err := b.Wait(ctx, ClassDelivery, dl); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// 8 deliveries in the window: resync must leave 16 free.
+	n := 0
+	for b.Wait(ctx, ClassResync, dl) == nil {
+		n++
+	}
+	if n != 40-8-16 {
+		t.Fatalf("resync took %d slots after 8 deliveries, want %d", n, 40-8-16)
+	}
+	if got := b.Free(ClassDelivery); got != 16 {
+		t.Fatalf("free for deliveries = %d, want 16", got)
+	}
+}
+
+// A delivery refused for want of budget makes resync leave half the
+// allowance for the next period.
+func TestBudgetStarvedDeliveriesHalveResync(t *testing.T) {
+	b := NewBudget(40, time.Minute)
+	now := time.Now()
+	b.now = func() time.Time { return now }
+	b.NoteDeliveryRefused()
+	n := 0
+	for b.Wait(context.Background(), ClassResync, now.Add(time.Second)) == nil {
+		n++
+	}
+	if n != 20 {
+		t.Fatalf("resync took %d slots, want 20 (half of 40 left free)", n)
+	}
+	now = now.Add(2 * time.Minute)
+	if got := b.Free(ClassResync); got != 38 {
+		t.Fatalf("a period later resync may take %d, want 38", got)
+	}
+}

@@ -66,10 +66,12 @@ type DispatcherOptions struct {
 	Logger *slog.Logger
 }
 
-// SlotCounter says how many delivery-class requests can start within d;
-// *Client implements it over all its OAuth clients' budgets.
+// SlotCounter says how many delivery-class requests can start within d,
+// and hears of deliveries refused for want of them; *Client implements it
+// over all its OAuth clients' budgets.
 type SlotCounter interface {
 	DeliverySlotsWithin(d time.Duration) int
+	NoteDeliveryRefused()
 }
 
 // Dispatcher is the engine.Dispatcher of production: Deliver admits
@@ -148,6 +150,7 @@ func (p *Dispatcher) Deliver(d engine.Delivery) error {
 	if sc, ok := p.o.Client.(SlotCounter); ok {
 		ahead := int(p.pending.Load())
 		if slots := sc.DeliverySlotsWithin(p.o.AdmitWait); ahead >= slots {
+			sc.NoteDeliveryRefused()
 			return &engine.DeliveryFailure{Fault: engine.FaultCapacity,
 				Err: fmt.Errorf("%w: %d API requests free within %v, %d deliveries and checks ahead", ErrNoCapacity, slots, p.o.AdmitWait, ahead)}
 		}

@@ -152,8 +152,11 @@ func TestDispatcherWithClient(t *testing.T) {
 // slotDeliverer is a Deliverer that counts delivery slots like *Client.
 type slotDeliverer struct {
 	fakeDeliverer
-	slots int
+	slots   int
+	refused int
 }
+
+func (s *slotDeliverer) NoteDeliveryRefused() { s.refused++ }
 
 func (s *slotDeliverer) DeliverySlotsWithin(time.Duration) int { return s.slots }
 
@@ -179,6 +182,9 @@ func TestDispatcherAdmitsOnlyWhatTheBudgetCanStart(t *testing.T) {
 	err = p.Deliver(engine.Delivery{ConversationID: "c3", Expert: "a"})
 	if !errors.Is(err, ErrNoCapacity) || engine.FaultOf(err) != engine.FaultCapacity {
 		t.Fatalf("third Deliver: %v (fault %v); want ErrNoCapacity, FaultCapacity", err, engine.FaultOf(err))
+	}
+	if f.refused != 1 {
+		t.Fatalf("the refusal was noted %d times, want 1", f.refused)
 	}
 	close(f.block)
 	deadline := time.Now().Add(20 * time.Second)

@@ -76,3 +76,11 @@ func (c *Client) DeliverySlotsWithin(d time.Duration) int {
 	}
 	return n
 }
+
+// NoteDeliveryRefused tells every OAuth client's budget that a delivery
+// was refused for want of budget, so resync yields to deliveries.
+func (c *Client) NoteDeliveryRefused() {
+	for _, l := range c.lanes {
+		l.budget.NoteDeliveryRefused()
+	}
+}

@@ -1,0 +1,108 @@
+package load
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+)
+
+// A small run end to end: every escalation answered, every routed one in
+// the fake's delivery log, and the JSON has exactly the documented fields.
+func TestRunSmall(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the fake and a replica")
+	}
+	faults, err := ParseFaults("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(context.Background(), Options{Experts: 60, EventsPerSecond: 200, EscalationsPerSecond: 10,
+		Duration: 2 * time.Second, Replicas: 2, Faults: faults, DrainTimeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := res.Escalations
+	if e.Sent == 0 || e.Routed+e.Hold+e.Fallback != e.Sent {
+		t.Fatalf("escalations %+v do not add up", e)
+	}
+	if e.Routed == 0 || e.Lost != 0 || e.Delivered < e.Routed {
+		t.Fatalf("escalations %+v: want some routed, every routed delivered, none lost", e)
+	}
+	if res.APICalls["delivery"] < e.Routed || res.APICalls["resync"] == 0 {
+		t.Fatalf("API calls %v: want at least one delivery call per routed escalation and some resync", res.APICalls)
+	}
+	if res.EventsPerSecond <= 0 || res.Staleness.P99Ms < res.Staleness.P50Ms || res.Decision.P50Ms <= 0 {
+		t.Fatalf("figures %+v look wrong", res)
+	}
+	var buf bytes.Buffer
+	if err := res.WriteJSON(&buf); err != nil {
+		t.Fatal(err)
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(buf.Bytes(), &m); err != nil {
+		t.Fatal(err)
+	}
+	var keys []string
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	want := []string{"apiCalls", "decision", "escalations", "eventsPerSecond", "readySeconds", "staleness"}
+	if !slices.Equal(keys, want) {
+		t.Fatalf("JSON fields %v, want exactly %v", keys, want)
+	}
+	var esc map[string]int
+	if err := json.Unmarshal(m["escalations"], &esc); err != nil || len(esc) != 6 {
+		t.Fatalf("escalations %s: want sent, routed, hold, fallback, delivered, lost", m["escalations"])
+	}
+}
+
+func TestParseFaults(t *testing.T) {
+	f, err := ParseFaults("rateLimitShare=0.1, latency=20ms,requestsPerMinute=120")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !f.TokenRateLimit || f.RateLimitShare != 0.1 || f.Latency != 20*time.Millisecond || f.RequestsPerMinute != 120 {
+		t.Fatalf("parsed %+v", f)
+	}
+	if f, _ := ParseFaults("noTokenRateLimit"); f.TokenRateLimit {
+		t.Fatal("noTokenRateLimit left the limit on")
+	}
+	_, err = ParseFaults("rateLimitShare=2,bogus=1,latency")
+	for _, want := range []string{`item 1 ("rateLimitShare=2")`, `item 2 ("bogus=1"): unknown fault`, `item 3 ("latency"): want name=value`} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("error %v does not say %q", err, want)
+		}
+	}
+}
+
+func TestParseAPICalls(t *testing.T) {
+	in := `# HELP shadowq_genesys_api_calls_by_class_total x
+shadowq_genesys_api_calls_by_class_total{class="delivery",status="202"} 12
+shadowq_genesys_api_calls_by_class_total{class="delivery",status="429"} 3
+shadowq_genesys_api_calls_by_class_total{class="resync",status="200"} 40
+other_metric{class="delivery"} 99
+`
+	got, err := parseAPICalls(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got["delivery"] != 15 || got["resync"] != 40 || len(got) != 2 {
+		t.Fatalf("parsed %v", got)
+	}
+}
+
+func TestThresholds(t *testing.T) {
+	r := &Result{ReadySeconds: 12, Staleness: Percentiles{P99Ms: 15}, Decision: Percentiles{P99Ms: 3}, Escalations: Escalations{Lost: 2}}
+	got := Thresholds{MaxStalenessP99: 10 * time.Millisecond, MaxDecisionP99: 5 * time.Millisecond, MaxReady: 10 * time.Second, MaxLost: 0}.Check(r)
+	if len(got) != 3 {
+		t.Fatalf("exceeded %q; want staleness, ready and lost", got)
+	}
+	if got := (Thresholds{MaxLost: -1}).Check(r); len(got) != 0 {
+		t.Fatalf("no thresholds given, yet %q", got)
+	}
+}
