@@ -119,6 +119,32 @@ func (k *Kernel) After(d time.Duration, fn func()) EventID {
 }
 
 func (k *Kernel) schedule(at int64, fn func()) EventID {
+	k.seq++
+	return k.scheduleSeq(at, k.seq, fn)
+}
+
+// reserve sets aside n insertion sequence numbers, base to base+n-1, for
+// events that atSeq schedules later: they run as if they had been
+// scheduled now, in that order, while only the next of them need be
+// pending. The caller must schedule each one no later than the moment an
+// event after it in the kernel's order runs.
+func (k *Kernel) reserve(n int) (base uint64) {
+	base = k.seq + 1
+	k.seq += uint64(n)
+	return base
+}
+
+// atSeq schedules fn at t with a sequence number taken by reserve, each
+// used once. t before Now panics, as for At.
+func (k *Kernel) atSeq(t time.Time, seq uint64, fn func()) EventID {
+	at := t.UnixNano()
+	if at < k.now {
+		panic(fmt.Sprintf("sim: Kernel.atSeq(%v): time is before Now (%v)", t, k.Now()))
+	}
+	return k.scheduleSeq(at, seq, fn)
+}
+
+func (k *Kernel) scheduleSeq(at int64, seq uint64, fn func()) EventID {
 	if fn == nil {
 		panic("sim: Kernel.At/After: nil event function")
 	}
@@ -135,8 +161,7 @@ func (k *Kernel) schedule(at int64, fn func()) EventID {
 	}
 	gen := k.gens[slot] + 1 // even (free) -> odd (pending)
 	k.gens[slot] = gen
-	k.seq++
-	k.push(event{at: at, seq: k.seq, fn: fn, slot: slot, gen: gen})
+	k.push(event{at: at, seq: seq, fn: fn, slot: slot, gen: gen})
 	return EventID(uint64(gen)<<32 | uint64(slot))
 }
 

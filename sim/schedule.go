@@ -61,6 +61,8 @@ type schedule struct {
 
 	hideR []*rand.Rand      // per expert, created on first use
 	hides [][]time.Duration // per expert: the length of its k-th hide
+
+	static []staticEv // the exogenous events in kernel order, built on first use (static.go)
 }
 
 func makeSchedule(sc *scenarios.Scenario, st *Streams) *schedule {

@@ -177,33 +177,6 @@ func (w *world) at(d time.Duration) time.Time {
 	return w.start.Add(d)
 }
 
-// schedule puts every exogenous event of the run on the kernel.
-func (w *world) scheduleAll() {
-	for i := range w.xs {
-		x := &w.xs[i]
-		sh := x.sc.Shift
-		w.k.At(w.at(sh.Start), func() { x.inShift = true; w.touch(x); w.becomeFree(x) })
-		w.k.At(w.at(sh.End), func() { x.inShift = false; w.touch(x); w.clearOverlay(x); w.update(x) })
-		for bi, b := range w.sch.blocks[i] {
-			w.k.At(w.at(b.start), func() { w.blockStart(x, bi) })
-			w.k.At(w.at(b.end), func() { w.blockEnd(x, bi) })
-		}
-		for _, c := range w.sch.churns[i] {
-			w.k.At(w.at(c.at), func() { w.churnStart(x, c) })
-		}
-	}
-	for i := range w.es {
-		e := &w.es[i]
-		w.k.At(w.at(e.a.at), func() {
-			if e.a.patience > 0 {
-				e.abandonEv = w.k.After(e.a.patience, func() { w.r.abandon(e) })
-			}
-			w.queue.add(w.now(), 1)
-			w.r.arrive(e)
-		})
-	}
-}
-
 func (w *world) presence(name string) engine.Presence { return w.pres[name].Engine() }
 
 // compute is what the expert shows now.

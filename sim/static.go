@@ -1,0 +1,119 @@
+package sim
+
+import (
+	"cmp"
+	"slices"
+	"time"
+)
+
+// The exogenous events of a replication (shift starts and ends, calendar
+// blocks and breaks, churn, arrivals) are known before it runs. Putting
+// them all on the kernel up front made its heap as large as the whole
+// replication (a million events at 10,000 experts), so every event paid
+// for the day's size. Instead they run from one sorted list, only the
+// next one on the kernel at a time, each with the insertion sequence it
+// would have had up front (Kernel.reserve, atSeq): the kernel's order of
+// time then insertion is unchanged, and so is every result.
+
+// staticKind is what an exogenous event does.
+type staticKind uint8
+
+const (
+	stShiftStart staticKind = iota
+	stShiftEnd
+	stBlockStart
+	stBlockEnd
+	stChurn
+	stArrival
+)
+
+// staticEv is one exogenous event: seq is its position in the order they
+// used to be scheduled (expert by expert: shift start, shift end, each
+// block's start and end, churn; then arrivals), x the expert or
+// escalation index, k the block or churn index.
+type staticEv struct {
+	at   time.Duration
+	seq  uint32
+	kind staticKind
+	x, k int32
+}
+
+// statics lists the replication's exogenous events by time, then seq. It
+// is built once and shared by every arm (arms of one replication run on
+// one goroutine).
+func (s *schedule) statics() []staticEv {
+	if s.static != nil {
+		return s.static
+	}
+	var out []staticEv
+	add := func(at time.Duration, kind staticKind, x, k int) {
+		out = append(out, staticEv{at: at, seq: uint32(len(out)), kind: kind, x: int32(x), k: int32(k)})
+	}
+	for i := range s.sc.Experts {
+		sh := s.sc.Experts[i].Shift
+		add(sh.Start, stShiftStart, i, 0)
+		add(sh.End, stShiftEnd, i, 0)
+		for bi, b := range s.blocks[i] {
+			add(b.start, stBlockStart, i, bi)
+			add(b.end, stBlockEnd, i, bi)
+		}
+		for ci, c := range s.churns[i] {
+			add(c.at, stChurn, i, ci)
+		}
+	}
+	for i := range s.arrivals {
+		add(s.arrivals[i].at, stArrival, i, 0)
+	}
+	slices.SortFunc(out, func(a, b staticEv) int { return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.seq, b.seq)) })
+	s.static = out
+	return out
+}
+
+// scheduleAll puts the first exogenous event of the run on the kernel;
+// each one schedules the next as it runs.
+func (w *world) scheduleAll() {
+	st := w.sch.statics()
+	base := w.k.reserve(len(st))
+	pos := 0
+	var next func()
+	next = func() {
+		ev := st[pos]
+		if pos++; pos < len(st) {
+			w.k.atSeq(w.at(st[pos].at), base+uint64(st[pos].seq), next)
+		}
+		w.runStatic(ev)
+	}
+	if len(st) > 0 {
+		w.k.atSeq(w.at(st[0].at), base+uint64(st[0].seq), next)
+	}
+}
+
+func (w *world) runStatic(ev staticEv) {
+	if ev.kind == stArrival {
+		e := &w.es[ev.x]
+		if e.a.patience > 0 {
+			e.abandonEv = w.k.After(e.a.patience, func() { w.r.abandon(e) })
+		}
+		w.queue.add(w.now(), 1)
+		w.r.arrive(e)
+		return
+	}
+	x := &w.xs[ev.x]
+	switch ev.kind {
+	case stShiftStart:
+		x.inShift = true
+		w.touch(x)
+		w.becomeFree(x)
+	case stShiftEnd:
+		x.inShift = false
+		w.touch(x)
+		w.clearOverlay(x)
+		w.update(x)
+	case stBlockStart:
+		w.blockStart(x, int(ev.k))
+	case stBlockEnd:
+		w.blockEnd(x, int(ev.k))
+	case stChurn:
+		w.churnStart(x, w.sch.churns[ev.x][ev.k])
+	}
+}
