@@ -51,18 +51,21 @@ func (o *ownedStore) submitted(x engine.Escalation, d engine.Decision) {
 	}
 	o.mu.Unlock()
 	if owned && !known && !d.Action.Terminal() && o.reg != nil {
-		// Off the engine's goroutine: a slow store must not stall routing.
-		// A late write after the escalation ended leaves a stale entry,
-		// which the orphan scan drops once it finds the log terminal.
-		go func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			if err := o.reg.TrackInFlight(ctx, x); err != nil && o.onErr != nil {
-				o.onErr(err)
-			}
-		}()
+		// Before the caller gets its answer, so that an escalation
+		// answered is one a survivor can find if this replica dies the
+		// next instant; bounded, so a slow store cannot stall routing for
+		// long. On the engine's goroutine, so it is ordered before the
+		// removal at the escalation's end.
+		ctx, cancel := context.WithTimeout(context.Background(), registryTimeout)
+		defer cancel()
+		if err := o.reg.TrackInFlight(ctx, x); err != nil && o.onErr != nil {
+			o.onErr(err)
+		}
 	}
 }
+
+// registryTimeout bounds one write to the in-flight registry.
+const registryTimeout = time.Second
 
 // ClaimConversation implements engine.Store.
 func (o *ownedStore) ClaimConversation(ctx context.Context, conv, owner string, ttl time.Duration) (string, error) {
@@ -84,11 +87,13 @@ func (o *ownedStore) AppendDecision(ctx context.Context, d *engine.Decision) err
 		delete(o.escs, d.ConversationID)
 		o.mu.Unlock()
 		if o.reg != nil {
-			// A failure leaves a stale entry: the orphan scan finds the
-			// log terminal and drops it.
-			if uerr := o.reg.UntrackInFlight(ctx, d.ConversationID); uerr != nil && o.onErr != nil {
+			// A failure leaves a stale entry, which the orphan scan drops
+			// once the ownership has run out and the log shows the end.
+			uctx, cancel := context.WithTimeout(ctx, registryTimeout)
+			if uerr := o.reg.UntrackInFlight(uctx, d.ConversationID); uerr != nil && o.onErr != nil {
 				o.onErr(uerr)
 			}
+			cancel()
 		}
 	}
 	return err
