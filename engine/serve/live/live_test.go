@@ -398,3 +398,31 @@ func TestReadinessFollowsTheStore(t *testing.T) {
 	rd.start()
 	waitFor(t, func() bool { code, _ := readyz(); return code == 200 }, "/readyz 200 once Redis is back")
 }
+
+// /readyz follows the feed: 503 naming it while the notification socket
+// is down and cannot be reopened, 200 again once it is back.
+func TestReadinessFollowsTheFeed(t *testing.T) {
+	f := startFake(t, genesys.Options{})
+	r := startReplica(t, f, redisURL(t), "r1")
+	readyz := func() (int, string) {
+		resp, err := http.Get(r.url + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	if err := f.SetFaults(genesys.Faults{ServerErrorShare: 1}); err != nil { // nothing reopens a socket
+		t.Fatal(err)
+	}
+	f.Hub.DropSockets()
+	waitFor(t, func() bool {
+		code, body := readyz()
+		return code == 503 && strings.Contains(body, "feed: notification socket not connected")
+	}, "/readyz 503 naming the feed")
+	if err := f.SetFaults(genesys.Faults{}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, func() bool { code, _ := readyz(); return code == 200 }, "/readyz 200 once the feed is back")
+}
