@@ -1,6 +1,7 @@
 package genesys
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -150,12 +151,21 @@ func (f *Feed) dial(ctx context.Context, ch channelInfo) (*session, error) {
 // fails or is closed.
 func (f *Feed) read(ctx context.Context, s *session) {
 	defer close(s.done)
+	// One buffer for every message of the session: decodeFrame keeps no
+	// reference to its input (the fast path interns, the general path
+	// copies), so the reader allocates nothing per message.
+	var buf bytes.Buffer
 	for {
-		_, data, err := s.conn.ReadMessage()
+		_, r, err := s.conn.NextReader()
+		if err == nil {
+			buf.Reset()
+			_, err = buf.ReadFrom(r)
+		}
 		if err != nil {
 			s.err = err
 			return
 		}
+		data := buf.Bytes()
 		now := time.Now()
 		s.last.Store(now.UnixNano())
 		fr, err := decodeFrame(data, now)

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"hash/fnv"
 	"strings"
 	"time"
 
@@ -62,6 +61,15 @@ type envelope struct {
 // Events carry At from the body (modifiedDate, startTime, connected or end
 // times), else recv.
 func decodeFrame(data []byte, recv time.Time) (frame, error) {
+	if f, ok := fastPresence(data, recv); ok {
+		return f, nil
+	}
+	return decodeFrameGeneral(data, recv)
+}
+
+// decodeFrameGeneral is decodeFrame through encoding/json, for every frame
+// the fast path leaves.
+func decodeFrameGeneral(data []byte, recv time.Time) (frame, error) {
 	var env envelope
 	if err := json.Unmarshal(data, &env); err != nil {
 		return frame{}, fmt.Errorf("notification frame is not a JSON object: %w", err)
@@ -150,21 +158,54 @@ func splitUserTopic(t string) (user engine.ExpertID, kind string, ok bool) {
 	return engine.ExpertID(id), kind, true
 }
 
-// frameKey hashes what identifies one event (FNV-1a, 64 bits).
+// frameKey hashes what identifies one event (FNV-1a, 64 bits, written
+// out so that no hasher is allocated; frameKeyBytes is the same on bytes).
 func frameKey(topic, correlation string, body []byte) uint64 {
-	h := fnv.New64a()
-	h.Write([]byte(topic))
-	h.Write([]byte{0})
+	h := fnvString(fnvOffset, topic)
+	h = fnvByte(h, 0)
 	if correlation != "" {
-		h.Write([]byte{'c'})
-		h.Write([]byte(correlation))
+		h = fnvString(fnvByte(h, 'c'), correlation)
 	} else {
-		h.Write([]byte{'b'})
-		h.Write(body)
+		h = fnvBytes(fnvByte(h, 'b'), body)
 	}
-	k := h.Sum64()
+	return nonZero(h)
+}
+
+func frameKeyBytes(topic, correlation, body []byte) uint64 {
+	h := fnvBytes(fnvOffset, topic)
+	h = fnvByte(h, 0)
+	if len(correlation) > 0 {
+		h = fnvBytes(fnvByte(h, 'c'), correlation)
+	} else {
+		h = fnvBytes(fnvByte(h, 'b'), body)
+	}
+	return nonZero(h)
+}
+
+const (
+	fnvOffset = 14695981039346656037
+	fnvPrime  = 1099511628211
+)
+
+func fnvByte(h uint64, c byte) uint64 { return (h ^ uint64(c)) * fnvPrime }
+
+func fnvString(h uint64, s string) uint64 {
+	for i := 0; i < len(s); i++ {
+		h = fnvByte(h, s[i])
+	}
+	return h
+}
+
+func fnvBytes(h uint64, b []byte) uint64 {
+	for _, c := range b {
+		h = fnvByte(h, c)
+	}
+	return h
+}
+
+func nonZero(k uint64) uint64 {
 	if k == 0 {
-		k = 1
+		return 1
 	}
 	return k
 }
