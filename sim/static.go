@@ -45,7 +45,11 @@ func (s *schedule) statics() []staticEv {
 	if s.static != nil {
 		return s.static
 	}
-	var out []staticEv
+	n := 2*len(s.sc.Experts) + len(s.arrivals)
+	for i := range s.blocks {
+		n += 2*len(s.blocks[i]) + len(s.churns[i])
+	}
+	out := make([]staticEv, 0, n)
 	add := func(at time.Duration, kind staticKind, x, k int) {
 		out = append(out, staticEv{at: at, seq: uint32(len(out)), kind: kind, x: int32(x), k: int32(k)})
 	}
