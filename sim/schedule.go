@@ -122,7 +122,7 @@ func makeArrivals(sc *scenarios.Scenario, st *Streams) []arrival {
 	rh := st.Stream("handle")
 	rd := st.Stream("deliveries")
 	rr := st.Stream("refocus") // a stream of its own: scenarios without refocus keep their numbers
-	expected := 0.0 // a capacity hint only
+	expected := 0.0            // a capacity hint only
 	for _, w := range sc.Escalations.Rates {
 		if to := min(w.To, sc.Run.Horizon); to > w.From && w.PerHour > 0 {
 			expected += w.PerHour * (to - w.From).Hours()
