@@ -7,8 +7,9 @@ import (
 )
 
 // Bounds that keep one scenario from exhausting memory or running for
-// days: the simulator holds a replication's arrivals and events in memory,
-// and every replication's latencies until it summarises.
+// days: the simulator holds a replication's arrivals and events in memory
+// (one replication per worker), and every replication's latencies, 8 bytes
+// each, in a temporary file once they pass 1 MiB (sim/latpool.go).
 const (
 	// MaxHorizon is the longest run.horizon + run.drain: a leap year.
 	MaxHorizon = 366 * 24 * time.Hour
@@ -17,7 +18,8 @@ const (
 	// calendar blocks, resyncs).
 	MaxEventsPerReplication = 20_000_000
 	// MaxArrivals bounds the estimated arrivals of all replications
-	// together (each arm keeps a latency per routed escalation).
+	// together: run time, and 8 bytes of disk per arm per routed
+	// escalation for the pooled latency CDF.
 	MaxArrivals = 20_000_000
 )
 

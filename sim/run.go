@@ -21,7 +21,9 @@ type Options struct {
 	ServiceLevel time.Duration // T of "service level within T"; 0 = 60s
 	// Records, if set, receives every escalation record in replication
 	// order, arms in results order: the baselines, then shadowq (from the
-	// calling goroutine).
+	// calling goroutine), each replication's as soon as it and every one
+	// before it have finished: records stream, they are not held for the
+	// run. An error from it stops the run and is returned.
 	Records func(reports.Record) error
 	// Progress, if set, is called after each replication finishes (from
 	// the calling goroutine) with the count done and the total.
