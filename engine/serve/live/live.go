@@ -185,7 +185,7 @@ func New(ctx context.Context, cfg *serve.Config, env Env, log *slog.Logger) (*Se
 	if err != nil {
 		return nil, err
 	}
-	s.disp, err = genesys.NewDispatcher(genesys.DispatcherOptions{Client: s.client, Mode: mode, Logger: log,
+	s.disp, err = genesys.NewDispatcher(genesys.DispatcherOptions{Client: newMakingClient(s.client), Mode: mode, Logger: log,
 		OnOutcome: func(o engine.Outcome) {
 			if err := s.loop.HandleOutcome(context.Background(), o); err != nil {
 				log.Error("delivery outcome", "conversationId", o.ConversationID, "err", err)
