@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"time"
 
 	"github.com/shadowq/shadowq/load"
@@ -36,6 +37,7 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 	c.fs.DurationVar(&th.MaxReady, "max-ready", 0, "exit 1 when ready later than this")
 	c.fs.IntVar(&th.MaxLost, "max-lost", -1, "exit 1 when more escalations than this were answered routed and never delivered (-1: not checked)")
 	verbose := c.fs.Bool("v", false, "print the replicas' logs to stderr")
+	cpuProfile := c.fs.String("cpuprofile", "", "write a CPU profile of the whole run (fake, replicas and load generators: one process) to this file")
 	if _, code, ok := c.parse(args); !ok {
 		return code
 	}
@@ -52,6 +54,17 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 	o.RedisURL = os.Getenv("REDIS_URL")
 	if *verbose {
 		o.Log = slog.New(slog.NewJSONHandler(stderr, nil))
+	}
+	if *cpuProfile != "" {
+		pf, err := os.Create(*cpuProfile)
+		if err != nil {
+			return c.fail("--cpuprofile: %v", err)
+		}
+		defer pf.Close()
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return c.fail("--cpuprofile: %v", err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	ctx, cancel := runContext()
 	defer cancel()

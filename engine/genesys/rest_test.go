@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -589,5 +590,41 @@ func BenchmarkDecodeFrame(b *testing.B) {
 		if _, err := decodeFrame(frames[i%len(frames)], recvAt); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// With Settle, triggers spread over a burst (channels coming up one by one)
+// cost one resync, not one plus a coalesced second.
+func TestResyncerSettlesABurst(t *testing.T) {
+	s := newStub(t)
+	var (
+		mu     sync.Mutex
+		served []string
+	)
+	s.handle("GET /api/v2/users/presences/purecloud/bulk", bulkHandler(&served, &mu))
+	s.handle("GET /api/v2/users", usersHandler)
+	c := s.client()
+	var reads atomic.Int32
+	r, err := NewResyncer(c, expertIDs(3), time.Hour, func(engine.Snapshot, error) { reads.Add(1) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	r.Settle = 2 * time.Second // generous: a loaded machine must not split the burst
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go r.Run(ctx)
+	// Ten triggers 10 ms apart: each restarts the quiet period.
+	for range 10 {
+		r.Trigger()
+		time.Sleep(10 * time.Millisecond)
+	}
+	deadline := time.Now().Add(20 * time.Second)
+	for reads.Load() == 0 && time.Now().Before(deadline) {
+		time.Sleep(5 * time.Millisecond)
+	}
+	// Let a would-be second resync happen, then count.
+	time.Sleep(time.Second)
+	if n := reads.Load(); n != 1 {
+		t.Fatalf("%d resyncs for one burst of triggers, want 1", n)
 	}
 }

@@ -18,6 +18,13 @@ import (
 // on the goroutine running Run, one at a time; like the Feed's callbacks
 // it should hand the snapshot to the engine's owner and return.
 type Resyncer struct {
+	// Settle, when set before Run, makes a triggered resync wait until no
+	// further Trigger has come for Settle (at most 4×Settle in all): gaps
+	// that arrive in a burst — every channel coming up at start-up, a
+	// reconnect storm — then cost one read of the pool, not two. At
+	// 10,000 experts one read is 300 requests, a token's whole minute.
+	Settle time.Duration
+
 	c        *Client
 	ids      []engine.ExpertID
 	interval time.Duration
@@ -56,6 +63,9 @@ func (r *Resyncer) Run(ctx context.Context) error {
 			return nil
 		case <-t.C:
 		case <-r.trigger:
+			if !r.settle(ctx) {
+				return nil
+			}
 			t.Reset(r.interval)
 		}
 		snap, err := r.c.Resync(ctx, r.ids)
@@ -63,5 +73,28 @@ func (r *Resyncer) Run(ctx context.Context) error {
 			return nil
 		}
 		r.apply(snap, err)
+	}
+}
+
+// settle waits out a burst of triggers (see Settle); false when ctx ended.
+func (r *Resyncer) settle(ctx context.Context) bool {
+	if r.Settle <= 0 {
+		return true
+	}
+	quiet := time.NewTimer(r.Settle)
+	defer quiet.Stop()
+	limit := time.NewTimer(4 * r.Settle)
+	defer limit.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-quiet.C:
+			return true
+		case <-limit.C:
+			return true
+		case <-r.trigger:
+			quiet.Reset(r.Settle)
+		}
 	}
 }

@@ -242,6 +242,7 @@ func New(ctx context.Context, cfg *serve.Config, env Env, log *slog.Logger) (*Se
 	if err != nil {
 		return nil, err
 	}
+	s.resync.Settle = 250 * time.Millisecond // one resync for the burst of gaps as the channels come up
 	s.feed, err = genesys.NewFeed(genesys.FeedOptions{Client: s.client, Users: s.pool, Logger: log, Metrics: metricsAdapter{s.metrics, &s.health, nil},
 		OnEvents: func(evs []engine.Event) {
 			if err := s.loop.Apply(context.Background(), evs); err != nil {
