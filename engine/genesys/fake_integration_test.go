@@ -46,7 +46,7 @@ type fakeEnv struct {
 	override func(w http.ResponseWriter, r *http.Request, next http.Handler) bool
 }
 
-func newFakeEnv(t *testing.T, opts fake.Options) *fakeEnv {
+func newFakeEnv(t testing.TB, opts fake.Options) *fakeEnv {
 	t.Helper()
 	env := &fakeEnv{}
 	var srv *fake.Server
