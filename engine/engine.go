@@ -79,6 +79,11 @@ type Engine struct {
 	rank    rankFunc // e.presenceRank, bound once
 
 	scratch scratch
+
+	// Eligibility index by skill set (see eligindex.go).
+	groups   []*group
+	groupKey map[string]int32
+	memberOf [][]membership // per expert: its groups
 }
 
 // hot is the part of an expert's state the selection scan reads, packed
@@ -136,6 +141,7 @@ type esc struct {
 	state        escState
 	seq          int
 	attempts     int
+	grp          int32 // its group in Engine.groups + 1; -1 none; 0 not looked up
 	tried        []int32
 	skip         []int32 // held in the store by others, during one decide
 	expert       int32   // delivering: the expert
@@ -297,7 +303,9 @@ func (e *Engine) refresh(i int32) {
 	default:
 		g.pres = allowance(r.rule)
 	}
+	old := e.gates[i]
 	e.gates[i] = g
+	e.regate(i, old, g)
 }
 
 // gate packs what decides most exclusions into 4 bytes per expert, so the

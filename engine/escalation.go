@@ -178,11 +178,8 @@ func (e *Engine) decide(ctx context.Context, es *esc) (Decision, error) {
 	if es.attempts >= e.pol.MaxAttempts {
 		return e.finish(ctx, es, ActFallback, fmt.Sprintf("%d delivery attempts failed (delivery.maxAttempts)", es.attempts), nil)
 	}
-	// A held escalation stays held until someone is eligible or its cap:
-	// the predictor is consulted once, when the hold starts.
-	wantBlocked := e.pred != nil && e.pol.MicroWait.Enabled && es.state != escHeld
 	es.skip = es.skip[:0]
-	ev := e.evaluate(es, now, wantBlocked)
+	ev := e.evaluate(es, now)
 	for len(ev.cands) > 0 {
 		ids := e.scratch.ids[:0]
 		for i := range ev.cands {
@@ -219,7 +216,7 @@ func (e *Engine) decide(ctx context.Context, es *esc) (Decision, error) {
 		for _, c := range ev.cands {
 			es.skip = append(es.skip, e.index[c.Expert])
 		}
-		ev = e.evaluate(es, now, wantBlocked)
+		ev = e.evaluate(es, now)
 	}
 	return e.holdOrFallback(ctx, es, &ev, now)
 }
@@ -289,6 +286,8 @@ func (e *Engine) explain(d *Decision, ev *evaluation) {
 func (e *Engine) holdOrFallback(ctx context.Context, es *esc, ev *evaluation, now time.Time) (Decision, error) {
 	mw := e.pol.MicroWait
 	if es.state == escHeld {
+		// A held escalation stays held until someone is eligible or its
+		// cap: the predictor is consulted once, when the hold starts.
 		// Still nobody; keep holding (Tick ends the hold at its cap).
 		return Decision{ConversationID: es.ConversationID, Action: ActHold, At: now, HoldUntil: es.holdUntil}, nil
 	}
@@ -307,7 +306,7 @@ func (e *Engine) holdOrFallback(ctx context.Context, es *esc, ev *evaluation, no
 		return e.finish(ctx, es, ActFallback, "no eligible expert; hold window used up", ev)
 	}
 	best, who := 0.0, int32(-1)
-	for _, idx := range ev.blocked {
+	for _, idx := range e.blockedHolders(es, now) {
 		p := e.pred.ProbFreeWithin(e.blocking(idx, es), now, window)
 		if p > best || (p == best && who >= 0 && e.experts[idx].ID < e.experts[who].ID) {
 			best, who = p, idx
@@ -426,6 +425,9 @@ func (e *Engine) redecideHeld(ctx context.Context) error {
 	for _, es := range held {
 		if es.state != escHeld {
 			continue
+		}
+		if es.attempts < e.pol.MaxAttempts && !e.anyEligible(es, e.clock.Now().UnixNano()) {
+			continue // deciding would find nobody and change nothing
 		}
 		if _, err := e.decide(ctx, es); err != nil {
 			errs = append(errs, err)

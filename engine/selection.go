@@ -169,25 +169,26 @@ type evaluation struct {
 	cands        []Candidate // the best max(ExplainLimit, minRanked) eligible, best first (scratch-backed)
 	excluded     []Exclusion // first ExplainLimit exclusions
 	counts       ReasonCounts
-	// blocked are skill holders who may become eligible with time; the
-	// predictor looks at them when nobody is eligible.
-	blocked []int32
 }
 
-// evaluate scans the experts holding every required skill.
-func (e *Engine) evaluate(es *esc, at time.Time, wantBlocked bool) evaluation {
-	now := at.UnixNano()
+// evaluate finds the eligible experts holding every required skill, ranks
+// the best, and explains the others: through the skill set's group when it
+// is indexed (see eligindex.go), else by a scan of the holders.
+func (e *Engine) evaluate(es *esc, at time.Time) evaluation {
+	if gr := e.groupOf(es); gr != nil {
+		return e.evalGroup(gr, es, at.UnixNano())
+	}
+	return e.scanHolders(es, at.UnixNano())
+}
+
+// scanHolders is evaluate by a scan of every expert holding the skills.
+func (e *Engine) scanHolders(es *esc, now int64) evaluation {
 	var ev evaluation
 	if e.pol.ExplainLimit > 0 {
 		ev.excluded = make([]Exclusion, 0, e.pol.ExplainLimit)
 	}
-	if wantBlocked {
-		ev.blocked = e.scratch.blocked[:0]
-	}
 	pool, poolProf := e.pool(es)
-	k := max(e.pol.ExplainLimit, minRanked)
 	top := e.scratch.top[:0]
-	w := e.pol.Weights
 	limit := e.pol.ExplainLimit
 	for j, idx := range pool {
 		if len(es.skillIDs) > 1 && !e.hasSkills(idx, es.skillIDs) {
@@ -200,9 +201,6 @@ func (e *Engine) evaluate(es *esc, at time.Time, wantBlocked bool) evaluation {
 			if len(ev.excluded) < limit {
 				ev.excluded = append(ev.excluded, Exclusion{Expert: e.experts[idx].ID, Reason: reason, Detail: e.detail(idx, reason)})
 			}
-			if wantBlocked && mayFree(reason) {
-				ev.blocked = append(ev.blocked, idx)
-			}
 			continue
 		}
 		ev.eligible++
@@ -212,25 +210,53 @@ func (e *Engine) evaluate(es *esc, at time.Time, wantBlocked bool) evaluation {
 		} else {
 			skill = e.skillPart(idx, es.skillIDs)
 		}
-		sk, pr, fa := e.cheapParts(idx, skill, intr, now)
-		partial := w.Skill*sk + w.Presence*pr + w.Fairness*fa
-		if len(top) == k && partial+w.Budget < top[k-1].score {
-			continue // cannot enter the ranking even with a full budget
-		}
-		bu := e.budgetPart(idx, intr, now)
-		top = insertTop(top, k, ranked{score: partial + w.Budget*bu, idx: idx, intr: intr})
+		top = e.consider(top, idx, skill, intr, now)
 	}
+	ev.cands = e.ranked(top, es, now)
+	return ev
+}
+
+// consider ranks eligible expert idx among the best so far.
+func (e *Engine) consider(top []ranked, idx int32, skill float64, intr bool, now int64) []ranked {
+	w := &e.pol.Weights
+	k := max(e.pol.ExplainLimit, minRanked)
+	sk, pr, fa := e.cheapParts(idx, skill, intr, now)
+	partial := w.Skill*sk + w.Presence*pr + w.Fairness*fa
+	if len(top) == k && partial+w.Budget < top[k-1].score {
+		return top // cannot enter the ranking even with a full budget
+	}
+	bu := e.budgetPart(idx, intr, now)
+	return insertTop(top, k, ranked{score: partial + w.Budget*bu, idx: idx, intr: intr})
+}
+
+// ranked turns the best found into scored candidates (scratch-backed).
+func (e *Engine) ranked(top []ranked, es *esc, now int64) []Candidate {
 	e.scratch.top = top
 	cands := e.scratch.cands[:0]
 	for _, t := range top {
 		cands = append(cands, e.candidate(t.idx, es.skillIDs, t.intr, now))
 	}
 	e.scratch.cands = cands
-	if wantBlocked {
-		e.scratch.blocked = ev.blocked
+	return cands
+}
+
+// blockedHolders lists, in expert order, the holders of es's skills who may
+// become eligible with time; the predictor looks at them when nobody is
+// eligible (only then: it is a scan of every holder).
+func (e *Engine) blockedHolders(es *esc, at time.Time) []int32 {
+	now := at.UnixNano()
+	pool, _ := e.pool(es)
+	b := e.scratch.blocked[:0]
+	for _, idx := range pool {
+		if len(es.skillIDs) > 1 && !e.hasSkills(idx, es.skillIDs) {
+			continue
+		}
+		if r, _ := e.eligibility(idx, es, now); r != 0 && mayFree(r) {
+			b = append(b, idx)
+		}
 	}
-	ev.cands = cands
-	return ev
+	e.scratch.blocked = b
+	return b
 }
 
 // minRanked is the least number of best candidates ranked per decision, so

@@ -1,0 +1,234 @@
+package engine
+
+import (
+	"math/bits"
+	"slices"
+)
+
+// A group indexes the experts holding one set of skills (every expert for
+// the empty set) by what their 4-byte gate admits, so that a decision
+// scans the experts the presence and routing-status rules let through for
+// its priority, not every holder. Groups are built on first use by an
+// escalation needing that skill set and are kept current by refresh; the
+// exclusions the gate decides are counted per priority as they change, so
+// a decision's explanation still counts every holder.
+type group struct {
+	members []int32 // expert indexes holding every skill of the set, ascending
+	// lvl[L] marks (by position in members) the experts whose gate admits
+	// priorities P1..PL and not P(L+1); lvl[0] is unused (nothing admitted).
+	lvl [P5 + 1][]uint64
+	// closed[p] counts, by reason, the members whose gate shuts out
+	// priority p.
+	closed [P5 + 1]ReasonCounts
+}
+
+// membership is one group an expert belongs to, and its position there.
+type membership struct{ g, pos int32 }
+
+// maxGroups bounds the skill sets indexed; escalations needing others are
+// decided by a scan of the holders (same result, linear cost).
+const maxGroups = 64
+
+// gateReason is the exclusion the gate alone decides for priority p, 0 when
+// it lets p through (see eligibility, which checks the same in order).
+func gateReason(g gate, p uint8) Reason {
+	switch {
+	case g.pres == 0:
+		return Reason(g.why)
+	case g.pres&7 < p:
+		return ExPresencePriority
+	case g.rout == 0:
+		return ExRoutingNever
+	case g.rout&7 < p:
+		return ExRoutingPriority
+	}
+	return 0
+}
+
+// openLevel is the least urgent priority the gate lets through (it lets
+// through every more urgent one), 0 for none.
+func openLevel(g gate) uint8 {
+	for p := uint8(P5); p >= uint8(P1); p-- {
+		if gateReason(g, p) == 0 {
+			return p
+		}
+	}
+	return 0
+}
+
+func (gr *group) add(pos int32, g gate) {
+	l := openLevel(g)
+	if l > 0 {
+		gr.lvl[l][pos>>6] |= 1 << (pos & 63)
+	}
+	for p := l + 1; p <= uint8(P5); p++ {
+		gr.closed[p][gateReason(g, p)]++
+	}
+}
+
+func (gr *group) remove(pos int32, g gate) {
+	l := openLevel(g)
+	if l > 0 {
+		gr.lvl[l][pos>>6] &^= 1 << (pos & 63)
+	}
+	for p := l + 1; p <= uint8(P5); p++ {
+		gr.closed[p][gateReason(g, p)]--
+	}
+}
+
+// open is word w of the bitset of members whose gate lets priority p through.
+func (gr *group) open(p Priority, w int) uint64 {
+	var m uint64
+	for l := p; l <= P5; l++ {
+		m |= gr.lvl[l][w]
+	}
+	return m
+}
+
+// all is word w of the bitset of every member.
+func (gr *group) all(w int) uint64 {
+	if n := len(gr.members) - w*64; n < 64 {
+		return 1<<n - 1
+	}
+	return ^uint64(0)
+}
+
+func (gr *group) words() int { return (len(gr.members) + 63) / 64 }
+
+// regate moves expert i between the levels of its groups when its gate
+// changes (called by refresh).
+func (e *Engine) regate(i int32, old, g gate) {
+	if old == g || len(e.memberOf) == 0 {
+		return
+	}
+	for _, m := range e.memberOf[i] {
+		gr := e.groups[m.g]
+		gr.remove(m.pos, old)
+		gr.add(m.pos, g)
+	}
+}
+
+// groupOf returns the group of es's skill set, building it on first use;
+// nil when a skill is unknown or too many sets are indexed.
+func (e *Engine) groupOf(es *esc) *group {
+	if es.grp != 0 {
+		if es.grp < 0 {
+			return nil
+		}
+		return e.groups[es.grp-1]
+	}
+	es.grp = -1
+	if es.unknownSkill {
+		return nil
+	}
+	set := slices.Clone(es.skillIDs)
+	slices.Sort(set)
+	set = slices.Compact(set)
+	key := make([]byte, 0, 4*len(set))
+	for _, s := range set {
+		key = append(key, byte(s), byte(s>>8), byte(s>>16), byte(s>>24))
+	}
+	id, ok := e.groupKey[string(key)]
+	if !ok {
+		if len(e.groups) >= maxGroups {
+			return nil
+		}
+		id = int32(len(e.groups))
+		e.groups = append(e.groups, e.buildGroup(es, id))
+		if e.groupKey == nil {
+			e.groupKey = map[string]int32{}
+		}
+		e.groupKey[string(key)] = id
+	}
+	es.grp = id + 1
+	return e.groups[id]
+}
+
+func (e *Engine) buildGroup(es *esc, id int32) *group {
+	if len(e.memberOf) != len(e.experts) {
+		e.memberOf = make([][]membership, len(e.experts))
+	}
+	gr := &group{}
+	pool, _ := e.pool(es)
+	for _, idx := range pool {
+		if len(es.skillIDs) > 1 && !e.hasSkills(idx, es.skillIDs) {
+			continue
+		}
+		gr.members = append(gr.members, idx)
+	}
+	for l := range gr.lvl {
+		gr.lvl[l] = make([]uint64, gr.words())
+	}
+	for pos, idx := range gr.members {
+		gr.add(int32(pos), e.gates[idx])
+		e.memberOf[idx] = append(e.memberOf[idx], membership{g: id, pos: int32(pos)})
+	}
+	return gr
+}
+
+// evalGroup is evaluate over a group: the members the gate shuts out for
+// es's priority are counted from the group's tallies and only visited while
+// the explanation still lists exclusions; the others are checked one by one.
+// The result is the one a scan of every holder gives.
+func (e *Engine) evalGroup(gr *group, es *esc, now int64) evaluation {
+	var ev evaluation
+	limit := e.pol.ExplainLimit
+	if limit > 0 {
+		ev.excluded = make([]Exclusion, 0, limit)
+	}
+	ev.skillHolders = len(gr.members)
+	ev.counts = gr.closed[es.Priority]
+	top := e.scratch.top[:0]
+	single := len(es.skillIDs) == 1
+	for w := range gr.words() {
+		open := gr.open(es.Priority, w)
+		todo := open
+		if len(ev.excluded) < limit {
+			todo = gr.all(w) // listed exclusions are in expert order
+		}
+		for todo != 0 {
+			b := bits.TrailingZeros64(todo)
+			todo &= todo - 1
+			idx := gr.members[w*64+b]
+			reason, intr := e.eligibility(idx, es, now)
+			if reason != 0 {
+				if open&(1<<b) != 0 {
+					ev.counts[reason]++
+				}
+				if len(ev.excluded) < limit {
+					ev.excluded = append(ev.excluded, Exclusion{Expert: e.experts[idx].ID, Reason: reason, Detail: e.detail(idx, reason)})
+				}
+				continue
+			}
+			ev.eligible++
+			var skill float64
+			if single {
+				skill = float64(e.profs[int(idx)*e.nSkills+int(es.skillIDs[0])]) / 5
+			} else {
+				skill = e.skillPart(idx, es.skillIDs)
+			}
+			top = e.consider(top, idx, skill, intr, now)
+		}
+	}
+	ev.cands = e.ranked(top, es, now)
+	return ev
+}
+
+// anyEligible reports whether some expert could take es now: a held
+// escalation is re-decided only then (a decision finding nobody changes
+// nothing).
+func (e *Engine) anyEligible(es *esc, now int64) bool {
+	gr := e.groupOf(es)
+	if gr == nil {
+		return true // not indexed: let decide scan
+	}
+	for w := range gr.words() {
+		for todo := gr.open(es.Priority, w); todo != 0; todo &= todo - 1 {
+			idx := gr.members[w*64+bits.TrailingZeros64(todo)]
+			if r, _ := e.eligibility(idx, es, now); r == 0 {
+				return true
+			}
+		}
+	}
+	return false
+}

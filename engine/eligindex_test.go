@@ -1,0 +1,100 @@
+package engine_test
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"github.com/shadowq/shadowq/engine"
+)
+
+// TestIndexAgreesWithScan drives an engine through random presence,
+// routing-status, conversation and calendar events, escalations, outcomes,
+// a policy reload and the passing of time, and after every step decides
+// probe escalations for every skill set and priority both through the
+// eligibility index and by a scan of every holder: candidates, counts and
+// listed exclusions must be the same.
+func TestIndexAgreesWithScan(t *testing.T) {
+	for seed := range uint64(4) {
+		t.Run(fmt.Sprint(seed), func(t *testing.T) { indexAgreesWithScan(t, seed) })
+	}
+}
+
+func indexAgreesWithScan(t *testing.T, seed uint64) {
+	rng := rand.New(rand.NewPCG(seed, 13))
+	skills := []string{"db", "sap", "net"}
+	var experts []engine.Expert
+	for i := range 150 {
+		x := expert(fmt.Sprintf("x%03d", i), rng.IntN(3))
+		for _, s := range skills {
+			if rng.IntN(2) == 0 {
+				x.Skills[s] = rng.IntN(6)
+			}
+		}
+		experts = append(experts, x)
+	}
+	pol := testPolicy()
+	pol.MaxStaleness = 20 * time.Minute
+	pol.ExplainLimit = 5 + int(seed)
+	if seed%2 == 1 {
+		pol.Systems = nil // unknown GUIDs are never routed
+	}
+	h := newHarness(t, pol, experts...)
+	sets := [][]string{nil, {"db"}, {"sap"}, {"net"}, {"db", "sap"}, {"sap", "net", "db"}, {"db", "db"}}
+	presences := []engine.Presence{avail, onQueue, meetP1, meetP2, meetDND, mystery}
+	statuses := []engine.RoutingStatus{engine.RSIdle, engine.RSOffQueue, engine.RSInteracting, engine.RSCommunicating, engine.RSNotResponding}
+	probe := func(step int) {
+		t.Helper()
+		for _, set := range sets {
+			for p := engine.P1; p <= engine.P5; p++ {
+				var tried []engine.ExpertID
+				if rng.IntN(3) == 0 {
+					tried = []engine.ExpertID{experts[rng.IntN(len(experts))].ID, experts[rng.IntN(len(experts))].ID}
+				}
+				x := engine.Escalation{ConversationID: "probe", Skills: set, Priority: p}
+				if d := h.eng.IndexDiff(x, tried); d != "" {
+					t.Fatalf("step %d, skills %v, %v, tried %v:\n%s", step, set, p, tried, d)
+				}
+			}
+		}
+	}
+	probe(0)
+	conv := 0
+	for step := 1; step <= 400; step++ {
+		id := experts[rng.IntN(len(experts))].ID
+		at := h.clock.now
+		switch k := rng.IntN(10); {
+		case k < 4:
+			h.apply(engine.Event{Kind: engine.EvPresence, Expert: id, At: at, Presence: presences[rng.IntN(len(presences))]})
+		case k < 6:
+			h.apply(engine.Event{Kind: engine.EvRouting, Expert: id, At: at, Routing: statuses[rng.IntN(len(statuses))]})
+		case k < 7:
+			h.apply(engine.Event{Kind: engine.EvConversation, Expert: id, At: at, Conversation: "c", ConvState: engine.ConvConnected})
+		case k < 9:
+			conv++
+			h.submit(fmt.Sprintf("e%d", conv), engine.Priority(1+rng.IntN(5)), sets[rng.IntN(len(sets))]...)
+			if n := len(h.disp.got); n > 0 && rng.IntN(2) == 0 {
+				results := []engine.DeliveryResult{engine.Accepted, engine.Declined, engine.NoAnswer}
+				h.outcome(h.disp.got[rng.IntN(n)], results[rng.IntN(len(results))])
+			}
+		default:
+			h.clock.Advance(time.Duration(rng.IntN(600)) * time.Second)
+			if err := h.eng.Tick(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if step == 200 {
+			p2 := testPolicy()
+			p2.MaxStaleness = pol.MaxStaleness
+			p2.ExplainLimit = pol.ExplainLimit
+			p2.Systems = pol.Systems
+			p2.Presences[defMeetingDND] = engine.Rule{Action: engine.Interrupt, MinPriority: engine.P3, Name: "reloaded"}
+			p2.Routing[engine.RSInteracting] = engine.Rule{Action: engine.Interrupt, MinPriority: engine.P2}
+			if err := h.eng.SetPolicy(p2); err != nil {
+				t.Fatal(err)
+			}
+		}
+		probe(step)
+	}
+}
