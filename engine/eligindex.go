@@ -121,10 +121,12 @@ func (e *Engine) groupOf(es *esc) *group {
 	if es.unknownSkill {
 		return nil
 	}
-	set := slices.Clone(es.skillIDs)
+	var sb [8]int32 // on the stack for the usual few skills
+	set := append(sb[:0], es.skillIDs...)
 	slices.Sort(set)
 	set = slices.Compact(set)
-	key := make([]byte, 0, 4*len(set))
+	var kb [32]byte
+	key := kb[:0]
 	for _, s := range set {
 		key = append(key, byte(s), byte(s>>8), byte(s>>16), byte(s>>24))
 	}
