@@ -14,6 +14,7 @@ import (
 // a decision's explanation still counts every holder.
 type group struct {
 	members []int32 // expert indexes holding every skill of the set, ascending
+	prof    []int8  // for a one-skill set: the members' proficiency, aligned
 	// lvl[L] marks (by position in members) the experts whose gate admits
 	// priorities P1..PL and not P(L+1); lvl[0] is unused (nothing admitted).
 	lvl [P5 + 1][]uint64
@@ -151,12 +152,15 @@ func (e *Engine) buildGroup(es *esc, id int32) *group {
 		e.memberOf = make([][]membership, len(e.experts))
 	}
 	gr := &group{}
-	pool, _ := e.pool(es)
-	for _, idx := range pool {
+	pool, poolProf := e.pool(es)
+	for j, idx := range pool {
 		if len(es.skillIDs) > 1 && !e.hasSkills(idx, es.skillIDs) {
 			continue
 		}
 		gr.members = append(gr.members, idx)
+		if poolProf != nil {
+			gr.prof = append(gr.prof, poolProf[j])
+		}
 	}
 	for l := range gr.lvl {
 		gr.lvl[l] = make([]uint64, gr.words())
@@ -182,6 +186,8 @@ func (e *Engine) evalGroup(gr *group, es *esc, now int64) evaluation {
 	ev.counts = gr.closed[es.Priority]
 	top := e.scratch.top[:0]
 	single := len(es.skillIDs) == 1
+	k := max(limit, minRanked)
+	wt := &e.pol.Weights
 	for w := range gr.words() {
 		open := gr.open(es.Priority, w)
 		todo := open
@@ -205,9 +211,21 @@ func (e *Engine) evalGroup(gr *group, es *esc, now int64) evaluation {
 			ev.eligible++
 			var skill float64
 			if single {
-				skill = float64(e.profs[int(idx)*e.nSkills+int(es.skillIDs[0])]) / 5
+				skill = float64(gr.prof[w*64+b]) / 5
 			} else {
 				skill = e.skillPart(idx, es.skillIDs)
+			}
+			if len(top) == k {
+				// With fairness and budget at their best: if even that
+				// cannot beat the k-th, consider would not rank it either
+				// (weights are ≥ 0, fairness ≤ 1; rounding is monotone).
+				pr := 1.0
+				if intr {
+					pr = 0
+				}
+				if wt.Skill*skill+wt.Presence*pr+wt.Fairness+wt.Budget < top[k-1].score {
+					continue
+				}
 			}
 			top = e.consider(top, idx, skill, intr, now)
 		}
