@@ -70,7 +70,8 @@ func (r *procRedis) Start() error {
 		return nil
 	}
 	cmd := exec.Command(r.bin, "--port", "0", "--unixsocket", r.sock, "--dir", r.dir,
-		"--save", "", "--appendonly", "yes", "--appendfsync", "always", "--daemonize", "no", "--loglevel", "warning")
+		"--save", "", "--appendonly", "yes", "--appendfsync", "always", "--auto-aof-rewrite-percentage", "0",
+		"--daemonize", "no", "--loglevel", "warning")
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("redis-server: %w", err)
 	}
@@ -139,9 +140,16 @@ func (r *procRedis) signal(sig syscall.Signal, frozen bool) error {
 func (r *procRedis) Freeze() error { return r.signal(syscall.SIGSTOP, true) }
 func (r *procRedis) Thaw() error   { return r.signal(syscall.SIGCONT, false) }
 
+// Close kills the server and removes its directory. (No background
+// rewrite is configured, so no child process writes there afterwards.)
 func (r *procRedis) Close() {
 	r.stop(syscall.SIGKILL)
-	os.RemoveAll(r.dir)
+	for range 10 {
+		if os.RemoveAll(r.dir) == nil {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }
 
 // miniRedis is the fallback: miniredis keeps its data across Close and
