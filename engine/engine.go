@@ -146,6 +146,7 @@ type esc struct {
 	skip         []int32 // held in the store by others, during one decide
 	expert       int32   // delivering: the expert
 	holder       string
+	assigned     string // the holder whose /assign Genesys accepted (NoteAssigned)
 	interrupt    bool
 	lastRes      string
 	holdStart    time.Time

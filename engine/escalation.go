@@ -22,6 +22,12 @@ type Status struct {
 	Attempts       int
 	HoldUntil      time.Time
 	Terminal       bool
+	// Holder is the pending delivery's claim holder (Action ActDeliver);
+	// Assigned says its /assign was accepted by Genesys (NoteAssigned).
+	Holder   string
+	Assigned bool
+	Queue    string // a fallback's queue
+	Seq      int    // the latest decision's sequence number (in flight)
 }
 
 // Submit routes a new escalation and returns the first decision: deliver
@@ -153,20 +159,36 @@ func (e *Engine) replay(conv string, a Action, es *esc) Decision {
 // Status returns the state of an escalation this engine knows.
 func (e *Engine) Status(conv string) (Status, bool) {
 	if es, ok := e.escs[conv]; ok {
-		s := Status{ConversationID: conv, Action: es.lastAction(), Attempts: es.attempts, HoldUntil: es.holdUntil}
+		s := Status{ConversationID: conv, Action: es.lastAction(), Attempts: es.attempts, HoldUntil: es.holdUntil, Seq: es.seq}
 		if es.expert >= 0 {
 			s.Expert = e.experts[es.expert].ID
+		}
+		if s.Action == ActDeliver {
+			s.Holder, s.Assigned = es.holder, es.assigned != "" && es.assigned == es.holder
 		}
 		return s, true
 	}
 	if end, ok := e.done[conv]; ok {
-		s := Status{ConversationID: conv, Action: end.Action, Terminal: true}
+		s := Status{ConversationID: conv, Action: end.Action, Terminal: true, Queue: end.Queue}
 		if end.Action == ActRouted {
 			s.Expert = end.Expert
 		}
 		return s, true
 	}
 	return Status{}, false // older ones: see Store.Decisions
+}
+
+// NoteAssigned records that Genesys accepted the /assign of the delivery
+// with this claim holder (the dispatcher's request returned 2xx). Status
+// then reports it Assigned: the Data Action answers "routed" only for a
+// delivery Genesys has taken, never for one still being made. A holder
+// that is no longer pending (the delivery settled, or another followed)
+// is ignored. Nothing is logged: it is this replica's knowledge of its
+// own requests.
+func (e *Engine) NoteAssigned(holder string) {
+	if es, ok := e.byHolder[holder]; ok && es.holder == holder {
+		es.assigned = holder
+	}
 }
 
 // InFlight is the number of escalations not yet terminal.

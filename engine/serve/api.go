@@ -52,6 +52,10 @@ type API struct {
 	Submitted func(engine.Escalation, engine.Decision)
 	// BodyTimeout bounds reading one request body [DefaultBodyTimeout].
 	BodyTimeout time.Duration
+	// RoutedWait bounds how long an answer waits for Genesys to accept
+	// the /assign of the delivery it would report [DefaultRoutedWait]: see
+	// confirm.go.
+	RoutedWait time.Duration
 }
 
 // DefaultBodyTimeout bounds how long a client may take to send a body.
@@ -273,6 +277,9 @@ func (a *API) postEscalation(w http.ResponseWriter, r *http.Request, body []byte
 		writeJSON(w, 503, ErrorResponse{Code: "service.unavailable", Message: "routing is unavailable; use the fallback queue"})
 		return
 	}
+	if d.Action == engine.ActDeliver {
+		d = a.confirm(r.Context(), d)
+	}
 	a.log().Info("escalation", "conversationId", d.ConversationID, "action", d.Action.String(), "userId", d.Expert, "priority", d.Priority.String())
 	writeJSON(w, 200, response(d))
 }
@@ -281,7 +288,7 @@ func (a *API) postEscalation(w http.ResponseWriter, r *http.Request, body []byte
 func response(d engine.Decision) EscalationResponse {
 	r := EscalationResponse{UserID: string(d.Expert), Queue: d.Queue, DecisionID: d.ID()}
 	switch d.Action {
-	case engine.ActDeliver, engine.ActRouted:
+	case engine.ActRouted:
 		r.Action, r.Message = "routed", "Connecting you to an expert now."
 	case engine.ActHold:
 		r.Action = "hold"

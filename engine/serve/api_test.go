@@ -22,17 +22,39 @@ import (
 	"github.com/shadowq/shadowq/engine/memstore"
 )
 
+// recorder is the in-memory dispatcher: it records deliveries and, like
+// the production dispatcher, reports what Genesys did with each /assign
+// from another goroutine — accepted (NoteAssigned) unless the expert is in
+// refuse (a DeliveryError outcome) or pending is set (never answered).
 type recorder struct {
-	mu  sync.Mutex
-	got []engine.Delivery
+	mu      sync.Mutex
+	got     []engine.Delivery
+	loop    *Loop
+	refuse  map[engine.ExpertID]bool
+	pending bool
 }
 
 func (r *recorder) Deliver(d engine.Delivery) error {
 	r.mu.Lock()
 	r.got = append(r.got, d)
+	loop, refused, pending := r.loop, r.refuse[d.Expert], r.pending
 	r.mu.Unlock()
+	if loop == nil || pending {
+		return nil
+	}
+	go func() {
+		ctx := context.Background()
+		if refused {
+			_ = loop.HandleOutcome(ctx, engine.Outcome{ConversationID: d.ConversationID, Expert: d.Expert, Holder: d.Holder,
+				Result: engine.DeliveryError, At: time.Now(), Detail: "400 invalid.status"})
+			return
+		}
+		_ = loop.Do(ctx, func(e *engine.Engine) error { e.NoteAssigned(d.Holder); return nil })
+	}()
 	return nil
 }
+
+func (r *recorder) set(f func(*recorder)) { r.mu.Lock(); f(r); r.mu.Unlock() }
 
 func (r *recorder) count() int { r.mu.Lock(); defer r.mu.Unlock(); return len(r.got) }
 
@@ -46,10 +68,17 @@ type fixture struct {
 	disp    *recorder
 	loop    *Loop
 	metrics *Metrics
+	api     *API
 	ready   bool
 }
 
 func newFixture(t *testing.T, pol *engine.Policy) *fixture {
+	t.Helper()
+	return newFixtureWith(t, pol, func(*API) {})
+}
+
+// newFixtureWith lets tune change the API before it serves.
+func newFixtureWith(t *testing.T, pol *engine.Policy, tune func(*API)) *fixture {
 	t.Helper()
 	f := &fixture{disp: &recorder{}}
 	f.metrics = NewMetrics(prometheus.NewRegistry())
@@ -62,17 +91,19 @@ func newFixture(t *testing.T, pol *engine.Policy) *fixture {
 		t.Fatal(err)
 	}
 	f.loop = NewLoop(eng)
+	f.disp.set(func(r *recorder) { r.loop = f.loop })
 	ctx, cancel := context.WithCancel(context.Background())
 	go f.loop.Run(ctx, time.Now)
 	t.Cleanup(cancel)
-	api := &API{Loop: f.loop, Store: store, Auth: Auth{Token: "s3cret", HMACSecret: "hmac-key"}, Metrics: f.metrics, Ready: func() error {
+	f.api = &API{Loop: f.loop, Store: store, Auth: Auth{Token: "s3cret", HMACSecret: "hmac-key"}, Metrics: f.metrics, Ready: func() error {
 		if !f.ready {
 			return errors.New("presence: first resync not done")
 		}
 		return nil
 	},
 		Log: slog.New(slog.NewTextHandler(io.Discard, nil))}
-	f.srv = httptest.NewServer(api.Handler())
+	tune(f.api)
+	f.srv = httptest.NewServer(f.api.Handler())
 	t.Cleanup(f.srv.Close)
 	return f
 }

@@ -231,14 +231,14 @@ func TestChaosRegressions(t *testing.T) {
 		))
 		wantClean(t, res)
 	})
-	// Found by the suite (seeds 39, 64, 127, 173): "routed" is answered
-	// when the delivery is decided, and the /assign goes out afterwards
+	// Found by the suite (seeds 39, 64, 127, 173): "routed" was answered
+	// when the delivery was decided, and the /assign went out afterwards
 	// (here it waits out a 429's Retry-After and a token refresh); a kill
-	// -9 in between leaves a routed answer that no /assign backs. The
-	// adopter then, rightly, checks and routes to whoever is best. Seed
-	// 173's schedule reproduces it every time.
+	// -9 in between left a routed answer that no /assign backed. Now
+	// "routed" waits for Genesys to accept the /assign (serve/confirm.go);
+	// the adopter then, rightly, checks and routes to whoever is best.
+	// Seed 173's schedule reproduced it every time.
 	t.Run("kill9-between-routed-and-assign", func(t *testing.T) {
-		knownBug(t, "routed is answered before the /assign is sent; a kill -9 in between makes the answer false (serve answers before the dispatcher's 202)")
 		wantClean(t, runChaosT(t, NewPlan(173, 3*time.Second, 2, nil)))
 	})
 	// Issue 12 item 6: a retry after the escalation finished answered

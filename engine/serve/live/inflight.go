@@ -28,6 +28,10 @@ type makingClient struct {
 	deliveryClient
 	mu     sync.Mutex
 	making map[string]int // holder → deliveries under way
+	// assigned, if set, hears of every delivery Genesys accepted (the
+	// /assign returned 2xx), before the delivery counts as made: the
+	// engine learns it (NoteAssigned) and only then is "routed" answered.
+	assigned func(engine.Delivery)
 }
 
 func newMakingClient(c deliveryClient) *makingClient {
@@ -46,7 +50,11 @@ func (c *makingClient) Deliver(ctx context.Context, d engine.Delivery, mode gene
 		}
 		c.mu.Unlock()
 	}()
-	return c.deliveryClient.Deliver(ctx, d, mode)
+	err := c.deliveryClient.Deliver(ctx, d, mode)
+	if err == nil && c.assigned != nil {
+		c.assigned(d)
+	}
+	return err
 }
 
 // CheckDelivery implements genesys.DeliveryChecker.

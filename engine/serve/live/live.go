@@ -185,7 +185,13 @@ func New(ctx context.Context, cfg *serve.Config, env Env, log *slog.Logger) (*Se
 	if err != nil {
 		return nil, err
 	}
-	s.disp, err = genesys.NewDispatcher(genesys.DispatcherOptions{Client: newMakingClient(s.client), Mode: mode, Logger: log,
+	making := newMakingClient(s.client)
+	making.assigned = func(d engine.Delivery) {
+		if err := s.loop.Do(context.Background(), func(e *engine.Engine) error { e.NoteAssigned(d.Holder); return nil }); err != nil {
+			log.Warn("assign accepted, engine not told", "conversationId", d.ConversationID, "err", err)
+		}
+	}
+	s.disp, err = genesys.NewDispatcher(genesys.DispatcherOptions{Client: making, Mode: mode, Logger: log,
 		OnOutcome: func(o engine.Outcome) {
 			if err := s.loop.HandleOutcome(context.Background(), o); err != nil {
 				log.Error("delivery outcome", "conversationId", o.ConversationID, "err", err)
