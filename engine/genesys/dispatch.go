@@ -78,12 +78,12 @@ type SlotCounter interface {
 // (budget and queue, see AdmitWait), queues and returns at once; Run's
 // workers make the Platform API calls.
 //
-// Admission design: the answer "routed" is given when the engine's
-// Deliver returns nil, before /assign is sent. Waiting for /assign's answer
-// would put a Platform API round trip (and any budget wait) inside the Data
-// Action's reply; instead Deliver checks synchronously, in memory, that the
-// budget will have a slot for this delivery and everything ahead of it
-// within AdmitWait. Deliveries go first in the budget (ClassDelivery), so
+// Admission design: Deliver returns before /assign is sent (the engine
+// must not block on the network); the Data Action answers "routed" only
+// once the /assign was accepted (serve/confirm.go, bounded: hold if it is
+// still in flight). So that this wait stays short, Deliver checks
+// synchronously, in memory, that the budget will have a slot for this
+// delivery and everything ahead of it within AdmitWait. Deliveries go first in the budget (ClassDelivery), so
 // the estimate holds unless Genesys answers 429 (another user of the same
 // token); such a delivery then fails through OnOutcome and the engine
 // moves on or falls back (reconciled, not lost).
