@@ -106,3 +106,28 @@ func TestThresholds(t *testing.T) {
 		t.Fatalf("no thresholds given, yet %q", got)
 	}
 }
+
+// Escalations beyond the API budget are answered fallback, never routed
+// without a delivery: a per-token allowance of 40 requests a minute, 60
+// escalations in 3 s.
+func TestRunOverBudgetNeverLosesARouted(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the fake and a replica")
+	}
+	faults, err := ParseFaults("requestsPerMinute=40")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := Run(context.Background(), Options{Experts: 60, EventsPerSecond: 100, EscalationsPerSecond: 20,
+		Duration: 3 * time.Second, Faults: faults, DrainTimeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := res.Escalations
+	if e.Fallback == 0 || e.Routed == 0 {
+		t.Fatalf("escalations %+v: want some routed and, past the budget, some fallback", e)
+	}
+	if e.Lost != 0 || e.Delivered != e.Routed {
+		t.Fatalf("escalations %+v: every routed answer must be delivered", e)
+	}
+}

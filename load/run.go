@@ -82,7 +82,10 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	cfg.Redis.Prefix = fmt.Sprintf("shadowq-load:%d:", time.Now().UnixNano())
-	env := live.Env{Region: f.BaseURL(), ClientID: fake.DemoClientID, ClientSecret: fake.DemoClientSecret, RedisURL: redisURL}
+	// The replicas' budget is the fake's per-token limit, as a deployment
+	// would be configured for its org.
+	env := live.Env{Region: f.BaseURL(), ClientID: fake.DemoClientID, ClientSecret: fake.DemoClientSecret, RedisURL: redisURL,
+		RequestsPerMinute: o.Faults.RequestsPerMinute}
 	for range o.OAuthClients - 1 {
 		env.MoreClients = append(env.MoreClients, live.OAuthCredentials{ID: fake.DemoClientID, Secret: fake.DemoClientSecret})
 	}

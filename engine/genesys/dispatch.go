@@ -45,9 +45,13 @@ type DispatcherOptions struct {
 	// and for every job queued or running ahead of it, within AdmitWait;
 	// otherwise it refuses at once with ErrNoCapacity (FaultCapacity), so
 	// the engine never answers "routed" for a delivery that cannot start.
-	// Only a Client that counts its slots (SlotCounter, as *Client does)
-	// is checked.
+	// Admission needs Slots (or a Client that is itself a SlotCounter);
+	// without one every delivery is admitted.
 	AdmitWait time.Duration
+	// Slots counts the request budget's delivery slots for admission;
+	// default: Client, when it is a SlotCounter (*Client is). Set it when
+	// Client wraps the *Client.
+	Slots SlotCounter
 	// Timeout bounds one delivery, retries included [15 s]. Keep it well
 	// below the engine's claim TTL, so a failure is reported while the
 	// claim still stands.
@@ -132,6 +136,9 @@ func NewDispatcher(o DispatcherOptions) (*Dispatcher, error) {
 	if o.AdmitWait <= 0 {
 		o.AdmitWait = 2 * time.Second
 	}
+	if sc, ok := o.Client.(SlotCounter); ok && o.Slots == nil {
+		o.Slots = sc
+	}
 	if o.Now == nil {
 		o.Now = time.Now
 	}
@@ -147,7 +154,7 @@ func NewDispatcher(o DispatcherOptions) (*Dispatcher, error) {
 // will start it within about AdmitWait and report a failure through
 // OnOutcome.
 func (p *Dispatcher) Deliver(d engine.Delivery) error {
-	if sc, ok := p.o.Client.(SlotCounter); ok {
+	if sc := p.o.Slots; sc != nil {
 		ahead := int(p.pending.Load())
 		if slots := sc.DeliverySlotsWithin(p.o.AdmitWait); ahead >= slots {
 			sc.NoteDeliveryRefused()

@@ -42,6 +42,10 @@ type Env struct {
 	// and _SECRET_2, up to _9): Genesys limits requests per token, so each
 	// adds 300 requests a minute to the budget.
 	MoreClients []OAuthCredentials
+	// RequestsPerMinute is each OAuth client's allowance
+	// (GENESYSCLOUD_REQUESTS_PER_MINUTE; default 300, token.rate.per.minute;
+	// orgs can differ).
+	RequestsPerMinute int
 }
 
 // OAuthCredentials is one OAuth client's id and secret.
@@ -51,6 +55,7 @@ type OAuthCredentials struct{ ID, Secret string }
 func EnvFromOS() Env {
 	e := Env{Region: os.Getenv("GENESYSCLOUD_REGION"), ClientID: os.Getenv("GENESYSCLOUD_OAUTHCLIENT_ID"),
 		ClientSecret: os.Getenv("GENESYSCLOUD_OAUTHCLIENT_SECRET"), RedisURL: os.Getenv("REDIS_URL")}
+	e.RequestsPerMinute, _ = strconv.Atoi(os.Getenv("GENESYSCLOUD_REQUESTS_PER_MINUTE"))
 	for i := 2; i <= 9; i++ {
 		id, secret := os.Getenv("GENESYSCLOUD_OAUTHCLIENT_ID_"+strconv.Itoa(i)), os.Getenv("GENESYSCLOUD_OAUTHCLIENT_SECRET_"+strconv.Itoa(i))
 		if id != "" || secret != "" {
@@ -126,7 +131,13 @@ func New(ctx context.Context, cfg *serve.Config, env Env, log *slog.Logger) (*Se
 	if err != nil {
 		return nil, err
 	}
-	copts := genesys.Options{API: api, Tokens: tm, Metrics: metricsAdapter{s.metrics, &s.health, newBudgetMetrics(s.reg)}, Logger: log}
+	budget := func() *genesys.Budget {
+		if env.RequestsPerMinute > 0 {
+			return genesys.NewBudget(env.RequestsPerMinute, time.Minute)
+		}
+		return genesys.DefaultBudget()
+	}
+	copts := genesys.Options{API: api, Tokens: tm, Budget: budget(), Metrics: metricsAdapter{s.metrics, &s.health, newBudgetMetrics(s.reg)}, Logger: log}
 	for i, mc := range env.MoreClients {
 		if mc.ID == "" || mc.Secret == "" {
 			return nil, fmt.Errorf("GENESYSCLOUD_OAUTHCLIENT_ID_%d and _SECRET_%d must both be set", i+2, i+2)
@@ -135,7 +146,7 @@ func New(ctx context.Context, cfg *serve.Config, env Env, log *slog.Logger) (*Se
 		if err != nil {
 			return nil, err
 		}
-		copts.MoreClients = append(copts.MoreClients, genesys.OAuthClient{Tokens: more})
+		copts.MoreClients = append(copts.MoreClients, genesys.OAuthClient{Tokens: more, Budget: budget()})
 	}
 	s.client, err = genesys.NewClient(copts)
 	if err != nil {
@@ -191,7 +202,7 @@ func New(ctx context.Context, cfg *serve.Config, env Env, log *slog.Logger) (*Se
 			log.Warn("assign accepted, engine not told", "conversationId", d.ConversationID, "err", err)
 		}
 	}
-	s.disp, err = genesys.NewDispatcher(genesys.DispatcherOptions{Client: making, Mode: mode, Logger: log,
+	s.disp, err = genesys.NewDispatcher(genesys.DispatcherOptions{Client: making, Slots: s.client, Mode: mode, Logger: log,
 		OnOutcome: func(o engine.Outcome) {
 			if err := s.loop.HandleOutcome(context.Background(), o); err != nil {
 				log.Error("delivery outcome", "conversationId", o.ConversationID, "err", err)
