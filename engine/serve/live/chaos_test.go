@@ -241,6 +241,25 @@ func TestChaosRegressions(t *testing.T) {
 	t.Run("kill9-between-routed-and-assign", func(t *testing.T) {
 		wantClean(t, runChaosT(t, NewPlan(173, 3*time.Second, 2, nil)))
 	})
+	// The same bug by script, as seed 173's schedule no longer hits the
+	// window on today's timings (it passed on the code before the fix):
+	// the first /assign draws a 429, so the second conversation's /assign
+	// waits out the Retry-After inside the replica, which is killed -9
+	// meanwhile; then nobody is routable, so the adopter cannot happen to
+	// route the same expert. The code before the fix answered the second
+	// one routed at once and failed this every time (3 of 3).
+	t.Run("kill9-while-assign-waits-out-429", func(t *testing.T) {
+		steps := []Step{
+			{At: 100 * time.Millisecond, Kind: FaultBurst429, N: 1},
+			{At: 100 * time.Millisecond, Kind: StepEscalate, Skill: "Databases", Priority: 3},
+			{At: 200 * time.Millisecond, Kind: StepEscalate, Skill: "Networking", Priority: 3},
+			{At: 400 * time.Millisecond, Kind: FaultReplicaKill, Replica: 0, Dur: 2 * time.Second},
+		}
+		for _, u := range chaosUsers() {
+			steps = append(steps, Step{At: 700 * time.Millisecond, Kind: StepPresence, User: u.ID, Presence: genesys.PresenceBusy})
+		}
+		wantClean(t, runChaosT(t, scripted(3*time.Second, 2, 300*time.Millisecond, 2*time.Second, steps...)))
+	})
 	// Issue 12 item 6: a retry after the escalation finished answered
 	// {"action":"routed","userId":""}.
 	t.Run("retry-after-finish", func(t *testing.T) {
