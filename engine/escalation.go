@@ -269,7 +269,8 @@ func (e *Engine) deliver(ctx context.Context, es *esc, ev *evaluation, holder st
 	e.pushDeadline(es, now.Add(e.pol.ClaimTTL))
 	e.log(ctx, &d)
 	del := Delivery{ConversationID: es.ConversationID, Expert: c.Expert, Attempt: es.attempts, Holder: holder,
-		Interrupt: c.Interrupt, Priority: es.Priority, At: now, AlertTimeout: e.pol.AlertTimeout}
+		Interrupt: c.Interrupt, Priority: es.Priority, At: now, AlertTimeout: e.pol.AlertTimeout,
+		Expires: now.Add(e.pol.ClaimTTL)}
 	if err := e.disp.Deliver(del); err != nil {
 		// Not started: treat as a failed delivery now, and answer with
 		// what followed (the next expert, a hold or a fallback), never

@@ -87,6 +87,13 @@ type Delivery struct {
 	Priority       Priority
 	At             time.Time
 	AlertTimeout   time.Duration
+	// Expires is when the delivery's claim runs out (engine clock; zero:
+	// no limit). From then on the engine settles the delivery without it
+	// (a conversation check, the next expert, a fallback), so a
+	// Dispatcher must not start a request for it at or after Expires —
+	// neither the first nor a retry. A request already in flight may
+	// finish: the engine's conversation check settles it.
+	Expires time.Time
 }
 
 // DeliveryResult is how a delivery ended.

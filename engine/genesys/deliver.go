@@ -71,9 +71,18 @@ const preferredScore = 100
 // RetryPolicy.InitialInterval) is what makes that unlikely. If ctx ends
 // while a non-idempotent request is in flight, the error wraps
 // ErrOutcomeUnknown too: there is no time left to check.
+//
+// No request starts for d at or after d.Expires (its claim ran out and the
+// engine settles it without this call): not the first, and not a
+// re-issue, whatever the retry policy would allow; the error then wraps
+// ErrDeliveryExpired (and ErrOutcomeUnknown if an earlier try's effect is
+// still unknown). A request already in flight is not cut short.
 func (c *Client) Deliver(ctx context.Context, d engine.Delivery, mode Mode) error {
 	if d.ConversationID == "" || d.Expert == "" {
 		return fmt.Errorf("genesys: delivery needs a conversation id and an expert (got %q, %q)", d.ConversationID, d.Expert)
+	}
+	if err := c.current(d); err != nil {
+		return err
 	}
 	switch mode {
 	case ModeAssign:
@@ -161,6 +170,11 @@ func (c *Client) unsafeCall(ctx context.Context, op string, d engine.Delivery, i
 			}
 			conv = cv
 		}
+		// Every (re)issue is a new request: none once the claim ran out
+		// (the engine has moved on; the expert may be in DND by now).
+		if err := c.current(d); err != nil {
+			return err
+		}
 		ce := issue(ctx, deadline, conv)
 		if ce == nil {
 			uncertain = false
@@ -173,6 +187,16 @@ func (c *Client) unsafeCall(ctx context.Context, op string, d engine.Delivery, i
 		return fmt.Errorf("%w: %w", ErrOutcomeUnknown, err)
 	}
 	return err
+}
+
+// current refuses a delivery whose claim ran out (d.Expires): the engine
+// no longer wants it, so no request may start for it.
+func (c *Client) current(d engine.Delivery) error {
+	if now := c.now(); !d.Expires.IsZero() && !now.Before(d.Expires) {
+		return fmt.Errorf("%w: conversation %s, expert %s, claim expired %v ago",
+			ErrDeliveryExpired, d.ConversationID, d.Expert, now.Sub(d.Expires).Round(time.Millisecond))
+	}
+	return nil
 }
 
 // conversation reads GET /api/v2/conversations/{id} (SDK) once (the

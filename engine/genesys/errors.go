@@ -31,6 +31,9 @@ var (
 	// ErrStopped is returned by Dispatcher.Deliver after the dispatcher
 	// stopped.
 	ErrStopped = errors.New("genesys: dispatcher stopped")
+	// ErrDeliveryExpired: a delivery's claim ran out (engine.Delivery
+	// Expires) before a request for it could start; none was sent.
+	ErrDeliveryExpired = errors.New("genesys: delivery expired before a request for it could start")
 )
 
 // APIError is a non-2xx Platform API response, decoded from the standard
@@ -157,7 +160,7 @@ func deliveryFault(err error) engine.Fault {
 	switch {
 	case errors.Is(err, ErrNoCapacity):
 		return engine.FaultCapacity
-	case errors.Is(err, ErrBudget), errors.Is(err, ErrQueueFull), errors.Is(err, ErrStopped),
+	case errors.Is(err, ErrBudget), errors.Is(err, ErrQueueFull), errors.Is(err, ErrStopped), errors.Is(err, ErrDeliveryExpired),
 		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded),
 		errors.As(err, &oauth), errors.As(err, &nerr):
 		return engine.FaultTransient
