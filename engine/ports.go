@@ -87,8 +87,9 @@ type Delivery struct {
 	Priority       Priority
 	At             time.Time
 	AlertTimeout   time.Duration
-	// Expires is when the delivery's claim runs out (engine clock; zero:
-	// no limit). From then on the engine settles the delivery without it
+	// Expires is when the delivery's claim runs out (engine clock, like
+	// At; zero: no limit). A Dispatcher whose clock differs measures
+	// Expires-At from the moment Deliver is called. From then on the engine settles the delivery without it
 	// (a conversation check, the next expert, a fallback), so a
 	// Dispatcher must not start a request for it at or after Expires —
 	// neither the first nor a retry. A request already in flight may

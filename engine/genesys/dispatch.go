@@ -54,7 +54,9 @@ type DispatcherOptions struct {
 	Slots SlotCounter
 	// Timeout bounds one delivery, retries included [15 s]. Keep it well
 	// below the engine's claim TTL, so a failure is reported while the
-	// claim still stands.
+	// claim still stands. Whatever it is, no request for a delivery
+	// starts after its claim expired (engine.Delivery Expires, re-anchored
+	// on Now when Deliver is called); one in flight may finish.
 	Timeout time.Duration
 	// OnOutcome receives a DeliveryError outcome for every delivery that
 	// failed or could not be attempted, and the answer to every Check
@@ -161,6 +163,12 @@ func (p *Dispatcher) Deliver(d engine.Delivery) error {
 			return &engine.DeliveryFailure{Fault: engine.FaultCapacity,
 				Err: fmt.Errorf("%w: %d API requests free within %v, %d deliveries and checks ahead", ErrNoCapacity, slots, p.o.AdmitWait, ahead)}
 		}
+	}
+	if !d.Expires.IsZero() && !d.At.IsZero() {
+		// Expires is on the engine's clock (virtual in tests and the
+		// simulator): re-anchor the claim's remaining life on ours, from
+		// now, the moment the engine decided.
+		d.Expires = p.o.Now().Add(d.Expires.Sub(d.At))
 	}
 	return p.enqueue(job{d: d})
 }
