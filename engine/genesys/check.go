@@ -50,50 +50,49 @@ type leg struct {
 	connectedAt                                         time.Time
 }
 
+// media is what legOf reads of one media entry, whatever its kind.
+type media struct {
+	state, disconnect *string
+	connected         *time.Time
+}
+
+// appendMedia adds the entries of one media list (nil when absent).
+func appendMedia[T any](ms []media, list *[]T, get func(*T) media) []media {
+	if list == nil {
+		return ms
+	}
+	for i := range *list {
+		ms = append(ms, get(&(*list)[i]))
+	}
+	return ms
+}
+
 func legOf(p *platformclientv2.Participant) leg {
-	type media struct {
-		state, disconnect *string
-		connected         *time.Time
-	}
 	var ms []media
-	if p.Calls != nil {
-		for _, m := range *p.Calls {
-			ms = append(ms, media{m.State, m.DisconnectType, m.ConnectedTime})
-		}
-	}
-	if p.Callbacks != nil {
-		for _, m := range *p.Callbacks {
-			ms = append(ms, media{m.State, m.DisconnectType, m.ConnectedTime})
-		}
-	}
-	if p.Chats != nil {
-		for _, m := range *p.Chats {
-			ms = append(ms, media{m.State, m.DisconnectType, m.ConnectedTime})
-		}
-	}
-	if p.Emails != nil {
-		for _, m := range *p.Emails {
-			ms = append(ms, media{m.State, m.DisconnectType, m.ConnectedTime})
-		}
-	}
-	if p.Messages != nil {
-		for _, m := range *p.Messages {
-			ms = append(ms, media{m.State, m.DisconnectType, m.ConnectedTime})
-		}
-	}
+	ms = appendMedia(ms, p.Calls, func(m *platformclientv2.Call) media { return media{m.State, m.DisconnectType, m.ConnectedTime} })
+	ms = appendMedia(ms, p.Callbacks, func(m *platformclientv2.Callback) media {
+		return media{m.State, m.DisconnectType, m.ConnectedTime}
+	})
+	ms = appendMedia(ms, p.Chats, func(m *platformclientv2.Conversationchat) media {
+		return media{m.State, m.DisconnectType, m.ConnectedTime}
+	})
+	ms = appendMedia(ms, p.Emails, func(m *platformclientv2.Email) media { return media{m.State, m.DisconnectType, m.ConnectedTime} })
+	ms = appendMedia(ms, p.Messages, func(m *platformclientv2.Message) media {
+		return media{m.State, m.DisconnectType, m.ConnectedTime}
+	})
 	l := leg{ended: p.EndTime != nil, everConnected: p.ConnectedTime != nil}
 	if p.ConnectedTime != nil {
 		l.connectedAt = *p.ConnectedTime
 	}
 	open := len(ms) == 0
 	for _, m := range ms {
-		switch s := strings.ToLower(str(m.state)); s {
+		switch strings.ToLower(str(m.state)) {
 		case "connected":
-			l.connected = true
+			l.connected, open = true, true
 		case "alerting", "offering", "contacting":
-			l.alerting = true
-		}
-		if s := strings.ToLower(str(m.state)); s != "disconnected" && s != "terminated" {
+			l.alerting, open = true, true
+		case "disconnected", "terminated":
+		default:
 			open = true
 		}
 		if m.connected != nil {
