@@ -179,6 +179,10 @@ type Decision struct {
 	// Duplicate marks the answer to a repeated Submit: the current state,
 	// not a new decision (it is not logged).
 	Duplicate bool `json:"duplicate,omitempty"`
+	// Observed marks a decision made in observe mode: nothing was
+	// delivered; a deliver or hold is what the engine would have done, and
+	// the escalation's terminal decision is the fallback it answered.
+	Observed bool `json:"observed,omitempty"`
 
 	SkillHolders   int          `json:"skillHolders"`
 	EligibleCount  int          `json:"eligible"`

@@ -31,6 +31,10 @@ type Config struct {
 	// memory for idempotent Submit (default 10,000); older ones are found
 	// in the store's decision log.
 	RecentDone int
+	// Observe decides every escalation without acting on it (see
+	// observe.go): the would-be decision is logged with Observed set, the
+	// answer is a fallback, and the Dispatcher is never called.
+	Observe bool
 }
 
 // Engine is the routing core. It is a synchronous state machine and is not
@@ -47,6 +51,7 @@ type Engine struct {
 	routing [RSNotResponding + 1]Rule
 	replic  string
 	onDec   func(*Decision)
+	observe bool
 
 	experts  []expertRec
 	hot      []hot
@@ -148,6 +153,7 @@ type esc struct {
 	holder       string
 	assigned     string // the holder whose /assign Genesys accepted (NoteAssigned)
 	interrupt    bool
+	observed     bool // decided in observe mode: nothing is delivered
 	lastRes      string
 	holdStart    time.Time
 	holdUntil    time.Time
@@ -187,7 +193,7 @@ func New(cfg Config) (*Engine, error) {
 	}
 	e := &Engine{
 		clock: cfg.Clock, store: cfg.Store, disp: cfg.Dispatcher, pred: cfg.Predictor,
-		pol: pol, replic: cfg.ReplicaID, onDec: cfg.OnDecision,
+		pol: pol, replic: cfg.ReplicaID, onDec: cfg.OnDecision, observe: cfg.Observe,
 		index:    make(map[ExpertID]int32, len(cfg.Experts)),
 		skillIDs: map[string]int32{},
 		escs:     map[string]*esc{},

@@ -65,7 +65,7 @@ func (e *Engine) Submit(ctx context.Context, x Escalation) (Decision, error) {
 		x.Arrival = e.clock.Now()
 	}
 	x.Skills = slices.Clone(x.Skills)
-	es := &esc{Escalation: x, expert: -1}
+	es := &esc{Escalation: x, expert: -1, observed: e.observe}
 	for _, s := range x.Skills {
 		id, ok := e.skillIDs[s]
 		if !ok {
@@ -75,6 +75,9 @@ func (e *Engine) Submit(ctx context.Context, x Escalation) (Decision, error) {
 		es.skillIDs = append(es.skillIDs, id)
 	}
 	e.escs[x.ConversationID] = es
+	if es.observed {
+		return e.observeSubmit(ctx, es)
+	}
 	if len(log) > 0 { // started by a replica that did not finish it: see resume.go
 		if d, adopted, _ := e.resume(ctx, es, log); adopted {
 			// Acted on: what the store did not take is retried later
@@ -231,6 +234,9 @@ func (e *Engine) decide(ctx context.Context, es *esc) (Decision, error) {
 				}
 			}
 			ev.cands = ev.cands[got:]
+			if es.observed {
+				return e.observeDeliver(es, &ev, holder, now), nil
+			}
 			return e.deliver(ctx, es, &ev, holder, now)
 		}
 		// Every ranked candidate is held elsewhere: skip them for the rest
@@ -239,6 +245,9 @@ func (e *Engine) decide(ctx context.Context, es *esc) (Decision, error) {
 			es.skip = append(es.skip, e.index[c.Expert])
 		}
 		ev = e.evaluate(es, now)
+	}
+	if es.observed {
+		return e.observeHold(ctx, es, &ev, now)
 	}
 	return e.holdOrFallback(ctx, es, &ev, now)
 }
@@ -307,26 +316,66 @@ func (e *Engine) explain(d *Decision, ev *evaluation) {
 }
 
 func (e *Engine) holdOrFallback(ctx context.Context, es *esc, ev *evaluation, now time.Time) (Decision, error) {
-	mw := e.pol.MicroWait
 	if es.state == escHeld {
 		// A held escalation stays held until someone is eligible or its
 		// cap: the predictor is consulted once, when the hold starts.
 		// Still nobody; keep holding (Tick ends the hold at its cap).
 		return Decision{ConversationID: es.ConversationID, Action: ActHold, At: now, HoldUntil: es.holdUntil}, nil
 	}
-	if e.pred == nil || !mw.Enabled {
-		return e.finish(ctx, es, ActFallback, "no eligible expert (micro-wait off)", ev)
-	}
 	if es.holdStart.IsZero() {
 		es.holdStart = now
 	}
-	limit := es.holdStart.Add(mw.MaxHold)
+	h, ok := e.planHold(es, now)
+	if !ok {
+		return e.finish(ctx, es, ActFallback, h.why, ev)
+	}
+	es.state = escHeld
+	es.expert = -1
+	es.holdUntil = h.limit
+	e.insertHeld(es)
+	e.pushDeadline(es, h.limit)
+	d := e.newDecision(es, ActHold, now)
+	h.fill(&d, e)
+	e.explain(&d, ev)
+	e.log(ctx, &d)
+	return d, nil
+}
+
+// holdPlan is a micro-wait hold: until when, on whom, with what chance of
+// them freeing up in time, and the ETA announced.
+type holdPlan struct {
+	limit time.Time
+	prob  float64
+	who   int32
+	eta   time.Duration
+	why   string // why the hold, or why not
+}
+
+func (h *holdPlan) fill(d *Decision, e *Engine) {
+	d.HoldUntil, d.HoldProb, d.HoldExpert = h.limit, h.prob, e.experts[h.who].ID
+	d.ETA, d.ETAMessage = h.eta, etaMessage(h.eta)
+	d.Why = h.why
+}
+
+// planHold says, changing nothing, whether es may be held from now (its
+// hold started at es.holdStart, or now): ok false means fall back, and
+// why says why.
+func (e *Engine) planHold(es *esc, now time.Time) (holdPlan, bool) {
+	mw := e.pol.MicroWait
+	if e.pred == nil || !mw.Enabled {
+		return holdPlan{why: "no eligible expert (micro-wait off)"}, false
+	}
+	start := es.holdStart
+	if start.IsZero() {
+		start = now
+	}
+	limit := start.Add(mw.MaxHold)
 	if es.Patience > 0 {
 		limit = minTime(limit, es.Arrival.Add(es.Patience))
 	}
 	window := limit.Sub(now)
 	if window <= 0 {
-		return e.finish(ctx, es, ActFallback, "no eligible expert; hold window used up", ev)
+		return holdPlan{why: "no eligible expert; hold window used up"}, false
 	}
 	best, who := 0.0, int32(-1)
 	for _, idx := range e.blockedHolders(es, now) {
@@ -337,7 +386,7 @@ func (e *Engine) holdOrFallback(ctx context.Context, es *esc, ev *evaluation, no
 	}
 	if who < 0 || best < mw.Threshold {
 		why := fmt.Sprintf("no eligible expert; best chance to free up within %v is %.2f < threshold %.2f", window.Round(time.Second), best, mw.Threshold)
-		return e.finish(ctx, es, ActFallback, why, ev)
+		return holdPlan{why: why}, false
 	}
 	// The ETA is the smallest announced bucket (within the window) whose
 	// probability clears the threshold; else the window itself.
@@ -351,18 +400,8 @@ func (e *Engine) holdOrFallback(ctx context.Context, es *esc, ev *evaluation, no
 			break
 		}
 	}
-	es.state = escHeld
-	es.expert = -1
-	es.holdUntil = limit
-	e.insertHeld(es)
-	e.pushDeadline(es, limit)
-	d := e.newDecision(es, ActHold, now)
-	d.HoldUntil, d.HoldProb, d.HoldExpert = limit, best, e.experts[who].ID
-	d.ETA, d.ETAMessage = eta, etaMessage(eta)
-	d.Why = fmt.Sprintf("no eligible expert; %s frees up within %v with p=%.2f ≥ %.2f", e.experts[who].ID, window.Round(time.Second), best, mw.Threshold)
-	e.explain(&d, ev)
-	e.log(ctx, &d)
-	return d, nil
+	why := fmt.Sprintf("no eligible expert; %s frees up within %v with p=%.2f ≥ %.2f", e.experts[who].ID, window.Round(time.Second), best, mw.Threshold)
+	return holdPlan{limit: limit, prob: best, who: who, eta: eta, why: why}, true
 }
 
 func (e *Engine) blocking(idx int32, es *esc) Blocking {
@@ -399,7 +438,7 @@ func minTime(a, b time.Time) time.Time {
 func (e *Engine) newDecision(es *esc, a Action, now time.Time) Decision {
 	es.seq++
 	d := Decision{ConversationID: es.ConversationID, Seq: es.seq, At: now, Action: a, Priority: es.Priority,
-		Result: es.lastRes, Wait: now.Sub(es.Arrival)}
+		Result: es.lastRes, Wait: now.Sub(es.Arrival), Observed: es.observed}
 	es.lastRes = ""
 	return d
 }

@@ -21,7 +21,8 @@ type Config struct {
 	// Experts is the pool; QueueID adds the members of a Genesys queue.
 	Experts []ExpertConfig `yaml:"experts"`
 	QueueID string         `yaml:"queueId"`
-	// Delivery.Mode: assign (default), preferred or transfer.
+	// Delivery.Mode: assign (default), preferred or transfer; or observe:
+	// decide and log every escalation, route none, answer fallback.
 	Delivery struct {
 		Mode string `yaml:"mode"`
 	} `yaml:"delivery"`
@@ -99,9 +100,9 @@ func LoadConfig(path string) (*Config, error) {
 	switch c.Delivery.Mode {
 	case "":
 		c.Delivery.Mode = "assign"
-	case "assign", "preferred", "transfer":
+	case "assign", "preferred", "transfer", "observe":
 	default:
-		doc.Errorf(&errs, &c.Delivery.Mode, "delivery mode %q: must be assign, preferred or transfer", c.Delivery.Mode)
+		doc.Errorf(&errs, &c.Delivery.Mode, "delivery mode %q: must be assign, preferred, transfer or observe", c.Delivery.Mode)
 	}
 	if c.Redis.Prefix == "" {
 		c.Redis.Prefix = "shadowq:"

@@ -39,6 +39,10 @@ type State struct {
 	LiveTokens    int                 `json:"liveTokens"`
 	Injected429   int                 `json:"injected429"`
 	Injected503   int                 `json:"injected503"`
+	// RoutingCalls counts the requests made to a routing endpoint
+	// (/assign, PATCH /routing/conversations, replace/agent) that passed
+	// authentication and the rate limit, whatever their answer.
+	RoutingCalls int64 `json:"routingCalls"`
 }
 
 // UserState is one user's presence, routing status and answer behaviour.
@@ -125,7 +129,7 @@ func (s *Server) State() State {
 	st := State{
 		Time: s.clock.Now(), Users: make([]UserState, 0, len(s.userOrder)),
 		Conversations: make([]ConversationState, 0, len(s.convOrder)), Deliveries: make([]Delivery, 0, len(s.deliveries)),
-		LiveTokens: s.tokens.live(),
+		LiveTokens: s.tokens.live(), RoutingCalls: s.routingCalls.Load(),
 	}
 	s.faults.mu.Lock()
 	st.Injected429, st.Injected503 = s.faults.injected429, s.faults.injected503

@@ -43,6 +43,31 @@ func (s *Server) api(pattern string, h apiHandler) {
 	}))
 }
 
+// countRouting counts every request to a routing endpoint
+// (Server.routingCalls) before anything answers it.
+func (s *Server) countRouting(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if isRoutingCall(r.Method, r.URL.Path) {
+			s.routingCalls.Add(1)
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// isRoutingCall reports whether method and path name one of the three
+// endpoints that route a conversation.
+func isRoutingCall(method, path string) bool {
+	switch {
+	case method == http.MethodPost && strings.HasPrefix(path, "/api/v2/conversations/") && strings.HasSuffix(path, "/assign"):
+		return true
+	case method == http.MethodPatch && strings.HasPrefix(path, "/api/v2/routing/conversations/"):
+		return true
+	case method == http.MethodPost && strings.HasPrefix(path, "/api/v2/conversations/") && strings.HasSuffix(path, "/replace/agent"):
+		return true
+	}
+	return false
+}
+
 // loginChain wraps /oauth/token: correlation id, size limit and injected
 // faults, but no bearer check.
 func (s *Server) loginChain(h apiHandler) http.Handler {

@@ -54,5 +54,5 @@ func (s *Server) routes() {
 	s.admin("POST /_fake/revoke-tokens", s.handleAdminRevokeTokens)
 
 	s.mux.HandleFunc("/", s.handleNoRoute)
-	s.handler = s.recoverer(s.mux)
+	s.handler = s.recoverer(s.countRouting(s.mux))
 }

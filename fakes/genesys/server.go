@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/shadowq/shadowq/fakes/genesys/wire"
@@ -28,6 +29,12 @@ type Server struct {
 	tokens tokenStore
 	faults faultState
 	truth  *truthLog // nil unless Options.Truth
+
+	// routingCalls counts every request to a routing endpoint (/assign,
+	// the routing conversation PATCH, replace/agent), answered or refused
+	// (401, 429 and injected faults included):
+	// observe mode's "zero routing calls" is read from it.
+	routingCalls atomic.Int64
 
 	// Static org data: built in New, read-only afterwards.
 	org       Org

@@ -192,17 +192,28 @@ func New(ctx context.Context, cfg *serve.Config, env Env, log *slog.Logger) (*Se
 	s.wb = newWriteBehind(s.rstore, func(err error) { log.Error("presence write-behind", "err", err) })
 	s.owned = newOwnedStore(s.wb, s.rstore, func(err error) { log.Warn("in-flight registry", "err", err) })
 	s.store = s.owned
-	mode, err := genesys.ParseMode(cfg.Delivery.Mode)
+	observe := cfg.Delivery.Mode == ModeObserve
+	om := newObserveMetrics(s.reg, observe)
+	modeName := cfg.Delivery.Mode
+	if observe {
+		modeName = "" // never used: observeClient refuses every delivery
+	}
+	mode, err := genesys.ParseMode(modeName)
 	if err != nil {
 		return nil, err
 	}
 	making := newMakingClient(s.client)
+	var deliverer genesys.Deliverer = making
+	if observe {
+		deliverer = observeClient{}
+		announceObserve(log)
+	}
 	making.assigned = func(d engine.Delivery) {
 		if err := s.loop.Do(context.Background(), func(e *engine.Engine) error { e.NoteAssigned(d.Holder); return nil }); err != nil {
 			log.Warn("assign accepted, engine not told", "conversationId", d.ConversationID, "err", err)
 		}
 	}
-	s.disp, err = genesys.NewDispatcher(genesys.DispatcherOptions{Client: making, Slots: s.client, Mode: mode, Logger: log,
+	s.disp, err = genesys.NewDispatcher(genesys.DispatcherOptions{Client: deliverer, Slots: s.client, Mode: mode, Logger: log,
 		OnOutcome: func(o engine.Outcome) {
 			if err := s.loop.HandleOutcome(context.Background(), o); err != nil {
 				log.Error("delivery outcome", "conversationId", o.ConversationID, "err", err)
@@ -228,8 +239,16 @@ func New(ctx context.Context, cfg *serve.Config, env Env, log *slog.Logger) (*Se
 		log.Info("predictor trained on presence history", "segments", len(segs), "definitions", len(predictor.ByDef))
 	}
 	s.eng, err = engine.New(engine.Config{Clock: engine.ClockFunc(time.Now), Store: s.store, Dispatcher: s.disp,
-		Predictor: predictor, Policy: cfg.PolicyValue, Experts: experts, ReplicaID: replica,
-		OnDecision: func(d *engine.Decision) { s.metrics.Decisions.WithLabelValues(d.Action.String()).Inc() }})
+		Predictor: predictor, Policy: cfg.PolicyValue, Experts: experts, ReplicaID: replica, Observe: observe,
+		OnDecision: func(d *engine.Decision) {
+			if d.Observed {
+				om.observed.WithLabelValues(d.Action.String()).Inc()
+				if !d.Action.Terminal() {
+					return // a would-be decision, not acted on
+				}
+			}
+			s.metrics.Decisions.WithLabelValues(d.Action.String()).Inc()
+		}})
 	if err != nil {
 		return nil, err
 	}
@@ -343,6 +362,9 @@ func (s *Server) Run(ctx context.Context) error {
 	go s.refreshDefinitions(runCtx)
 	go s.takeOver(runCtx)
 	s.log.Info("serving", "addr", s.ln.Addr().String(), "experts", len(s.pool), "mode", s.cfg.Delivery.Mode)
+	if s.cfg.Delivery.Mode == ModeObserve {
+		announceObserve(s.log)
+	}
 	var err error
 	select {
 	case <-ctx.Done():

@@ -63,10 +63,19 @@ func startReplica(t *testing.T, f *genesys.Full, redis, id string) *replica {
 }
 
 func startReplicaPrefix(t *testing.T, f *genesys.Full, redis, id, prefix string) *replica {
+	return startReplicaWith(t, f, redis, id, prefix, nil)
+}
+
+// startReplicaWith is startReplicaPrefix with a change to the example
+// config (edit, if not nil).
+func startReplicaWith(t *testing.T, f *genesys.Full, redis, id, prefix string, edit func(*serve.Config)) *replica {
 	t.Helper()
 	cfg, err := serve.LoadConfig("../shadowq.example.yaml")
 	if err != nil {
 		t.Fatal(err)
+	}
+	if edit != nil {
+		edit(cfg)
 	}
 	cfg.ReplicaID = id
 	cfg.Redis.Prefix = prefix
