@@ -17,9 +17,9 @@ type Report struct {
 	// no total.
 	Joined int `json:"joined"`
 
-	Counterfactual *Counterfactual `json:"counterfactual,omitempty"` // observe-mode decisions
-	Deliveries     *Deliveries     `json:"deliveries,omitempty"`     // assign-mode decisions
-	Rows           []EscalationRow `json:"escalationRows"`
+	Counterfactual *Counterfactual   `json:"counterfactual,omitempty"` // observe-mode decisions
+	Deliveries     *Deliveries       `json:"deliveries,omitempty"`     // assign-mode decisions
+	Rows           []EscalationRow   `json:"escalationRows"`
 	CherryPick     CherryPickReport  `json:"cherryPick"`
 	ROI            ROI               `json:"roi"`
 	Definitions    map[string]string `json:"definitions"`
