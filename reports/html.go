@@ -64,6 +64,12 @@ func WriteHTML(w io.Writer, r *Results) error {
 	if hasGroups(r) {
 		data.GroupHeader, data.Groups = groupHeader(r), groupRows(r)
 	}
+	if len(r.Days) > 0 {
+		h, rows := dayRows(r)
+		data.Days = &htmlTable{Title: "Means over replications of each day's figures: escalations arriving that day, their service level and latency p95, and utilization (busy over staffed time that day). – means no value.", Header: h, Rows: rows}
+		h, rows = hourRows(r)
+		data.Hours = &htmlTable{Title: "Local time (" + r.TimeZone + "); arrivals per hour pooled over the weeks of the run, service level and latency of the escalations arriving in that hour; hours without arrivals are left out.", Header: h, Rows: rows}
+	}
 	for _, f := range figs {
 		data.Figures = append(data.Figures, htmlFig(f))
 	}
@@ -95,6 +101,7 @@ type htmlData struct {
 	Groups       [][]string
 	Glossary     []glossaryEntry
 	Sweep        *htmlSweep
+	Days, Hours  *htmlTable // multi-day worlds only
 }
 
 type htmlVerdict struct {
@@ -215,6 +222,28 @@ table.verdict td:last-child { white-space: nowrap; }
 <table>
 <thead><tr>{{range .GroupHeader}}<th>{{.}}</th>{{end}}</tr></thead>
 <tbody>{{range .Groups}}
+<tr>{{range $i, $c := .}}{{if eq $i 0}}<td>{{$c}}</td>{{else}}<td class="num">{{$c}}</td>{{end}}{{end}}</tr>{{end}}
+</tbody>
+</table>
+</section>
+{{end}}{{with .Days}}
+<section id="per-day">
+<h2>Per day</h2>
+<p>{{.Title}}</p>
+<table>
+<thead><tr>{{range .Header}}<th>{{.}}</th>{{end}}</tr></thead>
+<tbody>{{range .Rows}}
+<tr>{{range $i, $c := .}}{{if lt $i 2}}<td>{{$c}}</td>{{else}}<td class="num">{{$c}}</td>{{end}}{{end}}</tr>{{end}}
+</tbody>
+</table>
+</section>
+{{end}}{{with .Hours}}
+<section id="hour-of-week">
+<h2>By hour of week</h2>
+<p>{{.Title}}</p>
+<table>
+<thead><tr>{{range .Header}}<th>{{.}}</th>{{end}}</tr></thead>
+<tbody>{{range .Rows}}
 <tr>{{range $i, $c := .}}{{if eq $i 0}}<td>{{$c}}</td>{{else}}<td class="num">{{$c}}</td>{{end}}{{end}}</tr>{{end}}
 </tbody>
 </table>

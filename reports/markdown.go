@@ -38,6 +38,7 @@ func WriteMarkdown(w io.Writer, r *Results) error {
 		mdTable(bw, h, groupRows(r), right)
 	}
 
+	writeDaysMarkdown(bw, r)
 	if r.Sweep != nil {
 		writeSweepMarkdown(bw, r)
 	}

@@ -56,6 +56,12 @@ type Results struct {
 	// WarmupCheck estimates the initial transient from the run itself.
 	WarmupCheck *WarmupCheck   `json:"warmupCheck,omitempty"`
 	Expectation []ExpectResult `json:"expectations,omitempty"`
+	// Days and HourOfWeek break a multi-day world (run.days) down by
+	// simulated day and by local hour of week (see DayResult); absent for
+	// a single-shift scenario.
+	TimeZone   string       `json:"timeZone,omitempty"`
+	Days       []DayResult  `json:"days,omitempty"`
+	HourOfWeek []HourResult `json:"hourOfWeek,omitempty"`
 	// Sweep is set when the run swept settings (shadowq sim --sweep or a
 	// scenario's sweep:); the rest of Results is the scenario as written.
 	Sweep *SweepResult `json:"sweep,omitempty"`

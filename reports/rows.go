@@ -258,7 +258,13 @@ func runSummary(r *Results) []string {
 		}
 		lines = append(lines, l)
 	}
-	if r.Currency != "" {
+	if len(r.Days) > 0 {
+		lines = append(lines, fmt.Sprintf("multi-day world: %d days in %s; per-expert-day figures are per working day (shift)", len(r.Days), r.TimeZone))
+	}
+	switch {
+	case r.Currency != "" && len(r.Days) > 0:
+		lines = append(lines, "money: "+r.Currency+" per simulated day (a replication's total divided by its days); net value = a baseline's cost − shadowq's")
+	case r.Currency != "":
 		lines = append(lines, "money: "+r.Currency+" per replication (one simulated day); net value = a baseline's cost − shadowq's")
 	}
 	return lines

@@ -20,6 +20,7 @@ type scenarioFile struct {
 	Description   string                   `yaml:"description"`
 	Seed          *uint64                  `yaml:"seed"`
 	Run           runFile                  `yaml:"run,required"`
+	Week          *weekFile                `yaml:"week"`
 	Policy        *policyRef               `yaml:"policy"`
 	Presences     map[string]*presenceFile `yaml:"presences,required"`
 	Offline       *string                  `yaml:"offlinePresence"`
@@ -43,7 +44,9 @@ type sweepFile struct {
 }
 
 type runFile struct {
-	Horizon      time.Duration `yaml:"horizon,required"`
+	Horizon      time.Duration `yaml:"horizon"` // required unless days is given
+	Days         *int          `yaml:"days"`
+	TimeZone     string        `yaml:"timeZone"`
 	Warmup       time.Duration `yaml:"warmup"`
 	Drain        time.Duration `yaml:"drain"`
 	Replications *int          `yaml:"replications"`
@@ -58,18 +61,19 @@ type presenceFile struct {
 }
 
 type expertFile struct {
-	ID                     string         `yaml:"id"`
-	Group                  string         `yaml:"group"`
-	Count                  *int           `yaml:"count"`
-	Skills                 map[string]int `yaml:"skills"`
-	InterruptBudgetPerHour int            `yaml:"interruptBudgetPerHour"`
-	WorkPresence           string         `yaml:"workPresence"`
-	Shift                  *shiftFile     `yaml:"shift"`
-	Meetings               *meetingsFile  `yaml:"meetings"`
-	FixedMeetings          []windowFile   `yaml:"fixedMeetings"`
-	Breaks                 []windowFile   `yaml:"breaks"`
-	Churn                  *churnFile     `yaml:"churn"`
-	CherryPicker           bool           `yaml:"cherryPicker"`
+	ID                     string            `yaml:"id"`
+	Group                  string            `yaml:"group"`
+	Count                  *int              `yaml:"count"`
+	Skills                 map[string]int    `yaml:"skills"`
+	InterruptBudgetPerHour int               `yaml:"interruptBudgetPerHour"`
+	WorkPresence           string            `yaml:"workPresence"`
+	Shift                  *shiftFile        `yaml:"shift"`
+	Hours                  map[string]string `yaml:"hours"`
+	Meetings               *meetingsFile     `yaml:"meetings"`
+	FixedMeetings          []windowFile      `yaml:"fixedMeetings"`
+	Breaks                 []windowFile      `yaml:"breaks"`
+	Churn                  *churnFile        `yaml:"churn"`
+	CherryPicker           bool              `yaml:"cherryPicker"`
 }
 
 type shiftFile struct {
@@ -128,6 +132,8 @@ type outcomeFile struct {
 type escalationsFile struct {
 	PerHour    *float64           `yaml:"perHour"`
 	Rates      []rateFile         `yaml:"rates"`
+	ByDay      map[string]float64 `yaml:"byDay"`
+	ByHour     map[string]float64 `yaml:"byHour"`
 	Skills     *skillMixFile      `yaml:"skills"`
 	Priorities map[string]float64 `yaml:"priorities"`
 	Patience   *distFile          `yaml:"patience"`

@@ -88,17 +88,23 @@ func invariants(s *Scenario) []string {
 			}
 		}
 		hasPresence(w+" workPresence", e.WorkPresence)
-		if e.Shift.End <= e.Shift.Start || e.Shift.Start < 0 {
-			fail("%s: shift %+v", w, e.Shift)
+		if len(e.Shifts) == 0 && s.Week == nil || len(e.Shifts) > 0 && e.Shifts[0] != e.Shift {
+			fail("%s: shifts %+v, shift %+v", w, e.Shifts, e.Shift)
 		}
-		if (e.Shift.Start > 0 || e.Shift.End < s.Run.Horizon) && s.OfflinePresence == "" {
+		for j, sh := range e.Shifts {
+			if sh.End <= sh.Start || sh.Start < 0 || sh.End > s.Run.Horizon || j > 0 && sh.Start < e.Shifts[j-1].End {
+				fail("%s: shift %+v", w, sh)
+			}
+		}
+		if (len(e.Shifts) != 1 || e.Shift.Start > 0 || e.Shift.End < s.Run.Horizon) && s.OfflinePresence == "" {
 			fail("%s: off shift but no offline presence", w)
 		}
 		var blocks []Block
 		for _, b := range append(slices.Clone(e.FixedMeetings), e.Breaks...) {
 			hasPresence(w+" block", b.Presence)
-			if b.End <= b.Start || !e.Shift.Contains(b.Start, b.End) {
-				fail("%s: block %+v outside shift %+v", w, b, e.Shift)
+			in := slices.ContainsFunc(e.Shifts, func(sh Shift) bool { return sh.Contains(b.Start, b.End) })
+			if b.End <= b.Start || !in {
+				fail("%s: block %+v outside every shift %+v", w, b, e.Shifts)
 			}
 			blocks = append(blocks, b)
 		}

@@ -35,12 +35,16 @@ func (c *checker) bounds(s *Scenario, r *runFile) {
 	if h <= 0 || !c.present(r) {
 		return // reported elsewhere
 	}
+	at := any(&r.Horizon) // where a too-large run is reported
+	if r.Days != nil {
+		at = r.Days
+	}
 	if h+s.Run.Drain > MaxHorizon || h+s.Run.Drain < h {
 		what := "horizon " + fmtDur(h)
 		if s.Run.Drain > 0 {
 			what += " plus drain " + fmtDur(s.Run.Drain)
 		}
-		c.errorf(&r.Horizon, "%s: at most %s (366 days) per replication; use more replications instead of a longer horizon", what, fmtDur(MaxHorizon))
+		c.errorf(at, "%s: at most %s (366 days) per replication; use more replications instead of a longer horizon", what, fmtDur(MaxHorizon))
 		return
 	}
 	var arrivals, churn, blocks float64
@@ -51,10 +55,13 @@ func (c *checker) bounds(s *Scenario, r *runFile) {
 	}
 	for i := range s.Experts {
 		x := &s.Experts[i]
-		if span := min(x.Shift.End, h) - x.Shift.Start; span > 0 {
-			churn += x.Churn.RatePerHour * span.Hours()
+		for _, sh := range x.Shifts {
+			if span := min(sh.End, h) - sh.Start; span > 0 {
+				churn += x.Churn.RatePerHour * span.Hours()
+			}
+			blocks += x.Meetings.PerDay + 1
 		}
-		blocks += x.Meetings.PerDay + float64(len(x.FixedMeetings)+len(x.Breaks)+1)
+		blocks += float64(len(x.FixedMeetings) + len(x.Breaks))
 	}
 	var resyncs float64
 	if iv := s.Resync.Interval; iv > 0 {
@@ -62,12 +69,12 @@ func (c *checker) bounds(s *Scenario, r *runFile) {
 	}
 	events := eventsPerArrival*arrivals + 3*churn + 2*blocks + resyncs
 	if events > MaxEventsPerReplication {
-		c.errorf(&r.Horizon, "horizon %s: an estimated %s events per replication (%s arrivals, %s churn excursions, %s resyncs), over the limit of %s: shorten the horizon or lower the rates",
+		c.errorf(at, "horizon %s: an estimated %s events per replication (%s arrivals, %s churn excursions, %s resyncs), over the limit of %s: shorten the horizon or lower the rates",
 			fmtDur(h), count(events), count(arrivals), count(churn), count(resyncs), count(MaxEventsPerReplication))
 		return
 	}
 	if total := arrivals * float64(s.Run.Replications); total > MaxArrivals {
-		ptr := any(&r.Horizon)
+		ptr := at
 		if r.Replications != nil {
 			ptr = r.Replications
 		}

@@ -103,9 +103,12 @@ type checker struct {
 	policyErrs    strictyaml.Errors
 	skillsUnknown bool // some expert's skills did not decode
 
-	horizon   time.Duration       // 0 when unknown
-	presences map[string]Presence // every named presence, valid or not
-	names     []string            // sorted presence names
+	horizon     time.Duration       // 0 when unknown
+	wk          *Week               // nil for a single-shift scenario
+	weekHoursOK bool                // week.hours had no problem
+	start       time.Time           // Run.Start
+	presences   map[string]Presence // every named presence, valid or not
+	names       []string            // sorted presence names
 }
 
 func (c *checker) errorf(ptr any, format string, args ...any) {
@@ -135,8 +138,8 @@ func (c *checker) build(f *scenarioFile) *Scenario {
 	if f.Seed != nil {
 		s.Seed = *f.Seed
 	}
-	s.Run = c.run(&f.Run)
-	c.horizon = s.Run.Horizon
+	s.Run, s.Week = c.run(f)
+	c.horizon, c.wk, c.start = s.Run.Horizon, s.Week, s.Run.Start
 	s.Policy, s.PolicyFile = c.policy(f.Policy)
 	s.Presences, s.PresenceNames = c.presenceDefs(&f.Presences, s.Policy)
 	s.Experts = c.experts(f.Experts)
@@ -188,22 +191,28 @@ func (c *checker) build(f *scenarioFile) *Scenario {
 	return s
 }
 
-func (c *checker) run(r *runFile) Run {
+func (c *checker) run(f *scenarioFile) (Run, *Week) {
+	r := &f.Run
 	out := Run{Start: DefaultStart, Horizon: r.Horizon, Warmup: r.Warmup, Drain: r.Drain, Replications: DefaultReplications}
 	if !c.present(r) {
-		return out // missing: reported by the decoder
+		return out, nil // missing: reported by the decoder
 	}
 	if r.Start != nil {
 		out.Start = *r.Start
 	}
-	if r.Horizon <= 0 {
+	wk := c.week(f, &out)
+	switch {
+	case r.Days != nil:
+	case !c.present(&r.Horizon):
+		c.errorf(r, `missing required field "horizon"`)
+	case r.Horizon <= 0:
 		c.errorf(&r.Horizon, "horizon %s: must be positive", fmtDur(r.Horizon))
 	}
 	switch {
 	case r.Warmup < 0:
 		c.errorf(&r.Warmup, "warmup %s: must not be negative", fmtDur(r.Warmup))
-	case r.Horizon > 0 && r.Warmup >= r.Horizon:
-		c.errorf(&r.Warmup, "warmup %s: must be shorter than the horizon (%s)", fmtDur(r.Warmup), fmtDur(r.Horizon))
+	case out.Horizon > 0 && r.Warmup >= out.Horizon:
+		c.errorf(&r.Warmup, "warmup %s: must be shorter than the horizon (%s)", fmtDur(r.Warmup), fmtDur(out.Horizon))
 	}
 	if r.Drain < 0 {
 		c.errorf(&r.Drain, "drain %s: must not be negative (0 = every arm stops at the horizon)", fmtDur(r.Drain))
@@ -214,7 +223,7 @@ func (c *checker) run(r *runFile) Run {
 		}
 		out.Replications = *r.Replications
 	}
-	return out
+	return out, wk
 }
 
 func (c *checker) policy(ref *policyRef) (*engine.Policy, string) {
@@ -495,6 +504,13 @@ func (c *checker) experts(items []expertFile) []Expert {
 		ef := &items[i]
 		path := c.doc.PathOf(ef)
 		tmpl, ok := c.expertTemplate(ef, availDefault, availCount, breakDefault, breakCount)
+		if c.wk != nil && ok {
+			hours, hoursOK := c.wk.Hours, c.weekHoursOK
+			if ef.Hours != nil {
+				hours, hoursOK = c.weekHours(ef.Hours)
+			}
+			ok = c.expandDays(&tmpl, hours, hoursOK, ef) && hoursOK
+		}
 		var ids []engine.ExpertID
 		var idField any
 		switch {
@@ -536,7 +552,7 @@ func (c *checker) experts(items []expertFile) []Expert {
 			c.errorf(idField, "too many experts: at most %d in a scenario", MaxExperts)
 			break
 		}
-		size := 1 + len(tmpl.Skills) + len(tmpl.FixedMeetings) + len(tmpl.Breaks) + len(tmpl.Meetings.Presence) +
+		size := 1 + len(tmpl.Shifts) + len(tmpl.Skills) + len(tmpl.FixedMeetings) + len(tmpl.Breaks) + len(tmpl.Meetings.Presence) +
 			len(tmpl.Meetings.Length.Samples) + len(tmpl.Churn.Presence) + len(tmpl.Churn.Length.Samples)
 		if expanded += size * len(ids); expanded > MaxExpanded {
 			c.errorf(idField, "scenario too large: more than %d expert settings after expanding groups", MaxExpanded)
@@ -559,6 +575,7 @@ func (c *checker) experts(items []expertFile) []Expert {
 			e.Skills = clone(tmpl.Skills)
 			e.FixedMeetings = slices.Clone(tmpl.FixedMeetings)
 			e.Breaks = slices.Clone(tmpl.Breaks)
+			e.Shifts = slices.Clone(tmpl.Shifts)
 			e.Meetings.Presence = slices.Clone(tmpl.Meetings.Presence)
 			e.Meetings.Length.Samples = slices.Clone(tmpl.Meetings.Length.Samples)
 			e.Churn.Presence = slices.Clone(tmpl.Churn.Presence)
@@ -617,9 +634,26 @@ func (c *checker) expertTemplate(ef *expertFile, availDefault string, availCount
 		ok = false
 	}
 
-	// Shift.
+	// Shift. In a multi-day world the template's shift is the whole day
+	// (blocks are times of day), expanded into working days by expandDays.
 	e.Shift = Shift{Start: 0, End: c.horizon}
-	if sf := ef.Shift; sf != nil {
+	shiftLen := c.horizon
+	if c.wk != nil {
+		e.Shift = Shift{Start: 0, End: 24 * time.Hour}
+		shiftLen = longestDay(c.wk.Hours)
+		if ef.Hours != nil {
+			h, _ := c.weekHours(ef.Hours) // problems reported by experts()
+			shiftLen = longestDay(h)
+		}
+		if ef.Shift != nil {
+			c.errorf(ef.Shift, "a multi-day scenario gives working hours by day (week.hours, or the expert's hours), not shift")
+			ok = false
+		}
+	} else if ef.Hours != nil {
+		c.errorf(&ef.Hours, "hours apply to multi-day scenarios (run.days); give shift: {start, end}")
+		ok = false
+	}
+	if sf := ef.Shift; sf != nil && c.wk == nil {
 		e.Shift.Start = sf.Start
 		if sf.End != nil {
 			e.Shift.End = *sf.End
@@ -635,7 +669,9 @@ func (c *checker) expertTemplate(ef *expertFile, availDefault string, availCount
 			c.errorf(&sf.End, "end %s: must be after start %s", fmtDur(e.Shift.End), fmtDur(e.Shift.Start))
 			ok = false
 		}
+		shiftLen = e.Shift.End - e.Shift.Start
 	}
+	e.Shifts = []Shift{e.Shift}
 	shiftOK := e.Shift.End > e.Shift.Start && e.Shift.Start >= 0 && (c.horizon <= 0 || e.Shift.Start < c.horizon)
 
 	// Fixed meetings and breaks.
@@ -731,7 +767,7 @@ func (c *checker) expertTemplate(ef *expertFile, availDefault string, availCount
 		gen.MinGap = m.MinGap
 		if gen.PerDay > 0 && gen.Length.Kind != "" && shiftOK && finite(gen.PerDay) {
 			need := gen.PerDay*float64(gen.Length.Expected()) + float64(blocked)
-			if shift := e.Shift.End - e.Shift.Start; need > float64(shift) {
+			if shift := shiftLen; need > float64(shift) {
 				c.errorf(&m.PerDay, "perDay %s meetings of %s on average plus %s of fixed meetings and breaks do not fit in the %s shift",
 					fmtNum(gen.PerDay), fmtDur(gen.Length.Expected()), fmtDur(blocked), fmtDur(shift))
 				ok = false
@@ -779,7 +815,7 @@ func (c *checker) offline(f *scenarioFile, s *Scenario) string {
 		return name
 	}
 	for i := range s.Experts {
-		if sh := s.Experts[i].Shift; sh.Start > 0 || sh.End < c.horizon {
+		if sh := s.Experts[i].Shift; sh.Start > 0 || sh.End < c.horizon || len(s.Experts[i].Shifts) != 1 {
 			c.errorf(&f.Offline, "offlinePresence is required: expert %s is off shift during the run and there is no single presence with system OFFLINE to default to (found %d)", s.Experts[i].ID, n)
 			break
 		}
@@ -873,7 +909,20 @@ func (c *checker) escalations(e *escalationsFile, experts []expertFile) Escalati
 	if !c.present(e) {
 		return out // missing: reported by the decoder
 	}
+	if c.wk == nil && (e.ByDay != nil || e.ByHour != nil) {
+		c.errorf(e, "byDay and byHour apply to multi-day scenarios (run.days)")
+	}
 	switch {
+	case c.wk != nil && e.Rates != nil:
+		c.errorf(&e.Rates, "a multi-day scenario gives arrivals as perHour with byDay and byHour factors, not rates")
+	case c.wk != nil && e.PerHour == nil:
+		c.errorf(e, "needs perHour (the base rate; byDay and byHour scale it by day of week and local hour)")
+	case c.wk != nil:
+		if r := *e.PerHour; !finite(r) || r < 0 || r > MaxRatePerHour {
+			c.errorf(e.PerHour, "perHour %s: must be within 0..%s", fmtNum(r), fmtNum(MaxRatePerHour))
+		} else {
+			out.Rates = c.weekRates(e, r)
+		}
 	case e.PerHour != nil && e.Rates != nil:
 		c.errorf(e.PerHour, "give perHour (a constant rate) or rates (by time of day), not both")
 	case e.PerHour != nil:

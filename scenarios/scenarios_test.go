@@ -74,7 +74,7 @@ func TestShippedScenariosLoad(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []string{"aa.yaml", "cherry-pickers.yaml", "disconnect-storm.yaml", "erlang-a.yaml", "erlang-c.yaml", "tier3-meetings.yaml"}
+	want := []string{"aa.yaml", "cherry-pickers.yaml", "disconnect-storm.yaml", "erlang-a.yaml", "erlang-c.yaml", "tier3-meetings.yaml", "tier3-week.yaml"}
 	var got []string
 	for _, p := range paths {
 		if p == "policy.yaml" {
@@ -205,11 +205,11 @@ func TestBadScenarioReportsEverything(t *testing.T) {
 		t.Fatalf("%T is not strictyaml.Errors", err)
 	}
 	want := []string{
-		`testdata/bad.yaml:2:1: unknown field "desciption", did you mean "description"? (known: name, description, seed, run, policy, presences, offlinePresence, experts, deliveries, escalations, cherryPickers, disconnects, resync, baseline, baselines, economics, expect, sweep)`,
+		`testdata/bad.yaml:2:1: unknown field "desciption", did you mean "description"? (known: name, description, seed, run, week, policy, presences, offlinePresence, experts, deliveries, escalations, cherryPickers, disconnects, resync, baseline, baselines, economics, expect, sweep)`,
 		`testdata/bad.yaml:3:7: seed: integer -1 out of range for uint64 (0..18446744073709551615)`,
 		`testdata/bad.yaml:4:28: run.warmup: warmup 4h: must be shorter than the horizon (4h)`,
 		`testdata/bad.yaml:9:61: presences.lunch.system: unknown system presence "LUNCH" (AVAILABLE, AWAY, BUSY, OFFLINE, IDLE, ON_QUEUE, MEAL, TRAINING, MEETING, BREAK)`,
-		`testdata/bad.yaml:13:5: experts[0]: unknown field "colour" (known: id, group, count, skills, interruptBudgetPerHour, workPresence, shift, meetings, fixedMeetings, breaks, churn, cherryPicker)`,
+		`testdata/bad.yaml:13:5: experts[0]: unknown field "colour" (known: id, group, count, skills, interruptBudgetPerHour, workPresence, shift, hours, meetings, fixedMeetings, breaks, churn, cherryPicker)`,
 		`testdata/bad.yaml:14:14: experts[0].skills.database: proficiency 7: must be within 0..5`,
 		`testdata/bad.yaml:18:15: experts[0].meetings.length.median: dist lognormal needs median`,
 		`testdata/bad.yaml:18:39: experts[0].meetings.length.mean: mean does not apply to dist lognormal (it takes median and sigma)`,
@@ -412,7 +412,7 @@ func TestDefaults(t *testing.T) {
 		PresenceNames: []string{"available"},
 		Experts: []Expert{{
 			ID: "alice", Skills: map[string]int{}, WorkPresence: "available",
-			Shift: Shift{Start: 0, End: 8 * time.Hour},
+			Shift: Shift{Start: 0, End: 8 * time.Hour}, Shifts: []Shift{{Start: 0, End: 8 * time.Hour}},
 		}},
 		Deliveries: Deliveries{
 			AlertTimeout:  20 * time.Second,

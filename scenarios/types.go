@@ -72,6 +72,9 @@ type Scenario struct {
 	// choose cherry-pickers (see CherryPickers).
 	Seed uint64
 	Run  Run
+	// Week is the calendar of a multi-day world (run.days), nil for a
+	// single-shift scenario. See week.go.
+	Week *Week
 
 	// Policy is the routing policy under test, never nil: the policy file
 	// named by the scenario, or engine.DefaultPolicy() when none is named.
@@ -122,8 +125,11 @@ type Scenario struct {
 type Run struct {
 	// Start is the wall-clock instant of simulated time 0 (default
 	// DefaultStart). Events handed to the engine are stamped Start+offset.
+	// In a multi-day world it is local midnight of run.start's date in
+	// the scenario's time zone.
 	Start time.Time
-	// Horizon is the simulated length of one replication (required, > 0).
+	// Horizon is the simulated length of one replication (required, > 0;
+	// in a multi-day world, run.days local days from Start).
 	Horizon time.Duration
 	// Warmup is the initial part of each replication excluded from
 	// statistics (default 0, always < Horizon).
@@ -174,10 +180,16 @@ type Expert struct {
 	// WorkPresence is the presence shown while working and not in a
 	// calendar block, break, churn or cherry-picking hide.
 	WorkPresence string
-	Shift        Shift
-	// Meetings are generated randomly per replication; FixedMeetings and
-	// Breaks are the same every replication. FixedMeetings and Breaks are
-	// sorted by Start, inside Shift, and do not overlap each other.
+	// Shift is the expert's first (in a single-shift scenario: only)
+	// shift; Shifts are all of them, sorted, not overlapping: one per
+	// working day in a multi-day world (none when the expert's hours open
+	// on no day of the run).
+	Shift  Shift
+	Shifts []Shift
+	// Meetings are generated randomly per replication and working day;
+	// FixedMeetings and Breaks are the same every replication (in a
+	// multi-day world repeated on every working day they fit in). They are
+	// sorted by Start, inside a shift, and do not overlap each other.
 	Meetings      MeetingGen
 	FixedMeetings []Block
 	Breaks        []Block
@@ -193,7 +205,8 @@ func (e *Expert) Engine() engine.Expert {
 }
 
 // Shift is when an expert works, as offsets from Run.Start. Outside it the
-// expert is offline. One shift per replication.
+// expert is offline. One shift per replication in a single-shift scenario,
+// one per working day in a multi-day world.
 type Shift struct {
 	Start, End time.Duration
 }
@@ -211,12 +224,14 @@ type Block struct {
 }
 
 // MeetingGen generates random meetings for an expert in each replication:
-// the number of meetings in a shift is Poisson with mean PerDay, each has a
+// the number of meetings in each shift (each working day) is Poisson with
+// mean PerDay, each has a
 // length drawn from Length and a presence drawn from Presence, placed
 // uniformly at random in the shift without overlapping each other, the
 // fixed meetings or the breaks, and at least MinGap apart from them.
 type MeetingGen struct {
-	// PerDay is the mean number of meetings per shift; 0 = none (then the
+	// PerDay is the mean number of meetings per working day (per shift:
+	// a single-shift scenario has one); 0 = none (then the
 	// other fields are zero and unused).
 	PerDay   float64
 	Length   Dist
@@ -486,7 +501,8 @@ type Economics struct {
 	VoicemailCost     float64 // per escalation sent to voicemail
 	UnfinishedCost    float64 // per escalation still open at the run's end
 	// ShadowqCostPerDay is charged to the shadowq arm only (licence,
-	// hosting, operations).
+	// hosting, operations): once per replication, or once per simulated
+	// day (run.days) in a multi-day world.
 	ShadowqCostPerDay float64
 }
 

@@ -27,7 +27,8 @@ type PlannedEscalation struct {
 // and breaks, and random presence churn.
 type PlannedExpert struct {
 	ID           engine.ExpertID
-	Shift        scenarios.Shift
+	Shift        scenarios.Shift   // the first shift (a single-shift scenario's only one)
+	Shifts       []scenarios.Shift // one per working day in a multi-day world
 	WorkPresence string
 	Blocks       []PlannedBlock // meetings and breaks, sorted, non-overlapping
 	Churn        []PlannedBlock // excursions; skip those that start inside a block
@@ -48,7 +49,7 @@ func MakePlan(sc *scenarios.Scenario, rep int) *Plan {
 	}
 	for i := range sc.Experts {
 		x := &sc.Experts[i]
-		pe := PlannedExpert{ID: x.ID, Shift: x.Shift, WorkPresence: x.WorkPresence}
+		pe := PlannedExpert{ID: x.ID, Shift: x.Shift, Shifts: x.Shifts, WorkPresence: x.WorkPresence}
 		for _, b := range sch.blocks[i] {
 			pe.Blocks = append(pe.Blocks, PlannedBlock{Start: b.start, End: b.end, Presence: b.presence})
 		}

@@ -32,5 +32,5 @@ func (w *world) interruptCost(x *expertState, e *escState, now time.Duration) {
 
 // minutesPerExpert is d in minutes per expert of the world.
 func (w *world) minutesPerExpert(d time.Duration) float64 {
-	return d.Minutes() / float64(max(1, len(w.xs)))
+	return d.Minutes() / float64(max(1, w.expertDays()))
 }

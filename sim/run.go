@@ -78,6 +78,7 @@ type runResult struct {
 	timeline   *reports.Timeline
 	events     uint64
 	queue      []float64 // mean escalations waiting per bin of the horizon
+	days       *dayRun   // multi-day worlds only
 }
 
 // Run simulates the scenario under each baseline ACD and under shadowq
@@ -236,7 +237,7 @@ func runPolicy(sc *scenarios.Scenario, sch *schedule, a arm, rep int, sl time.Du
 		}
 		w.r = sr
 		if rep == 0 {
-			w.tl = &timelineRec{w: w}
+			w.tl = newTimelineRec(w)
 		}
 		// The engine starts knowing everyone is offline (a first resync).
 		w.k.At(w.start, sr.resync)
@@ -252,7 +253,11 @@ func runPolicy(sc *scenarios.Scenario, sch *schedule, a arm, rep int, sl time.Du
 		return runResult{}, sr.err
 	}
 	w.r.finish()
-	return w.measure(policy, rep, sl, records), nil
+	r := w.measure(policy, rep, sl, records)
+	if w.days != nil {
+		r.days = w.measureDays(sl)
+	}
+	return r, nil
 }
 
 // measure turns a finished run into per-replication figures.
@@ -394,17 +399,21 @@ func (w *world) measure(policy string, rep int, sl time.Duration, records bool) 
 	for i := range w.xs {
 		x := &w.xs[i]
 		if x.busyNow() {
-			x.busy += w.inWindow(x.busyStart, now)
+			w.addBusy(x, x.busyStart, now)
 		}
 		if x.refocusing {
 			x.refocusWin += w.inWindow(x.refocusStart, now)
 		}
 		if x.inUnsched {
-			x.unsched += min(now, x.sc.Shift.End) - x.unschedSince
+			x.unsched += min(now, x.shiftEnd) - x.unschedSince
 			x.inUnsched = false
 		}
-		lo, hi := max(x.sc.Shift.Start, sc.Run.Warmup), min(x.sc.Shift.End, sc.Run.Horizon)
-		st := max(0, hi-lo)
+		var st, shift time.Duration
+		for _, sh := range x.sc.Shifts {
+			lo, hi := max(sh.Start, sc.Run.Warmup), min(sh.End, sc.Run.Horizon)
+			st += max(0, hi-lo)
+			shift += sh.End - sh.Start
+		}
 		busy += x.busy
 		refocus += x.refocusWin
 		staffed += st
@@ -413,8 +422,11 @@ func (w *world) measure(policy string, rep int, sl time.Duration, records bool) 
 			r.util[i] = float64(x.busy) / float64(st)
 		}
 		r.interrupts[i] = float64(x.interrup)
+		if sc.Week != nil {
+			r.interrupts[i] /= float64(max(1, len(x.sc.Shifts))) // per working day
+		}
 		interrupts += x.interrup
-		if shift := x.sc.Shift.End - x.sc.Shift.Start; shift > 0 {
+		if shift > 0 {
 			r.unsched[i] = float64(x.unsched) / float64(shift)
 		}
 		r.segs[i] = x.unschedSegs
@@ -429,6 +441,9 @@ func (w *world) measure(policy string, rep int, sl time.Duration, records bool) 
 		lost := (w.refocusTotal + w.meetingLost).Hours()
 		cost := ec.ExpertCostPerHour*lost + ec.WaitCostPerMinute*waitSum/60 +
 			ec.AbandonmentCost*float64(abandoned) + ec.VoicemailCost*float64(voicemail) + ec.UnfinishedCost*float64(unfinished)
+		if sc.Week != nil {
+			cost /= float64(sc.Week.Days) // per simulated day
+		}
 		if policy == reports.Shadowq {
 			cost += ec.ShadowqCostPerDay
 		}
@@ -436,7 +451,7 @@ func (w *world) measure(policy string, rep int, sl time.Duration, records bool) 
 	}
 	v[reports.MRefocus] = w.minutesPerExpert(w.refocusTotal)
 	v[reports.MMeetingLost] = w.minutesPerExpert(w.meetingLost)
-	v[reports.MInterruptions] = float64(interrupts) / float64(max(1, len(w.xs)))
+	v[reports.MInterruptions] = float64(interrupts) / float64(max(1, w.expertDays()))
 	// Invariant: counts are conserved.
 	if routed+voicemail+abandoned+unfinished != n {
 		w.violations = append(w.violations, fmt.Sprintf("%s: %d escalations but %d routed + %d voicemail + %d abandoned + %d unfinished",

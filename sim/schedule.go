@@ -163,28 +163,37 @@ func makeBlocks(x *scenarios.Expert, r *rand.Rand) []block {
 	for _, b := range x.Breaks {
 		bs = append(bs, block{b.Start, b.End, b.Presence, false})
 	}
-	if g := x.Meetings; g.PerDay > 0 {
-		n := poisson(r, g.PerDay)
-		for range n {
-			length := max(g.Length.Sample(r), time.Minute)
-			span := x.Shift.End - x.Shift.Start - length
-			if span <= 0 {
-				continue
-			}
-			// Place without overlap (and MinGap apart); give up after a
-			// few tries so a full calendar cannot loop forever.
-			for try := 0; try < 20; try++ {
-				start := x.Shift.Start + time.Duration(r.Int64N(int64(span)))
-				start = start.Truncate(5 * time.Minute) // calendars snap to 5 minutes
-				nb := block{start, start + length, g.Presence.Pick(r), true}
-				if !overlaps(bs, nb, g.MinGap) {
-					bs = append(bs, nb)
-					break
-				}
+	for _, sh := range x.Shifts {
+		bs = placeMeetings(bs, x.Meetings, sh, r)
+	}
+	slices.SortFunc(bs, func(a, b block) int { return int(a.start - b.start) })
+	return bs
+}
+
+// placeMeetings adds one working day's random meetings to bs.
+func placeMeetings(bs []block, g scenarios.MeetingGen, sh scenarios.Shift, r *rand.Rand) []block {
+	if g.PerDay <= 0 {
+		return bs
+	}
+	n := poisson(r, g.PerDay)
+	for range n {
+		length := max(g.Length.Sample(r), time.Minute)
+		span := sh.End - sh.Start - length
+		if span <= 0 {
+			continue
+		}
+		// Place without overlap (and MinGap apart); give up after a
+		// few tries so a full calendar cannot loop forever.
+		for try := 0; try < 20; try++ {
+			start := sh.Start + time.Duration(r.Int64N(int64(span)))
+			start = start.Truncate(5 * time.Minute) // calendars snap to 5 minutes
+			nb := block{start, start + length, g.Presence.Pick(r), true}
+			if !overlaps(bs, nb, g.MinGap) {
+				bs = append(bs, nb)
+				break
 			}
 		}
 	}
-	slices.SortFunc(bs, func(a, b block) int { return int(a.start - b.start) })
 	return bs
 }
 
@@ -204,8 +213,10 @@ func makeChurn(x *scenarios.Expert, horizon time.Duration, r *rand.Rand) []churn
 	}
 	mean := time.Duration(float64(time.Hour) / c.RatePerHour)
 	var out []churn
-	for t := x.Shift.Start + Exp(r, mean); t < x.Shift.End && t < horizon; t += Exp(r, mean) {
-		out = append(out, churn{at: t, length: max(c.Length.Sample(r), time.Second), presence: c.Presence.Pick(r)})
+	for _, sh := range x.Shifts {
+		for t := sh.Start + Exp(r, mean); t < sh.End && t < horizon; t += Exp(r, mean) {
+			out = append(out, churn{at: t, length: max(c.Length.Sample(r), time.Second), presence: c.Presence.Pick(r)})
+		}
 	}
 	return out
 }

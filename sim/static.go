@@ -45,18 +45,19 @@ func (s *schedule) statics() []staticEv {
 	if s.static != nil {
 		return s.static
 	}
-	n := 2*len(s.sc.Experts) + len(s.arrivals)
+	n := len(s.arrivals)
 	for i := range s.blocks {
-		n += 2*len(s.blocks[i]) + len(s.churns[i])
+		n += 2*len(s.sc.Experts[i].Shifts) + 2*len(s.blocks[i]) + len(s.churns[i])
 	}
 	out := make([]staticEv, 0, n)
 	add := func(at time.Duration, kind staticKind, x, k int) {
 		out = append(out, staticEv{at: at, seq: uint32(len(out)), kind: kind, x: int32(x), k: int32(k)})
 	}
 	for i := range s.sc.Experts {
-		sh := s.sc.Experts[i].Shift
-		add(sh.Start, stShiftStart, i, 0)
-		add(sh.End, stShiftEnd, i, 0)
+		for k, sh := range s.sc.Experts[i].Shifts {
+			add(sh.Start, stShiftStart, i, k)
+			add(sh.End, stShiftEnd, i, k)
+		}
 		for bi, b := range s.blocks[i] {
 			add(b.start, stBlockStart, i, bi)
 			add(b.end, stBlockEnd, i, bi)
@@ -106,6 +107,7 @@ func (w *world) runStatic(ev staticEv) {
 	switch ev.kind {
 	case stShiftStart:
 		x.inShift = true
+		x.shiftEnd = x.sc.Shifts[ev.k].End
 		w.touch(x)
 		w.becomeFree(x)
 	case stShiftEnd:

@@ -34,7 +34,8 @@ type summary struct {
 	lat      *latencyPool
 	viol     []string
 	timeline *reports.Timeline
-	queue    []float64 // arm 0's queue series, averaged over replications
+	queue    []float64   // arm 0's queue series, averaged over replications
+	days     *daySummary // multi-day worlds only
 }
 
 // latencySpill is how many latencies a run keeps in memory, all arms
@@ -58,6 +59,9 @@ func newSummary(sc *scenarios.Scenario, seed uint64, reps int, sl time.Duration)
 	s.arrivals = make([]int, len(s.as))
 	s.lat = newLatencyPool(len(s.as), latencySpill)
 	s.queue = make([]float64, queueBins)
+	if sc.Week != nil {
+		s.days = newDaySummary(sc, len(s.as))
+	}
 	return s
 }
 
@@ -73,6 +77,9 @@ func (s *summary) add(out []runResult) error {
 		}
 		s.cols[p][len(s.names)] = append(s.cols[p][len(s.names)], r.vals[reports.MCost])
 		s.arrivals[p] += int(r.vals[reports.MEscalations])
+		if s.days != nil {
+			s.days.add(p, r.days)
+		}
 		if err := s.lat.add(p, r.latencies); err != nil {
 			return err
 		}
@@ -159,6 +166,14 @@ func (s *summary) results() (*reports.Results, error) {
 		res.Timeline = *s.timeline
 	}
 	res.WarmupCheck = warmupCheckAvg(as[0].name, s.queue, sc.Run.Horizon, sc.Run.Warmup)
+	if s.days != nil {
+		names := make([]string, len(as))
+		for p, a := range as {
+			names[p] = a.name
+		}
+		res.TimeZone = sc.Week.TimeZone
+		res.Days, res.HourOfWeek = s.days.results(names)
+	}
 	return res, nil
 }
 

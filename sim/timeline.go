@@ -8,28 +8,61 @@ import (
 )
 
 // timelineRec records a sample day (replication 0, shadowq) for the
-// report's timeline plot. A nil *timelineRec records nothing.
+// report's timeline plot. A nil *timelineRec records nothing. It records
+// [lo, hi) only: the whole run in a single-shift scenario, the first
+// working day in a multi-day world (a month of spans would make
+// results.json tens of megabytes for a plot of one day).
 type timelineRec struct {
-	w   *world
-	out reports.Timeline
+	w      *world
+	out    reports.Timeline
+	lo, hi time.Duration
+}
+
+func newTimelineRec(w *world) *timelineRec {
+	t := &timelineRec{w: w, hi: maxDuration}
+	if wk := w.sc.Week; wk != nil {
+		first := maxDuration
+		for i := range w.sc.Experts {
+			if sh := w.sc.Experts[i].Shifts; len(sh) > 0 {
+				first = min(first, sh[0].Start)
+			}
+		}
+		if first < maxDuration {
+			d := wk.Day(first)
+			t.lo, t.hi = wk.Bounds[d], wk.Bounds[d+1]
+		}
+	}
+	return t
+}
+
+const maxDuration = time.Duration(1<<63 - 1)
+
+// add records [from, to) clipped to the timeline's window.
+func (t *timelineRec) add(x *expertState, from, to time.Duration, what string) {
+	clipped := from < t.lo || to > t.hi
+	from, to = max(from, t.lo), min(to, t.hi)
+	if to < from || to == from && clipped {
+		return // outside the window (zero-length spans inside it are kept, as they always were)
+	}
+	t.out.Spans = append(t.out.Spans, reports.Span{Expert: string(x.sc.ID), Start: from.Seconds(), End: to.Seconds(), What: what})
 }
 
 func (t *timelineRec) span(x *expertState, now time.Duration) {
 	if t == nil || now <= x.shownSince || !x.inShift && x.shown == t.w.offline {
 		return
 	}
-	t.out.Spans = append(t.out.Spans, reports.Span{Expert: string(x.sc.ID), Start: x.shownSince.Seconds(), End: now.Seconds(), What: x.shown})
+	t.add(x, x.shownSince, now, x.shown)
 }
 
 func (t *timelineRec) busy(x *expertState, from, to time.Duration) {
 	if t == nil {
 		return
 	}
-	t.out.Spans = append(t.out.Spans, reports.Span{Expert: string(x.sc.ID), Start: from.Seconds(), End: to.Seconds(), What: "busy"})
+	t.add(x, from, to, "busy")
 }
 
 func (t *timelineRec) delivery(x *expertState, now time.Duration, res engine.DeliveryResult, interrupt bool) {
-	if t == nil {
+	if t == nil || now < t.lo || now >= t.hi {
 		return
 	}
 	t.out.Deliveries = append(t.out.Deliveries, reports.Delivery{Expert: string(x.sc.ID), At: now.Seconds(), Result: res.String(), Interrupt: interrupt})

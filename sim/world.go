@@ -28,12 +28,13 @@ type expertState struct {
 	i  int
 	sc *scenarios.Expert
 
-	inShift bool
-	blk     int // index into schedule.blocks[i] of the current block, -1 if none
-	overlay string
-	ovEnd   time.Duration
-	ovEv    EventID
-	ovKind  byte // 'c' churn, 'h' hide, 's' stretch
+	inShift  bool
+	shiftEnd time.Duration // end of the current (or last) shift
+	blk      int           // index into schedule.blocks[i] of the current block, -1 if none
+	overlay  string
+	ovEnd    time.Duration
+	ovEv     EventID
+	ovKind   byte // 'c' churn, 'h' hide, 's' stretch
 
 	shown      string
 	shownEng   engine.Presence // shown, as the engine sees it
@@ -130,6 +131,7 @@ type world struct {
 
 	tl    *timelineRec // nil unless recording
 	queue queueSeries  // escalations waiting (arrived, not yet connected or ended) over time
+	days  *dayRun      // per-day figures of a multi-day world; nil otherwise
 }
 
 // newWorld builds the world of one arm: bl is the baseline ACD it runs,
@@ -157,6 +159,9 @@ func newWorld(sc *scenarios.Scenario, sch *schedule, bl *scenarios.Baseline) *wo
 		w.xs[i] = expertState{i: i, sc: &sc.Experts[i], blk: -1, conv: -1, alerting: -1, shown: w.offline, shownEng: w.presence(w.offline), routing: engine.RSOffQueue}
 	}
 	w.queue = newQueueSeries(sc.Run.Horizon)
+	if sc.Week != nil {
+		w.days = newDayRun(sc.Week.Days)
+	}
 	w.es = make([]escState, len(sch.arrivals))
 	for i := range w.es {
 		a := &sch.arrivals[i]
@@ -382,7 +387,7 @@ func (w *world) connect(x *expertState, e *escState) {
 }
 
 func (w *world) endBusy(x *expertState) {
-	x.busy += w.inWindow(x.busyStart, w.now())
+	w.addBusy(x, x.busyStart, w.now())
 	w.tl.busy(x, x.busyStart, w.now())
 	if d := x.refocusDue; d > 0 {
 		x.refocusDue, x.refocusing, x.refocusStart = 0, true, w.now()
@@ -396,6 +401,29 @@ func (w *world) endBusy(x *expertState) {
 		return
 	}
 	w.becomeFree(x)
+}
+
+// addBusy counts x's busy time [from, to] inside the measurement window,
+// and per day in a multi-day world.
+func (w *world) addBusy(x *expertState, from, to time.Duration) {
+	x.busy += w.inWindow(from, to)
+	if w.days != nil {
+		w.days.addBusy(w.sc.Week, max(from, w.sc.Run.Warmup), min(to, w.sc.Run.Horizon))
+	}
+}
+
+// expertDays is what "per expert day" metrics divide by: the experts
+// (one shift each) in a single-shift scenario, their working days (shifts)
+// in a multi-day world.
+func (w *world) expertDays() int {
+	if w.sc.Week == nil {
+		return len(w.xs)
+	}
+	n := 0
+	for i := range w.xs {
+		n += len(w.xs[i].sc.Shifts)
+	}
+	return n
 }
 
 // inWindow is the part of [from, to] inside the measurement window
