@@ -114,12 +114,13 @@ func expertRow(u string, tl *timeline, meetings []Activity, known bool) ExpertRo
 	return row
 }
 
-// offersByUser counts every offer by the agent's presence when alerted.
+// offersByUser counts every offer alerted within the window by the
+// agent's presence when alerted.
 func offersByUser(cs []Conversation, tl *timeline) map[string]map[string]OfferCount {
 	out := map[string]map[string]OfferCount{}
 	for _, c := range cs {
 		for _, o := range c.Offers {
-			if o.Result == StillOpen {
+			if o.Result == StillOpen || o.Start.Before(tl.from) || !o.Start.Before(tl.to) {
 				continue
 			}
 			p := tl.presenceLabelAt(o.User, o.Start)

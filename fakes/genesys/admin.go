@@ -43,6 +43,10 @@ type State struct {
 	// (/assign, PATCH /routing/conversations, replace/agent) that passed
 	// authentication and the rate limit, whatever their answer.
 	RoutingCalls int64 `json:"routingCalls"`
+	// ExternalMetricDefinitions and ExternalMetricData are what was
+	// written to the external metrics endpoints.
+	ExternalMetricDefinitions []ExternalMetricDefinition `json:"externalMetricDefinitions"`
+	ExternalMetricData        []ExternalMetricValue      `json:"externalMetricData"`
 }
 
 // UserState is one user's presence, routing status and answer behaviour.
@@ -131,6 +135,7 @@ func (s *Server) State() State {
 		Conversations: make([]ConversationState, 0, len(s.convOrder)), Deliveries: make([]Delivery, 0, len(s.deliveries)),
 		LiveTokens: s.tokens.live(), RoutingCalls: s.routingCalls.Load(),
 	}
+	st.ExternalMetricDefinitions, st.ExternalMetricData = s.ExternalMetrics()
 	s.faults.mu.Lock()
 	st.Injected429, st.Injected503 = s.faults.injected429, s.faults.injected503
 	s.faults.mu.Unlock()

@@ -37,6 +37,11 @@ func (s *Server) routes() {
 	s.api("POST /api/v2/analytics/users/details/query", s.handleUserDetailsQuery)
 	s.api("POST /api/v2/analytics/users/activity/query", s.handleUserActivityQuery)
 
+	// Performance management: external metrics.
+	s.api("GET /api/v2/employeeperformance/externalmetrics/definitions", s.handleMetricDefinitions)
+	s.api("POST /api/v2/employeeperformance/externalmetrics/definitions", s.handleCreateMetricDefinition)
+	s.api("POST /api/v2/employeeperformance/externalmetrics/data", s.handleMetricData)
+
 	// Notification API, served by Options.Notifications.
 	if n := s.opts.Notifications; n != nil {
 		s.api("/api/v2/notifications/", func(w http.ResponseWriter, r *http.Request, _ *call) { n.ServeHTTP(w, r) })

@@ -35,6 +35,7 @@ type Server struct {
 	// (401, 429 and injected faults included):
 	// observe mode's "zero routing calls" is read from it.
 	routingCalls atomic.Int64
+	xm           externalMetrics // external metric definitions and data
 
 	// Static org data: built in New, read-only afterwards.
 	org       Org

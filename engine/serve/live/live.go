@@ -188,7 +188,13 @@ func New(ctx context.Context, cfg *serve.Config, env Env, log *slog.Logger) (*Se
 		s.rclient = s.embedded.Client
 		log.Info("no REDIS_URL: single instance on an embedded miniredis")
 	}
-	s.rstore = redisstore.New(s.rclient, cfg.Redis.Prefix)
+	var ropts []redisstore.Option
+	if cfg.Delivery.Mode == ModeObserve {
+		// An observation period is two weeks: keep its decisions for
+		// `shadowq audit --since 14d` with room to spare.
+		ropts = append(ropts, redisstore.WithDecisionRetention(ObserveRetention))
+	}
+	s.rstore = redisstore.New(s.rclient, cfg.Redis.Prefix, ropts...)
 	s.wb = newWriteBehind(s.rstore, func(err error) { log.Error("presence write-behind", "err", err) })
 	s.owned = newOwnedStore(s.wb, s.rstore, func(err error) { log.Warn("in-flight registry", "err", err) })
 	s.store = s.owned

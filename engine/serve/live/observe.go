@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -18,6 +19,10 @@ import (
 
 // ModeObserve is delivery.mode's value for observe mode.
 const ModeObserve = "observe"
+
+// ObserveRetention is how long decision logs are kept in observe mode
+// (assign mode keeps redisstore.DefaultDecisionRetention, 7 days).
+const ObserveRetention = 30 * 24 * time.Hour
 
 // errObserveMode is what the dispatcher's client answers in observe mode.
 // The engine never delivers in that mode; this is the second lock on the

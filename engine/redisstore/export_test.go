@@ -1,0 +1,41 @@
+package redisstore
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/shadowq/shadowq/engine"
+)
+
+// Export returns whole logs with a decision in the window, and nothing of
+// another prefix.
+func TestExportDecisionsWindow(t *testing.T) {
+	mr := miniredis.RunT(t)
+	c := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+	ctx := context.Background()
+	s, other := New(c, "a:"), New(c, "b:")
+	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+	for i, d := range []engine.Decision{
+		{ConversationID: "in", Seq: 1, At: t0.Add(time.Hour), Action: engine.ActDeliver, Observed: true},
+		{ConversationID: "in", Seq: 2, At: t0.Add(time.Hour), Action: engine.ActFallback, Observed: true},
+		{ConversationID: "before", Seq: 1, At: t0.Add(-time.Hour), Action: engine.ActFallback},
+	} {
+		if err := s.AppendDecision(ctx, &d); err != nil {
+			t.Fatal(i, err)
+		}
+	}
+	if err := other.AppendDecision(ctx, &engine.Decision{ConversationID: "in2", Seq: 1, At: t0.Add(time.Hour)}); err != nil {
+		t.Fatal(err)
+	}
+	var got []engine.Decision
+	if err := s.ExportDecisions(ctx, t0, t0.Add(24*time.Hour), func(d engine.Decision) error { got = append(got, d); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != 2 || got[0].ConversationID != "in" || got[1].Seq != 2 || !got[0].Observed {
+		t.Fatalf("exported %+v, want the two decisions of \"in\"", got)
+	}
+}
