@@ -33,6 +33,9 @@ type delivery struct {
 	from     *participant // attended transfer: the agent who stays until acceptance
 	timer    uint64
 	decision string // the outcome drawn at alert time
+	// onRefused, if set, runs after a decline or no answer (the fake's
+	// ACD uses it to bring the agent back from NOT_RESPONDING).
+	onRefused func()
 
 	// The user's presence and routing status when the alert started.
 	presenceAtAlert, systemAtAlert, routingAtAlert string
@@ -151,6 +154,9 @@ func (s *Server) resolve(d *delivery) {
 	if d.decision != outcomeAccepted && u.connected == 0 {
 		s.setRouting(u, routingNotResponding)
 	}
+	if d.decision != outcomeAccepted && d.onRefused != nil {
+		d.onRefused()
+	}
 	for _, r := range routing {
 		s.setRouting(r, r.idleRouting())
 	}
@@ -198,8 +204,10 @@ func (s *Server) endConversation(c *conversation) {
 }
 
 // offerPreferredAll offers every waiting conversation that has scored
-// agents to its best available one. Callers hold s.mu.
+// agents to its best available one, after the fake's ACD routed what it
+// can (acd.go). Callers hold s.mu.
 func (s *Server) offerPreferredAll() {
+	s.offerACDAll()
 	if len(s.preferred) == 0 {
 		return
 	}

@@ -54,6 +54,7 @@ type Server struct {
 	convs       map[string]*conversation
 	convOrder   []*conversation
 	preferred   map[*conversation]struct{} // not ended, with scored agents
+	acdQueue    map[*conversation]struct{} // released to the fake's ACD (acd.go), not yet connected
 	deliveries  []*delivery
 	answerRand  *mrand.Rand
 	timers      map[uint64]*time.Timer

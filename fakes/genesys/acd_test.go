@@ -1,0 +1,58 @@
+package genesys
+
+import (
+	"testing"
+)
+
+// The fake's ACD routes a released conversation to the longest-idle On
+// Queue member holding its skills; a refusal re-queues it to the next;
+// unreleased conversations are left alone.
+func TestACDRoutesReleasedConversations(t *testing.T) {
+	f := newFixture(t, Options{})
+	s := f.srv
+	ada, alan := "0d3a1e00-05e0-4e00-8000-000000000001", "0d3a1e00-05e0-4e00-8000-000000000003"
+	held, err := s.CreateConversation(NewConversation{Skills: []string{"Databases"}, Priority: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Not released: nobody alerted.
+	if d := s.State().Deliveries; len(d) != 0 {
+		t.Fatalf("unreleased conversation delivered: %+v", d)
+	}
+	// Ada declines; Alan (Databases, but Available, not On Queue) is
+	// never offered an ACD conversation; it waits for Ada's penalty.
+	if err := s.SetAnswer(ada, AnswerModel{Decline: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.ReleaseToACD(held); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "Ada's refusal", func() bool {
+		d := s.State().Deliveries
+		return len(d) >= 1 && d[0].Outcome == outcomeDeclined
+	})
+	st := s.State()
+	if d := st.Deliveries[0]; d.UserID != ada || d.Kind != deliveryACD {
+		t.Fatalf("first ACD delivery %+v, want Ada, kind acd", d)
+	}
+	for _, d := range st.Deliveries {
+		if d.UserID == alan {
+			t.Fatalf("the ACD offered to Alan, who is not On Queue: %+v", d)
+		}
+	}
+	// After the penalty Ada is IDLE again and accepts this time.
+	if err := s.SetAnswer(ada, AnswerModel{Accept: 1}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "Ada accepts after her penalty", func() bool {
+		for _, c := range s.State().Conversations {
+			if c.ID == held && c.AgentUserID == ada {
+				return true
+			}
+		}
+		return false
+	})
+	if st.RoutingCalls != 0 {
+		t.Fatalf("the fake's own ACD counted as %d routing calls", st.RoutingCalls)
+	}
+}
