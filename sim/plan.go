@@ -32,13 +32,21 @@ type PlannedExpert struct {
 	WorkPresence string
 	Blocks       []PlannedBlock // meetings and breaks, sorted, non-overlapping
 	Churn        []PlannedBlock // excursions; skip those that start inside a block
+	// Hides are a hide-mode cherry-picker's first hide lengths, in order
+	// (the same lengths the simulator draws: its k-th hide lasts
+	// Hides[k]); nil for everyone else.
+	Hides []time.Duration
 }
 
 // PlannedBlock shows Presence over [Start, End).
 type PlannedBlock struct {
 	Start, End time.Duration
 	Presence   string
+	Calendar   bool // a meeting the calendar (WFM) knows; breaks and churn are not
 }
+
+// plannedHides is how many hide lengths a plan carries per cherry-picker.
+const plannedHides = 64
 
 // MakePlan builds replication rep's plan from the scenario's seed.
 func MakePlan(sc *scenarios.Scenario, rep int) *Plan {
@@ -51,10 +59,15 @@ func MakePlan(sc *scenarios.Scenario, rep int) *Plan {
 		x := &sc.Experts[i]
 		pe := PlannedExpert{ID: x.ID, Shift: x.Shift, Shifts: x.Shifts, WorkPresence: x.WorkPresence}
 		for _, b := range sch.blocks[i] {
-			pe.Blocks = append(pe.Blocks, PlannedBlock{Start: b.start, End: b.end, Presence: b.presence})
+			pe.Blocks = append(pe.Blocks, PlannedBlock{Start: b.start, End: b.end, Presence: b.presence, Calendar: b.calendar})
 		}
 		for _, c := range sch.churns[i] {
 			pe.Churn = append(pe.Churn, PlannedBlock{Start: c.at, End: c.at + c.length, Presence: c.presence})
+		}
+		if x.CherryPicker && sc.CherryPickers.Mode != scenarios.Stretch && sc.CherryPickers.Presence != "" {
+			for k := range plannedHides {
+				pe.Hides = append(pe.Hides, sch.hideLength(i, k))
+			}
 		}
 		p.Experts = append(p.Experts, pe)
 	}

@@ -46,6 +46,11 @@ type Env struct {
 	// (GENESYSCLOUD_REQUESTS_PER_MINUTE; default 300, token.rate.per.minute;
 	// orgs can differ).
 	RequestsPerMinute int
+	// Clock is the engine's clock; nil is time.Now. Not from the
+	// environment: tests that play a day on the fake's accelerated clock
+	// set it to the fake's, so decisions and Genesys' records share a
+	// timeline (the loop's timers still sleep in real time).
+	Clock func() time.Time
 }
 
 // OAuthCredentials is one OAuth client's id and secret.
@@ -88,6 +93,7 @@ type Server struct {
 	health   health
 	pool     []engine.ExpertID
 	defs     atomic.Pointer[[]Coverage]
+	clock    func() time.Time // the engine's (Env.Clock)
 
 	// OnApplied, if set before Run, sees every batch of feed events right
 	// after the engine applied it (load tests measure staleness with it).
@@ -237,14 +243,19 @@ func New(ctx context.Context, cfg *serve.Config, env Env, log *slog.Logger) (*Se
 	// last week of presence history; defaults fill in for definitions with
 	// too few closed segments (and for everything if analytics is denied).
 	predictor := engine.DefaultPredictor()
-	now := time.Now()
+	clock := env.Clock
+	if clock == nil {
+		clock = time.Now
+	}
+	s.clock = clock
+	now := clock()
 	if segs, err := s.client.PresenceHistory(ctx, s.pool, now.Add(-7*24*time.Hour), now); err != nil {
 		log.Warn("presence history unavailable; predictor uses defaults", "err", err)
 	} else {
 		predictor = engine.PredictorFromHistory(segs, historyMinSamples)
 		log.Info("predictor trained on presence history", "segments", len(segs), "definitions", len(predictor.ByDef))
 	}
-	s.eng, err = engine.New(engine.Config{Clock: engine.ClockFunc(time.Now), Store: s.store, Dispatcher: s.disp,
+	s.eng, err = engine.New(engine.Config{Clock: engine.ClockFunc(clock), Store: s.store, Dispatcher: s.disp,
 		Predictor: predictor, Policy: cfg.PolicyValue, Experts: experts, ReplicaID: replica, Observe: observe,
 		OnDecision: func(d *engine.Decision) {
 			if d.Observed {
@@ -351,7 +362,7 @@ func (s *Server) Run(ctx context.Context) error {
 	defer cancel()
 	dispCtx, stopDisp := context.WithCancel(runCtx)
 	errc := make(chan error, 5)
-	go func() { errc <- s.loop.Run(runCtx, time.Now) }()
+	go func() { errc <- s.loop.Run(runCtx, s.clock) }()
 	wbDone := make(chan struct{})
 	go func() { defer close(wbDone); s.wb.run(runCtx, time.Millisecond) }()
 	dispDone := make(chan struct{})

@@ -98,9 +98,17 @@ type step struct {
 	esc  *sim.PlannedEscalation
 }
 
-// Steps turns a plan into time-ordered changes.
+// Steps turns a plan into time-ordered changes. A hide-mode
+// cherry-picker shows the hide presence whenever they would become free
+// (shift start, the end of a block or of a churn excursion) for their next
+// planned hide length, cut short by their next block; the simulator also
+// hides after every call, which a static plan cannot know.
 func steps(sc *scenarios.Scenario, p *sim.Plan) []step {
 	var out []step
+	hideDef := ""
+	if cp := sc.CherryPickers.Presence; cp != "" {
+		hideDef = string(sc.Presences[cp].ID)
+	}
 	for _, x := range p.Experts {
 		u := UserID(x.ID)
 		add := func(at time.Duration, user, presence string) {
@@ -109,17 +117,43 @@ func steps(sc *scenarios.Scenario, p *sim.Plan) []step {
 			at = min(at, x.Shift.End)
 			out = append(out, step{at: at, seq: len(out), user: user, def: string(sc.Presences[presence].ID)})
 		}
-		add(x.Shift.Start, u, x.WorkPresence)
+		var starts []time.Duration // when something else takes over
+		for _, b := range x.Blocks {
+			starts = append(starts, b.Start)
+		}
+		var churn []sim.PlannedBlock
+		for _, c := range x.Churn {
+			if !slices.ContainsFunc(x.Blocks, func(b sim.PlannedBlock) bool { return c.Start < b.End && b.Start < c.End }) {
+				churn = append(churn, c)
+				starts = append(starts, c.Start)
+			}
+		}
+		slices.Sort(starts)
+		hides := 0
+		free := func(at time.Duration) {
+			if len(x.Hides) == 0 || hideDef == "" || hides >= len(x.Hides) {
+				add(at, u, x.WorkPresence)
+				return
+			}
+			end := at + x.Hides[hides]
+			hides++
+			if i, _ := slices.BinarySearch(starts, at+1); i < len(starts) && starts[i] < end {
+				end = starts[i]
+			}
+			at = min(at, x.Shift.End)
+			out = append(out, step{at: at, seq: len(out), user: u, def: hideDef})
+			if end < x.Shift.End {
+				add(end, u, x.WorkPresence)
+			}
+		}
+		free(x.Shift.Start)
 		for _, b := range x.Blocks {
 			add(b.Start, u, b.Presence)
-			add(b.End, u, x.WorkPresence)
+			free(b.End)
 		}
-		for _, c := range x.Churn {
-			inside := slices.ContainsFunc(x.Blocks, func(b sim.PlannedBlock) bool { return c.Start < b.End && b.Start < c.End })
-			if !inside {
-				add(c.Start, u, c.Presence)
-				add(c.End, u, x.WorkPresence)
-			}
+		for _, c := range churn {
+			add(c.Start, u, c.Presence)
+			free(c.End)
 		}
 		add(x.Shift.End, u, sc.OfflinePresence)
 	}
@@ -145,6 +179,15 @@ type Stats struct {
 // Play replays replication rep of the scenario on srv, timeScale× faster
 // than real time, until the day ends or ctx is cancelled.
 func Play(ctx context.Context, srv *genesys.Server, sc *scenarios.Scenario, rep int, timeScale float64) (Stats, error) {
+	return PlayFlow(ctx, srv, sc, rep, timeScale, nil)
+}
+
+// PlayFlow is Play that also hands every escalation's new conversation to
+// flow (when not nil), as Genesys hands it to the in-queue flow: call
+// shadowq's Data Action, release it to the ACD on fallback, and so on.
+// flow is called from Play's goroutine and must not block it (start a
+// goroutine for the work).
+func PlayFlow(ctx context.Context, srv *genesys.Server, sc *scenarios.Scenario, rep int, timeScale float64, flow func(convID string, e sim.PlannedEscalation)) (Stats, error) {
 	if timeScale <= 0 {
 		timeScale = 1
 	}
@@ -161,8 +204,12 @@ func Play(ctx context.Context, srv *genesys.Server, sc *scenarios.Scenario, rep 
 		}
 		var err error
 		if s.esc != nil {
-			_, err = srv.CreateConversation(genesys.NewConversation{QueueID: QueueID, Skills: s.esc.Skills, Priority: int(s.esc.Priority)})
+			var id string
+			id, err = srv.CreateConversation(genesys.NewConversation{QueueID: QueueID, Skills: s.esc.Skills, Priority: int(s.esc.Priority)})
 			st.Escalations++
+			if err == nil && flow != nil {
+				flow(id, *s.esc)
+			}
 		} else {
 			err = srv.SetPresence(s.user, s.def, "")
 			st.PresenceChanges++
