@@ -130,6 +130,7 @@ type world struct {
 	violations                                []string
 
 	tl    *timelineRec // nil unless recording
+	hist  *historyRec  // nil unless recording a history day (history.go)
 	queue queueSeries  // escalations waiting (arrived, not yet connected or ended) over time
 	days  *dayRun      // per-day figures of a multi-day world; nil otherwise
 }
@@ -339,6 +340,7 @@ func (w *world) alert(x *expertState, e *escState, k int, interrupt bool, done f
 	if res == engine.NoAnswer || resp >= timeout {
 		res, delay = engine.NoAnswer, timeout
 	}
+	w.hist.alert(e, x, w.now(), delay, res)
 	x.alertEv = w.k.After(delay, func() {
 		x.alerting, x.alertEv, e.ringing = -1, 0, -1
 		w.touch(x)

@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -41,15 +43,29 @@ func runFake(args []string, stdout, stderr io.Writer) int {
 	dup := fs.Float64("event-duplicate", 0, "probability a notification event is delivered twice")
 	reorder := fs.Float64("event-reorder", 0, "probability a notification event is delivered out of order")
 	delay := fs.Duration("event-delay", 0, "latency added to every notification event")
+	history := fs.String("history", "", "with --scenario: generate this many days of past activity (e.g. 28d), served by the analytics and WFM endpoints")
+	noWFM := fs.Bool("no-wfm", false, "answer the Workforce Management endpoints 403, as an org without a WFM licence")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: shadowq fake [--addr 127.0.0.1:8787] [--scenario FILE] [--time-scale N] [--client-id ID --client-secret SECRET] [fault flags]")
+		fmt.Fprintln(stderr, "usage: shadowq fake [--addr 127.0.0.1:8787] [--scenario FILE] [--time-scale N] [--history 28d] [--no-wfm] [--client-id ID --client-secret SECRET] [fault flags]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
 		return exitBadInput
 	}
 	secretGiven := *secret != ""
-	opts := genesys.Options{ClientID: *clientID, ClientSecret: *secret, AdminToken: *adminToken, TimeScale: *scale,
+	days := 0
+	if *history != "" {
+		var err error
+		if days, err = parseDays(*history); err != nil {
+			fmt.Fprintf(stderr, "shadowq fake: --history %q: %v\n", *history, err)
+			return exitBadInput
+		}
+		if *scenario == "" {
+			fmt.Fprintln(stderr, "shadowq fake: --history needs --scenario (history is generated from a scenario's world)")
+			return exitBadInput
+		}
+	}
+	opts := genesys.Options{ClientID: *clientID, ClientSecret: *secret, AdminToken: *adminToken, TimeScale: *scale, NoWFM: *noWFM,
 		Faults: genesys.Faults{RateLimitShare: *share429, ServerErrorShare: *share5xx, Latency: *latency, TokenRateLimit: *tokenRL}}
 	var sc *scenarios.Scenario
 	if *scenario != "" {
@@ -60,6 +76,18 @@ func runFake(args []string, stdout, stderr io.Writer) int {
 		}
 		org := playback.Org(sc)
 		opts.Org = &org
+		if days > 0 {
+			t0 := time.Now()
+			opts.History = genesys.NewHistory()
+			st, err := playback.History(opts.History, sc, days, t0)
+			if err != nil {
+				fmt.Fprintf(stderr, "shadowq fake: %v\n", err)
+				return exitBadInput
+			}
+			fmt.Fprintf(stdout, "shadowq fake: %d days of history before %s in %s: %d conversations, %d presence and %d routing-status segments, %d WFM shifts\n",
+				st.Days, t0.UTC().Truncate(24*time.Hour).Format("2006-01-02"), time.Since(t0).Round(time.Millisecond),
+				st.Conversations, st.PresenceSegments, st.RoutingSegments, st.Shifts)
+		}
 	}
 	f, err := genesys.NewFull(opts, notify.Options{})
 	if err != nil {
@@ -100,4 +128,13 @@ func runFake(args []string, stdout, stderr io.Writer) int {
 	<-ctx.Done()
 	fmt.Fprintln(stdout, "shadowq fake: stopped")
 	return exitOK
+}
+
+// parseDays reads a whole number of days: "28d" or "28".
+func parseDays(v string) (int, error) {
+	n, err := strconv.Atoi(strings.TrimSuffix(v, "d"))
+	if err != nil || n < 1 || n > 3660 {
+		return 0, fmt.Errorf("not a number of days such as 28d (1–3660)")
+	}
+	return n, nil
 }

@@ -391,6 +391,7 @@ func (s *Server) userDetails(q *userDetailsQuery) (*userDetailsResponse, *wire.E
 		}
 	}
 	s.mu.RUnlock()
+	details = s.mergeHistory(details, start, end, userF, presF, routF)
 	slices.SortFunc(details, func(a, b userDetailJSON) int { return strings.Compare(a.UserID, b.UserID) })
 	if desc {
 		slices.Reverse(details)

@@ -55,6 +55,13 @@ type Options struct {
 	// Truth records the truth log (Server.Truth, GET /_fake/truth): every
 	// presence change, /assign and bulk presence read with its time.
 	Truth bool
+	// History is the analytics store the conversation and user details
+	// queries and the WFM schedule search read; nil means a new, empty
+	// one (Server.History returns it either way).
+	History *History
+	// NoWFM makes the Workforce Management endpoints answer 403, as in an
+	// org without a WFM licence.
+	NoWFM bool
 	// Seed drives every id and every random draw (answer outcomes, fault
 	// shares); 0 means 1. Same seed and same calls, same ids.
 	Seed uint64

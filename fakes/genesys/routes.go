@@ -36,6 +36,12 @@ func (s *Server) routes() {
 	// Analytics.
 	s.api("POST /api/v2/analytics/users/details/query", s.handleUserDetailsQuery)
 	s.api("POST /api/v2/analytics/users/activity/query", s.handleUserActivityQuery)
+	s.api("POST /api/v2/analytics/conversations/details/query", s.handleConversationDetailsQuery)
+
+	// Workforce Management (403 with Options.NoWFM).
+	s.api("GET /api/v2/workforcemanagement/businessunits", s.handleBusinessUnits)
+	s.api("GET /api/v2/workforcemanagement/businessunits/{buId}/activitycodes", s.handleActivityCodes)
+	s.api("POST /api/v2/workforcemanagement/businessunits/{buId}/agentschedules/search", s.handleScheduleSearch)
 
 	// Performance management: external metrics.
 	s.api("GET /api/v2/employeeperformance/externalmetrics/definitions", s.handleMetricDefinitions)

@@ -37,6 +37,8 @@ type Server struct {
 	routingCalls atomic.Int64
 	xm           externalMetrics // external metric definitions and data
 
+	history *History // Options.History or a new, empty one
+
 	// Static org data: built in New, read-only afterwards.
 	org       Org
 	defs      map[string]*PresenceDefinition
@@ -108,6 +110,10 @@ func New(opts Options) (*Server, error) {
 	}
 	if opts.Truth {
 		s.truth = &truthLog{}
+	}
+	s.history = opts.History
+	if s.history == nil {
+		s.history = NewHistory()
 	}
 	s.tokens.init()
 	s.faults.init(opts.Seed, opts.Faults)
@@ -259,3 +265,7 @@ func (s *Server) publish(topic string, body any) {
 		s.pub.Publish(topic, body)
 	}
 }
+
+// History is the analytics store the fake serves its past from: append
+// to it to make activity visible to the analytics and WFM endpoints.
+func (s *Server) History() *History { return s.history }

@@ -1,0 +1,218 @@
+package playback
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/shadowq/shadowq/engine"
+	"github.com/shadowq/shadowq/fakes/genesys"
+	"github.com/shadowq/shadowq/scenarios"
+	"github.com/shadowq/shadowq/sim"
+)
+
+// HistoryStats counts what History generated.
+type HistoryStats struct {
+	Days, Conversations, PresenceSegments, RoutingSegments, Shifts int
+}
+
+// History fills h with days of past activity of the scenario's world
+// before end: day d (0 = the oldest) is replication d of the scenario run
+// under its first baseline ACD alone (sim.History), placed on the date
+// end − (days − d) days at the scenario start's time of day. Conversations
+// become detail records in QueueID, presence and routing-status segments
+// per user (offline between shifts), and each day's calendar meetings WFM
+// schedule shifts. The same scenario (seed), days and end give the same
+// history.
+func History(h *genesys.History, sc *scenarios.Scenario, days int, end time.Time) (HistoryStats, error) {
+	if days < 1 {
+		return HistoryStats{}, fmt.Errorf("history: %d days: must be at least 1", days)
+	}
+	if len(sc.Baselines) == 0 {
+		return HistoryStats{}, fmt.Errorf("history: the scenario has no baseline ACD to generate history with")
+	}
+	org := Org(sc)
+	skillID := map[string]string{}
+	for _, s := range org.Skills {
+		skillID[s.Name] = s.ID
+	}
+	end = end.UTC()
+	tod := sc.Run.Start.Sub(sc.Run.Start.Truncate(24 * time.Hour))
+	first := end.Truncate(24*time.Hour).AddDate(0, 0, -days)
+	st := HistoryStats{Days: days}
+	// Each user's presence and routing segments, across days.
+	type track struct {
+		pres []genesys.PresenceSegment
+		rout []genesys.RoutingSegment
+	}
+	tracks := make([]track, len(sc.Experts))
+	offline := sc.Presences[sc.OfflinePresence]
+	for d := range days {
+		base := first.AddDate(0, 0, d).Add(tod)
+		day := sim.History(sc, d)
+		var convs []genesys.AnalyticsConversation
+		for _, e := range day.Escalations {
+			convs = append(convs, call(e, d, base, skillID).Conversation())
+		}
+		h.AppendConversations(convs...)
+		st.Conversations += len(convs)
+		for i, x := range day.Experts {
+			p, r := segments(sc, x, base)
+			tracks[i].pres = append(tracks[i].pres, p...)
+			tracks[i].rout = append(tracks[i].rout, r...)
+			if sh, ok := shift(x, base); ok {
+				h.AppendShifts(UserID(x.ID), sh)
+				st.Shifts++
+			}
+		}
+	}
+	for i, x := range sc.Experts {
+		t := tracks[i]
+		p := fillOffline(t.pres, first, end, string(offline.ID), offline.System.String())
+		r := fillOffQueue(t.rout, first, end)
+		h.AppendPresence(UserID(x.ID), p...)
+		h.AppendRouting(UserID(x.ID), r...)
+		st.PresenceSegments += len(p)
+		st.RoutingSegments += len(r)
+	}
+	return st, nil
+}
+
+// ConversationID is the GUID of escalation id on history day d.
+func ConversationID(d int, id string) string {
+	s := sha256.Sum256([]byte(fmt.Sprintf("shadowq-history:%d:%s", d, id)))
+	u16 := func(b []byte) uint16 { return uint16(b[0])<<8 | uint16(b[1]) }
+	return fmt.Sprintf("%x-%x-4%03x-8%03x-%x", s[0:4], s[4:6], u16(s[6:8])&0xfff, u16(s[8:10])&0xfff, s[10:16])
+}
+
+func call(e sim.HistoryEscalation, d int, base time.Time, skillID map[string]string) genesys.ACDCall {
+	c := genesys.ACDCall{ID: ConversationID(d, e.ID), QueueID: QueueID, Start: base.Add(e.At), Talk: e.Handle, ACW: e.ACW}
+	for _, s := range e.Skills {
+		c.SkillIDs = append(c.SkillIDs, skillID[s])
+	}
+	for _, a := range e.Alerts {
+		out := genesys.AlertNoAnswer
+		switch a.Result {
+		case engine.Accepted:
+			out = genesys.AlertAccepted
+		case engine.Declined:
+			out = genesys.AlertDeclined
+		}
+		c.Alerts = append(c.Alerts, genesys.CallAlert{UserID: UserID(a.Expert), Start: base.Add(a.Start), End: base.Add(a.End), Outcome: out})
+	}
+	switch e.Outcome {
+	case "routed":
+	case "abandoned":
+		c.Abandoned, c.End = true, base.Add(e.End)
+	case "voicemail":
+		c.End = base.Add(e.End)
+	}
+	// unfinished: left open, as a conversation still waiting.
+	return c
+}
+
+// segments converts one expert's day into presence segments (the shown
+// presence) and routing-status segments: INTERACTING while busy, IDLE
+// while On Queue, OFF_QUEUE otherwise.
+func segments(sc *scenarios.Scenario, x sim.HistoryExpert, base time.Time) ([]genesys.PresenceSegment, []genesys.RoutingSegment) {
+	var ps []genesys.PresenceSegment
+	for _, b := range x.Presence {
+		p := sc.Presences[b.Presence]
+		ps = append(ps, genesys.PresenceSegment{Start: base.Add(b.Start), End: base.Add(b.End), SystemPresence: p.System.String(), OrganizationPresenceID: string(p.ID)})
+	}
+	cuts := []time.Duration{}
+	for _, b := range x.Presence {
+		cuts = append(cuts, b.Start, b.End)
+	}
+	for _, b := range x.Busy {
+		cuts = append(cuts, b.Start, b.End)
+	}
+	slices.Sort(cuts)
+	cuts = slices.Compact(cuts)
+	status := func(t time.Duration) string {
+		for _, b := range x.Busy {
+			if b.Start <= t && t < b.End {
+				return "INTERACTING"
+			}
+		}
+		for _, b := range x.Presence {
+			if b.Start <= t && t < b.End {
+				if sc.Presences[b.Presence].System == engine.SysOnQueue {
+					return "IDLE"
+				}
+				return "OFF_QUEUE"
+			}
+		}
+		return ""
+	}
+	var rs []genesys.RoutingSegment
+	for i := 0; i+1 < len(cuts); i++ {
+		s := status(cuts[i])
+		if s == "" {
+			continue
+		}
+		from, to := base.Add(cuts[i]), base.Add(cuts[i+1])
+		if n := len(rs); n > 0 && rs[n-1].Status == s && rs[n-1].End.Equal(from) {
+			rs[n-1].End = to
+			continue
+		}
+		rs = append(rs, genesys.RoutingSegment{Start: from, End: to, Status: s})
+	}
+	return ps, rs
+}
+
+// fillOffline adds the offline segments between days (and before the
+// first and after the last) so a user's presence covers [from, to).
+func fillOffline(ps []genesys.PresenceSegment, from, to time.Time, offID, offSys string) []genesys.PresenceSegment {
+	var out []genesys.PresenceSegment
+	t := from
+	for _, p := range ps {
+		if p.Start.After(t) {
+			out = append(out, genesys.PresenceSegment{Start: t, End: p.Start, SystemPresence: offSys, OrganizationPresenceID: offID})
+		}
+		out = append(out, p)
+		t = p.End
+	}
+	if to.After(t) {
+		out = append(out, genesys.PresenceSegment{Start: t, End: to, SystemPresence: offSys, OrganizationPresenceID: offID})
+	}
+	return out
+}
+
+func fillOffQueue(rs []genesys.RoutingSegment, from, to time.Time) []genesys.RoutingSegment {
+	var out []genesys.RoutingSegment
+	t := from
+	add := func(s genesys.RoutingSegment) {
+		if n := len(out); n > 0 && out[n-1].Status == s.Status && out[n-1].End.Equal(s.Start) {
+			out[n-1].End = s.End
+			return
+		}
+		out = append(out, s)
+	}
+	for _, r := range rs {
+		if r.Start.After(t) {
+			add(genesys.RoutingSegment{Start: t, End: r.Start, Status: "OFF_QUEUE"})
+		}
+		add(r)
+		t = r.End
+	}
+	if to.After(t) {
+		add(genesys.RoutingSegment{Start: t, End: to, Status: "OFF_QUEUE"})
+	}
+	return out
+}
+
+// shift is the expert's WFM shift of the day: the scheduled meetings as
+// Meeting activities (breaks and churn are not scheduled).
+func shift(x sim.HistoryExpert, base time.Time) (genesys.ScheduleShift, bool) {
+	if x.Shift.End <= x.Shift.Start {
+		return genesys.ScheduleShift{}, false
+	}
+	sh := genesys.ScheduleShift{Start: base.Add(x.Shift.Start), Length: (x.Shift.End - x.Shift.Start).Round(time.Minute)}
+	for _, b := range x.Calendar {
+		sh.Activities = append(sh.Activities, genesys.ScheduleActivity{Start: base.Add(b.Start).Round(time.Minute), Length: (b.End - b.Start).Round(time.Minute),
+			ActivityCodeID: genesys.ActivityCodeMeeting, Description: b.Presence, Paid: true})
+	}
+	return sh, true
+}
