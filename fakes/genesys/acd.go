@@ -38,7 +38,7 @@ func (s *Server) ReleaseToACD(convID string) error {
 	defer s.mu.Unlock()
 	c := s.convs[convID]
 	if c == nil {
-		return fmt.Errorf("genesys: conversation %q does not exist", convID)
+		return errNoConversation(convID)
 	}
 	if !c.end.IsZero() {
 		return nil // ended meanwhile (abandoned): nothing to route
@@ -58,10 +58,14 @@ func (s *Server) EndConversation(convID string) error {
 	defer s.mu.Unlock()
 	c := s.convs[convID]
 	if c == nil {
-		return fmt.Errorf("genesys: conversation %q does not exist", convID)
+		return errNoConversation(convID)
 	}
 	s.endConversation(c)
 	return nil
+}
+
+func errNoConversation(id string) error {
+	return fmt.Errorf("genesys: conversation %q does not exist", id)
 }
 
 // offerACDAll routes every released waiting conversation it can. Callers

@@ -34,6 +34,8 @@ type conversation struct {
 	agent   *participant // the connected agent; nil when none
 	pending *delivery    // the delivery alerting now; nil when none
 	endTmr  uint64       // timer that ends the conversation after the handle time
+	// abandoned: the customer hung up in queue (AbandonConversation).
+	abandoned bool
 }
 
 type scoredAgent struct {

@@ -196,6 +196,7 @@ func (s *Server) endConversation(c *conversation) {
 	}
 	c.end, c.agent, c.acd = now, nil, nil
 	delete(s.preferred, c)
+	s.record(c)
 	s.publishConversation(c)
 	for _, u := range freed {
 		s.setRouting(u, u.idleRouting())
