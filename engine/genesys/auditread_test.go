@@ -30,7 +30,9 @@ func TestAuditReadsFromTheFake(t *testing.T) {
 	if err := env.srv.ReleaseToACD(answered); err != nil {
 		t.Fatal(err)
 	}
-	waitUntil(t, "Ada's refusal", func() bool { return len(env.srv.State().Deliveries) > 0 && env.srv.State().Deliveries[0].Outcome == "declined" })
+	waitUntil(t, "Ada's refusal", func() bool {
+		return len(env.srv.State().Deliveries) > 0 && env.srv.State().Deliveries[0].Outcome == "declined"
+	})
 	env.srv.SetAnswer(ada, fake.AnswerModel{Accept: 1, HandleTime: time.Minute})
 	waitUntil(t, "Ada accepts", func() bool {
 		for _, cs := range env.srv.State().Conversations {
