@@ -21,6 +21,11 @@ type group struct {
 	// closed[p] counts, by reason, the members whose gate shuts out
 	// priority p.
 	closed [P5 + 1]ReasonCounts
+	time   timeIndex // see eligtime.go
+	intr   []uint64  // members whose gate would interrupt them (by position)
+	// oneSkill: the set has one skill, so prof is every member's skill part
+	// (for a set of several, prof is one skill's, the pool's).
+	oneSkill bool
 }
 
 // membership is one group an expert belongs to, and its position there.
@@ -58,6 +63,11 @@ func openLevel(g gate) uint8 {
 }
 
 func (gr *group) add(pos int32, g gate) {
+	if (g.pres|g.rout)&allowIntr != 0 {
+		gr.intr[pos>>6] |= 1 << (pos & 63)
+	} else {
+		gr.intr[pos>>6] &^= 1 << (pos & 63)
+	}
 	l := openLevel(g)
 	if l > 0 {
 		gr.lvl[l][pos>>6] |= 1 << (pos & 63)
@@ -137,7 +147,9 @@ func (e *Engine) groupOf(es *esc) *group {
 			return nil
 		}
 		id = int32(len(e.groups))
-		e.groups = append(e.groups, e.buildGroup(es, id))
+		gr := e.buildGroup(es, id)
+		gr.oneSkill = len(set) == 1
+		e.groups = append(e.groups, gr)
 		if e.groupKey == nil {
 			e.groupKey = map[string]int32{}
 		}
@@ -165,6 +177,7 @@ func (e *Engine) buildGroup(es *esc, id int32) *group {
 	for l := range gr.lvl {
 		gr.lvl[l] = make([]uint64, gr.words())
 	}
+	gr.intr = make([]uint64, gr.words())
 	for pos, idx := range gr.members {
 		gr.add(int32(pos), e.gates[idx])
 		e.memberOf[idx] = append(e.memberOf[idx], membership{g: id, pos: int32(pos)})
@@ -188,7 +201,15 @@ func (e *Engine) evalGroup(gr *group, es *esc, now int64) evaluation {
 	single := len(es.skillIDs) == 1
 	k := max(limit, minRanked)
 	wt := &e.pol.Weights
+	fast := e.fastOK(gr, now)
 	for w := range gr.words() {
+		if fast && len(ev.excluded) >= limit {
+			// The explanation lists no more exclusions: the time index
+			// counts and ranks the rest (eligtime.go).
+			e.countFrom(gr, es, now, w, &ev)
+			top = e.rankFrom(gr, es, now, w, top)
+			break
+		}
 		open := gr.open(es.Priority, w)
 		todo := open
 		if len(ev.excluded) < limit {
@@ -241,6 +262,11 @@ func (e *Engine) anyEligible(es *esc, now int64) bool {
 	gr := e.groupOf(es)
 	if gr == nil {
 		return true // not indexed: let decide scan
+	}
+	if e.fastOK(gr, now) {
+		var ev evaluation
+		e.countFrom(gr, es, now, 0, &ev)
+		return ev.eligible > 0
 	}
 	for w := range gr.words() {
 		for todo := gr.open(es.Priority, w); todo != 0; todo &= todo - 1 {

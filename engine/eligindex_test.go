@@ -14,9 +14,12 @@ import (
 // a policy reload and the passing of time, and after every step decides
 // probe escalations for every skill set and priority both through the
 // eligibility index and by a scan of every holder: candidates, counts and
-// listed exclusions must be the same.
+// listed exclusions must be the same. Seeds 4-7 run without MaxStaleness,
+// so that the time index (eligtime.go) counts and ranks, with short
+// explanation lists (0 = all through the index) and a fairness horizon
+// that the passing time crosses, changed by the reload.
 func TestIndexAgreesWithScan(t *testing.T) {
-	for seed := range uint64(4) {
+	for seed := range uint64(8) {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) { indexAgreesWithScan(t, seed) })
 	}
 }
@@ -25,7 +28,11 @@ func indexAgreesWithScan(t *testing.T, seed uint64) {
 	rng := rand.New(rand.NewPCG(seed, 13))
 	skills := []string{"db", "sap", "net"}
 	var experts []engine.Expert
-	for i := range 150 {
+	n := 150
+	if seed >= 6 {
+		n = 500 // many never touched: rankings fill up with fresh experts
+	}
+	for i := range n {
 		x := expert(fmt.Sprintf("x%03d", i), rng.IntN(3))
 		for _, s := range skills {
 			if rng.IntN(2) == 0 {
@@ -37,6 +44,11 @@ func indexAgreesWithScan(t *testing.T, seed uint64) {
 	pol := testPolicy()
 	pol.MaxStaleness = 20 * time.Minute
 	pol.ExplainLimit = 5 + int(seed)
+	if seed >= 4 {
+		pol.MaxStaleness = 0
+		pol.ExplainLimit = int(seed - 4)
+		pol.FairnessHorizon = time.Duration(20+rng.IntN(40)) * time.Minute
+	}
 	if seed%2 == 1 {
 		pol.Systems = nil // unknown GUIDs are never routed
 	}
@@ -88,6 +100,10 @@ func indexAgreesWithScan(t *testing.T, seed uint64) {
 			p2 := testPolicy()
 			p2.MaxStaleness = pol.MaxStaleness
 			p2.ExplainLimit = pol.ExplainLimit
+			p2.FairnessHorizon = pol.FairnessHorizon
+			if seed >= 4 {
+				p2.FairnessHorizon = pol.FairnessHorizon / 2
+			}
 			p2.Systems = pol.Systems
 			p2.Presences[defMeetingDND] = engine.Rule{Action: engine.Interrupt, MinPriority: engine.P3, Name: "reloaded"}
 			p2.Routing[engine.RSInteracting] = engine.Rule{Action: engine.Interrupt, MinPriority: engine.P2}

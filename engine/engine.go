@@ -283,6 +283,7 @@ func (e *Engine) refresh(i int32) {
 	if st.LastInterrupt.After(last) {
 		last = st.LastInterrupt
 	}
+	old := e.hot[i]
 	e.hot[i] = hot{
 		known:      !(st.PresenceSince.IsZero() && st.Presence.Def == ""),
 		ruleOK:     r.ruleOK,
@@ -310,9 +311,10 @@ func (e *Engine) refresh(i int32) {
 	default:
 		g.pres = allowance(r.rule)
 	}
-	old := e.gates[i]
+	e.retime(i, &old, &e.hot[i])
+	oldGate := e.gates[i]
 	e.gates[i] = g
-	e.regate(i, old, g)
+	e.regate(i, oldGate, g)
 }
 
 // gate packs what decides most exclusions into 4 bytes per expert, so the

@@ -157,6 +157,8 @@ func (e *Engine) detail(idx int32, r Reason) string {
 type scratch struct {
 	blocked []int32
 	top     []ranked
+	classes []class
+	open    []uint64
 	cands   []Candidate
 	ids     []ExpertID
 	states  []ExpertState

@@ -1,0 +1,374 @@
+package engine
+
+import (
+	"math/bits"
+	"slices"
+)
+
+// The time index of a group lets a decision skip most of the members its
+// gate lets through, and still give the result a scan of every one gives
+// (TestIndexAgreesWithScan decides both ways and compares).
+//
+// Counting. A member the gate admits is excluded only by staleness,
+// cool-down, interruption budget, a pending delivery, or the
+// escalation's own tried/skip lists. The index marks as special every
+// member for which one of the first four may hold at some time at or after
+// the group's clock (gt.now): pending, cool-down or budget ending after
+// it. Staleness has no such mark, so the fast path is off when
+// Policy.MaxStaleness is set. Everyone else the gate admits is eligible:
+// the eligible count is a popcount less the specials (and tried/skip)
+// found excluded, each checked one by one.
+//
+// Ranking. score = w.Skill·skill + w.Presence·presence +
+// w.Fairness·fairness + w.Budget·budget, and only fairness depends on time
+// for an expert whose hot record does not change: it is 1 once
+// FairnessHorizon has passed since the expert's last touch. The index
+// keeps the members whose fairness is 1 at any time from gt.now on
+// (fresh) and the others in buckets of last-touch time. A decision ranks
+// the fresh in expert order, stopping once nobody left can beat the
+// ranking's last, then the buckets oldest first, stopping at the first
+// whose best possible score cannot beat it. The candidates visited are
+// checked and scored exactly as a scan would; ties break on expert order,
+// whatever order they are visited in.
+//
+// The group's clock only moves forward: a decision at an earlier time than
+// one already made through the index (possible with a clock that is not
+// monotonic) scans instead.
+
+// bucketWidthDiv: a bucket spans FairnessHorizon / bucketWidthDiv of
+// last-touch time.
+const bucketWidthDiv = 16
+
+type timeIndex struct {
+	on      bool
+	now     int64 // the group's clock: the latest decision time the index is valid from
+	horizon int64 // Policy.FairnessHorizon when built
+	width   int64 // bucket width
+	special []uint64
+	fresh   []uint64
+	buckets map[int64][]uint64 // bucket id (lastTouch / width) → members
+	keys    []int64            // bucket ids, ascending
+	bands   []band             // by proficiency for one-skill sets, else one band of skill 1
+}
+
+// build (re)indexes every member as of now.
+func (gt *timeIndex) build(e *Engine, gr *group, now int64) {
+	words := gr.words()
+	*gt = timeIndex{on: true, now: now, horizon: int64(e.pol.FairnessHorizon), special: make([]uint64, words),
+		fresh: make([]uint64, words), buckets: map[int64][]uint64{}}
+	gt.width = max(1, gt.horizon/bucketWidthDiv)
+	gt.bands = []band{{skill: 1}}
+	if gr.oneSkill && len(gr.prof) == len(gr.members) {
+		gt.bands = nil
+		for lvl := int8(5); lvl >= 0; lvl-- {
+			set := make([]uint64, words)
+			n := 0
+			for pos, pf := range gr.prof {
+				if pf == lvl {
+					set[pos>>6] |= 1 << (pos & 63)
+					n++
+				}
+			}
+			if n > 0 {
+				gt.bands = append(gt.bands, band{skill: float64(lvl) / 5, set: set})
+			}
+		}
+	}
+	for pos, idx := range gr.members {
+		gt.insert(int32(pos), &e.hot[idx], words)
+	}
+}
+
+func (gt *timeIndex) isSpecial(h *hot) bool {
+	return h.pending || h.cooldown > gt.now || h.budgetFull > gt.now
+}
+
+func (gt *timeIndex) isFresh(lt int64) bool { return lt == never || lt <= gt.now-gt.horizon }
+
+func (gt *timeIndex) bucketOf(lt int64) int64 {
+	if lt < 0 {
+		return (lt+1)/gt.width - 1 // floor for negative times
+	}
+	return lt / gt.width
+}
+
+func (gt *timeIndex) insert(pos int32, h *hot, words int) {
+	w, bit := pos>>6, uint64(1)<<(pos&63)
+	if gt.isSpecial(h) {
+		gt.special[w] |= bit
+	} else {
+		gt.special[w] &^= bit
+	}
+	if gt.isFresh(h.lastTouch) {
+		gt.fresh[w] |= bit
+		return
+	}
+	b := gt.bucketOf(h.lastTouch)
+	set, ok := gt.buckets[b]
+	if !ok {
+		set = make([]uint64, words)
+		gt.buckets[b] = set
+		i, _ := slices.BinarySearch(gt.keys, b)
+		gt.keys = slices.Insert(gt.keys, i, b)
+	}
+	set[w] |= bit
+}
+
+// remove takes the member out of fresh or its bucket (its last touch when
+// inserted was lt): a bucket is only ever moved to fresh whole, so the
+// member is in exactly one of them.
+func (gt *timeIndex) remove(pos int32, lt int64) {
+	w, bit := pos>>6, uint64(1)<<(pos&63)
+	if gt.fresh[w]&bit != 0 {
+		gt.fresh[w] &^= bit
+		return
+	}
+	if set, ok := gt.buckets[gt.bucketOf(lt)]; ok {
+		set[w] &^= bit
+	}
+}
+
+// advance moves the group's clock to now (≥ gt.now): buckets whose every
+// member has fairness 1 from now on join fresh.
+func (gt *timeIndex) advance(now int64) {
+	gt.now = now
+	n := 0
+	for _, b := range gt.keys {
+		if (b+1)*gt.width-1 > now-gt.horizon {
+			break
+		}
+		set := gt.buckets[b]
+		for w := range set {
+			gt.fresh[w] |= set[w]
+		}
+		delete(gt.buckets, b)
+		n++
+	}
+	gt.keys = gt.keys[n:]
+}
+
+// retime keeps the time index of expert i's groups current when its hot
+// record changes (called by refresh).
+func (e *Engine) retime(i int32, old, h *hot) {
+	if len(e.memberOf) == 0 {
+		return
+	}
+	for _, m := range e.memberOf[i] {
+		gt := &e.groups[m.g].time
+		if !gt.on {
+			continue
+		}
+		if old.lastTouch != h.lastTouch {
+			gt.remove(m.pos, old.lastTouch)
+			gt.insert(m.pos, h, len(gt.fresh))
+		} else {
+			w, bit := m.pos>>6, uint64(1)<<(m.pos&63)
+			if gt.isSpecial(h) {
+				gt.special[w] |= bit
+			} else {
+				gt.special[w] &^= bit
+			}
+		}
+	}
+}
+
+// fastOK reports whether the time index may decide es at now, (re)building
+// or advancing it as needed.
+func (e *Engine) fastOK(gr *group, now int64) bool {
+	if e.pol.MaxStaleness > 0 {
+		return false
+	}
+	gt := &gr.time
+	switch {
+	case !gt.on || gt.horizon != int64(e.pol.FairnessHorizon):
+		gt.build(e, gr, now)
+	case now < gt.now:
+		return false
+	case now > gt.now:
+		gt.advance(now)
+	}
+	return true
+}
+
+// countFrom adds to ev the members from word w0 on that the gate admits
+// for es: eligible by popcount, excluded ones (specials, tried, skip)
+// checked one by one. Specials found clean from now on lose their mark.
+func (e *Engine) countFrom(gr *group, es *esc, now int64, w0 int, ev *evaluation) {
+	gt := &gr.time
+	p := es.Priority
+	open, excluded := 0, 0
+	for w := w0; w < gr.words(); w++ {
+		o := gr.open(p, w)
+		open += bits.OnesCount64(o)
+		for s := o & gt.special[w]; s != 0; s &= s - 1 {
+			b := bits.TrailingZeros64(s)
+			idx := gr.members[w*64+b]
+			if r, _ := e.eligibility(idx, es, now); r != 0 {
+				ev.counts[r]++
+				excluded++
+			} else if h := &e.hot[idx]; !gt.isSpecial(h) {
+				gt.special[w] &^= 1 << b
+			}
+		}
+	}
+	// tried and skip: checked unless special (counted above) or already seen.
+	var seen [8]int32
+	done := seen[:0]
+	for _, list := range [2][]int32{es.tried, es.skip} {
+		for _, idx := range list {
+			if slices.Contains(done, idx) {
+				continue
+			}
+			done = append(done, idx)
+			pos, ok := e.posIn(gr, idx)
+			w := int(pos >> 6)
+			if !ok || w < w0 || gr.open(p, w)&(1<<(pos&63)) == 0 || gt.special[w]&(1<<(pos&63)) != 0 {
+				continue
+			}
+			if r, _ := e.eligibility(idx, es, now); r != 0 {
+				ev.counts[r]++
+				excluded++
+			}
+		}
+	}
+	ev.eligible += open - excluded
+}
+
+// posIn is expert idx's position in gr.
+func (e *Engine) posIn(gr *group, idx int32) (int32, bool) {
+	for _, m := range e.memberOf[idx] {
+		if e.groups[m.g] == gr {
+			return m.pos, true
+		}
+	}
+	return 0, false
+}
+
+// rankFrom ranks the eligible members from word w0 on into top (which
+// holds the best of the words before). Members fall into classes by skill
+// band (one-skill sets), whether they would be interrupted, and fresh or
+// last-touch bucket; a class's bound is the best score any member of it
+// can have. Classes are visited best bound first, each in expert order,
+// until no class left can beat the ranking's last.
+func (e *Engine) rankFrom(gr *group, es *esc, now int64, w0 int, top []ranked) []ranked {
+	gt := &gr.time
+	k := max(e.pol.ExplainLimit, minRanked)
+	wt := &e.pol.Weights
+	single := len(es.skillIDs) == 1
+	p := es.Priority
+	// beaten reports whether the ranking is full and a member of score at
+	// most bound and expert index at least idx cannot enter it.
+	beaten := func(bound float64, idx int32) bool {
+		if len(top) < k {
+			return false
+		}
+		last := &top[k-1]
+		return bound < last.score || bound == last.score && idx > last.idx
+	}
+	visit := func(w int, set uint64, bound float64) bool {
+		for todo := set; todo != 0; todo &= todo - 1 {
+			b := bits.TrailingZeros64(todo)
+			idx := gr.members[w*64+b]
+			if beaten(bound, idx) {
+				return false // the rest of the class comes later in expert order
+			}
+			if r, _ := e.eligibility(idx, es, now); r != 0 {
+				continue
+			}
+			intr := (e.gates[idx].pres|e.gates[idx].rout)&allowIntr != 0
+			var skill float64
+			if single {
+				skill = float64(gr.prof[w*64+b]) / 5
+			} else {
+				skill = e.skillPart(idx, es.skillIDs)
+			}
+			if len(top) == k {
+				pr := 1.0
+				if intr {
+					pr = 0
+				}
+				if wt.Skill*skill+wt.Presence*pr+wt.Fairness+wt.Budget < top[k-1].score {
+					continue
+				}
+			}
+			top = e.consider(top, idx, skill, intr, now)
+		}
+		return true
+	}
+	cl := e.scratch.classes[:0]
+	for bi, band := range gt.bands {
+		for _, intr := range [2]bool{false, true} {
+			pr := 1.0
+			if intr {
+				pr = 0
+			}
+			cl = append(cl, class{bound: wt.Skill*band.skill + wt.Presence*pr + wt.Fairness*1 + wt.Budget*1, band: int32(bi), intr: intr, bucket: -1})
+			for ki, bk := range gt.keys {
+				fa := max(0, min(1, float64(now-bk*gt.width)/float64(gt.horizon)))
+				cl = append(cl, class{bound: wt.Skill*band.skill + wt.Presence*pr + wt.Fairness*fa + wt.Budget*1, band: int32(bi), intr: intr, bucket: int32(ki)})
+			}
+		}
+	}
+	// Visit order only decides how soon the ranking fills, not what it
+	// holds (ties break on expert order): an unstable sort will do.
+	slices.SortFunc(cl, func(a, b class) int { return cmpDesc(a.bound, b.bound) })
+	e.scratch.classes = cl
+	open := e.scratch.open[:0]
+	for w := range gr.words() {
+		if w < w0 {
+			open = append(open, 0)
+		} else {
+			open = append(open, gr.open(p, w))
+		}
+	}
+	e.scratch.open = open
+	for _, c := range cl {
+		if beaten(c.bound, -1) {
+			break
+		}
+		time := gt.fresh
+		if c.bucket >= 0 {
+			time = gt.buckets[gt.keys[c.bucket]]
+		}
+		bandSet := gt.bands[c.band].set
+		for w := w0; w < len(open); w++ {
+			s := open[w] & time[w]
+			if bandSet != nil {
+				s &= bandSet[w]
+			}
+			if c.intr {
+				s &= gr.intr[w]
+			} else {
+				s &^= gr.intr[w]
+			}
+			if s != 0 && !visit(w, s, c.bound) {
+				break
+			}
+		}
+	}
+	return top
+}
+
+// class is a set of members a decision visits together (see rankFrom).
+type class struct {
+	bound  float64
+	band   int32 // index into timeIndex.bands
+	bucket int32 // index into timeIndex.keys; -1 = fresh
+	intr   bool
+}
+
+// band is the members of a one-skill group with one proficiency.
+type band struct {
+	skill float64
+	set   []uint64 // nil: every member (sets of several skills)
+}
+
+func cmpDesc(a, b float64) int {
+	switch {
+	case a > b:
+		return -1
+	case a < b:
+		return 1
+	}
+	return 0
+}
