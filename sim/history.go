@@ -46,8 +46,10 @@ type HistoryAlert struct {
 
 // HistoryExpert is one expert's day.
 type HistoryExpert struct {
-	ID    engine.ExpertID
-	Shift scenarios.Shift
+	ID engine.ExpertID
+	// Shifts are the expert's shifts in the run (one in a single-shift
+	// scenario, one per working day in a multi-day world).
+	Shifts []scenarios.Shift
 	// Presence is what the expert showed, in order, covering the shift
 	// (and past it while a conversation ran on).
 	Presence []PlannedBlock
@@ -77,7 +79,7 @@ func History(sc *scenarios.Scenario, rep int) *HistoryDay {
 	sch := makeSchedule(sc, NewStreams(sc.Seed).Replication(rep))
 	w := newWorld(sc, sch, &sc.Baselines[0])
 	w.r = newACDRouter(w)
-	w.tl = &timelineRec{w: w}
+	w.tl = &timelineRec{w: w, hi: maxDuration} // the whole run, every day
 	w.hist = &historyRec{alerts: map[int][]HistoryAlert{}}
 	w.scheduleAll()
 	w.k.Run(w.at(sc.Run.Horizon + sc.Run.Drain))
@@ -108,7 +110,11 @@ func History(sc *scenarios.Scenario, rep int) *HistoryDay {
 	byExpert := map[string]*HistoryExpert{}
 	for i := range sc.Experts {
 		x := &sc.Experts[i]
-		day.Experts = append(day.Experts, HistoryExpert{ID: x.ID, Shift: x.Shift})
+		shifts := x.Shifts
+		if len(shifts) == 0 {
+			shifts = []scenarios.Shift{x.Shift}
+		}
+		day.Experts = append(day.Experts, HistoryExpert{ID: x.ID, Shifts: shifts})
 	}
 	for i := range day.Experts {
 		byExpert[string(day.Experts[i].ID)] = &day.Experts[i]

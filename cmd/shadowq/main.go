@@ -37,6 +37,7 @@ func commands() []command {
 		{"load", loadSynopsis, "load test: the fake Genesys Cloud and serve replicas in-process; ready time, ingest, staleness, decision latency, routed vs delivered per the fake (exit 1 over a --max-* threshold)", runLoad, true},
 		{"chaos", chaosSynopsis, "seeded fault schedules against serve replicas, the fake and Redis; invariants checked against the fake's truth (exit 1 on a violation)", runChaos, true},
 		{"audit", auditSynopsis, "join the decision log with Genesys' records: counterfactual (observe mode) or deliveries (assign), cherry-pick report, ROI metrics; --publish feeds daily values back as external metrics", runAudit, true},
+		{"calibrate", calibrateSynopsis, "read the org's history (conversation and user details, skills, WFM schedules) and write a fitted scenario plus calibration.md/.html", runCalibrate, true},
 		{"version", "shadowq version (or shadowq --version)", "print the version", runVersion, false},
 		{"policy", "shadowq policy check FILE...", "validate routing policy files (all problems, with file:line:column)", runPolicy, true},
 		{"help", "shadowq help [COMMAND]", "show help", nil, false},

@@ -61,7 +61,7 @@ func History(h *genesys.History, sc *scenarios.Scenario, days int, end time.Time
 			p, r := segments(sc, x, base)
 			tracks[i].pres = append(tracks[i].pres, p...)
 			tracks[i].rout = append(tracks[i].rout, r...)
-			if sh, ok := shift(x, base); ok {
+			for _, sh := range shifts(x, base) {
 				h.AppendShifts(UserID(x.ID), sh)
 				st.Shifts++
 			}
@@ -203,16 +203,22 @@ func fillOffQueue(rs []genesys.RoutingSegment, from, to time.Time) []genesys.Rou
 	return out
 }
 
-// shift is the expert's WFM shift of the day: the scheduled meetings as
+// shifts are the expert's WFM shifts: the scheduled meetings of each as
 // Meeting activities (breaks and churn are not scheduled).
-func shift(x sim.HistoryExpert, base time.Time) (genesys.ScheduleShift, bool) {
-	if x.Shift.End <= x.Shift.Start {
-		return genesys.ScheduleShift{}, false
+func shifts(x sim.HistoryExpert, base time.Time) []genesys.ScheduleShift {
+	var out []genesys.ScheduleShift
+	for _, s := range x.Shifts {
+		if s.End <= s.Start {
+			continue
+		}
+		sh := genesys.ScheduleShift{Start: base.Add(s.Start), Length: (s.End - s.Start).Round(time.Minute)}
+		for _, b := range x.Calendar {
+			if b.Start >= s.Start && b.Start < s.End {
+				sh.Activities = append(sh.Activities, genesys.ScheduleActivity{Start: base.Add(b.Start).Round(time.Minute), Length: (b.End - b.Start).Round(time.Minute),
+					ActivityCodeID: genesys.ActivityCodeMeeting, Description: b.Presence, Paid: true})
+			}
+		}
+		out = append(out, sh)
 	}
-	sh := genesys.ScheduleShift{Start: base.Add(x.Shift.Start), Length: (x.Shift.End - x.Shift.Start).Round(time.Minute)}
-	for _, b := range x.Calendar {
-		sh.Activities = append(sh.Activities, genesys.ScheduleActivity{Start: base.Add(b.Start).Round(time.Minute), Length: (b.End - b.Start).Round(time.Minute),
-			ActivityCodeID: genesys.ActivityCodeMeeting, Description: b.Presence, Paid: true})
-	}
-	return sh, true
+	return out
 }

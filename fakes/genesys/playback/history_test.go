@@ -52,6 +52,9 @@ func TestHistoryFromScenario(t *testing.T) {
 		if !segs[0].Start.Equal(first) || !segs[len(segs)-1].End.Equal(end) {
 			t.Fatalf("%s: presence %v..%v, want %v..%v", u, segs[0].Start, segs[len(segs)-1].End, first, end)
 		}
+		if len(segs) < 3*5 { // offline, then at least a few changes a day
+			t.Fatalf("%s: only %d presence segments in 3 days", u, len(segs))
+		}
 		for i := 1; i < len(segs); i++ {
 			if !segs[i].Start.Equal(segs[i-1].End) {
 				t.Fatalf("%s: gap or overlap at %v / %v", u, segs[i-1].End, segs[i].Start)

@@ -1,0 +1,236 @@
+package genesys
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/shadowq/shadowq/calibrate"
+)
+
+// CalibrationQuery says what `shadowq calibrate` reads.
+type CalibrationQuery struct {
+	From, To time.Time
+	Queues   []string // queue ids; empty = every conversation, every user
+	Users    []string // user ids to keep; empty = every user (or the queues' members)
+	// Progress, if set, is told what is being read (one line per page).
+	Progress func(msg string)
+}
+
+// Interval limits: conversation details ≤ 31 days a query; user details ≤
+// 31 days with user filters (shared/genesys-api.md §6, §10).
+const (
+	calChunk          = 31 * 24 * time.Hour
+	calUsersPerQuery  = 25
+	calSchedUsers     = 100
+	calConversationPg = 100
+)
+
+// CalibrationData reads everything calibrate fits: presence definitions,
+// users with routing skills (GET /api/v2/users?expand=skills), queue
+// members, conversation details and user details over [From, To) split
+// into ≤ 31-day intervals and paged, and WFM agent schedules when
+// licensed (a 403 or 404 is recorded in ScheduleNote, not an error). Every
+// call goes through the client's retries (429 with Retry-After, 5xx) and
+// its per-token budget; analytics calls count to the history class.
+func (c *Client) CalibrationData(ctx context.Context, q CalibrationQuery) (*calibrate.Data, error) {
+	progress := q.Progress
+	if progress == nil {
+		progress = func(string) {}
+	}
+	if !q.To.After(q.From) {
+		return nil, fmt.Errorf("calibrate: empty interval %s/%s", q.From.Format(time.RFC3339), q.To.Format(time.RFC3339))
+	}
+	d := &calibrate.Data{From: q.From.UTC(), To: q.To.UTC(), Queues: q.Queues, Presence: map[string][]calibrate.Segment{}, Routing: map[string][]calibrate.Segment{}}
+	defs, err := c.PresenceDefinitions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	sys := map[string]string{}
+	for _, p := range defs {
+		d.Presences = append(d.Presences, calibrate.PresenceDef{ID: string(p.ID), System: p.System.String(), Label: p.Label})
+		sys[string(p.ID)] = p.System.String()
+	}
+	skillNames, err := c.calUsers(ctx, d, q, progress)
+	if err != nil {
+		return nil, err
+	}
+	if err := c.calConversations(ctx, d, q, skillNames, progress); err != nil {
+		return nil, err
+	}
+	ids := make([]string, len(d.Users))
+	for i, u := range d.Users {
+		ids[i] = u.ID
+	}
+	if err := c.calUserDetails(ctx, d, ids, progress); err != nil {
+		return nil, err
+	}
+	for _, m := range []map[string][]calibrate.Segment{d.Presence, d.Routing} {
+		for u, segs := range m {
+			// Pieces of the interval overlap at their seams: sort, drop repeats.
+			slices.SortFunc(segs, func(a, b calibrate.Segment) int { return a.Start.Compare(b.Start) })
+			m[u] = slices.CompactFunc(segs, func(a, b calibrate.Segment) bool { return a.Start.Equal(b.Start) && a.Value == b.Value })
+		}
+	}
+	c.calSchedules(ctx, d, ids, progress)
+	return d, nil
+}
+
+func chunks(from, to time.Time) [][2]time.Time {
+	var out [][2]time.Time
+	for a := from; a.Before(to); a = a.Add(calChunk) {
+		out = append(out, [2]time.Time{a, minTime(a.Add(calChunk), to)})
+	}
+	return out
+}
+
+// calUsers reads users with skills, narrowed to the queues' members and
+// the --users list; it returns skill id → name.
+func (c *Client) calUsers(ctx context.Context, d *calibrate.Data, q CalibrationQuery, progress func(string)) (map[string]string, error) {
+	const op = "GET /api/v2/users"
+	skillNames := map[string]string{}
+	keep := map[string]bool{}
+	for _, id := range q.Users {
+		keep[id] = true
+	}
+	member := map[string]bool{}
+	for _, qid := range q.Queues {
+		ms, err := c.QueueMembers(ctx, qid)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range ms {
+			member[string(m.ID)] = true
+		}
+	}
+	for page := 1; ; page++ {
+		v := url.Values{"pageSize": {"100"}, "pageNumber": {strconv.Itoa(page)}, "expand": {"skills"}, "state": {"active"}}
+		a, err := c.do(ctx, op, c.raw("GET", "/api/v2/users", v, nil))
+		if err != nil {
+			return nil, fmt.Errorf("users page %d: %w", page, err)
+		}
+		var p struct {
+			Entities []struct {
+				ID     string `json:"id"`
+				Name   string `json:"name"`
+				Skills []struct {
+					ID          string  `json:"id"`
+					Name        string  `json:"name"`
+					Proficiency float64 `json:"proficiency"`
+				} `json:"skills"`
+			} `json:"entities"`
+			PageCount int `json:"pageCount"`
+		}
+		if err := json.Unmarshal(a.body, &p); err != nil {
+			return nil, fmt.Errorf("genesys: %s: page %d: decoding: %w", op, page, err)
+		}
+		for _, e := range p.Entities {
+			if len(keep) > 0 && !keep[e.ID] || len(q.Queues) > 0 && !member[e.ID] {
+				continue
+			}
+			u := calibrate.User{ID: e.ID, Name: e.Name, Skills: map[string]float64{}}
+			for _, s := range e.Skills {
+				u.Skills[s.Name] = s.Proficiency
+				skillNames[s.ID] = s.Name
+			}
+			d.Users = append(d.Users, u)
+		}
+		progress(fmt.Sprintf("users: page %d, %d kept", page, len(d.Users)))
+		if len(p.Entities) < 100 || p.PageCount > 0 && page >= p.PageCount {
+			break
+		}
+	}
+	slices.SortFunc(d.Users, func(a, b calibrate.User) int { return cmpStr(a.ID, b.ID) })
+	return skillNames, nil
+}
+
+func cmpStr(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+// calSchedules reads WFM agent schedules; a 403/404 (no WFM licence, no
+// business unit) is noted and calibration goes on from presence alone.
+func (c *Client) calSchedules(ctx context.Context, d *calibrate.Data, ids []string, progress func(string)) {
+	note := func(err error) {
+		var ae *APIError
+		if errors.As(err, &ae) && (ae.Status == http.StatusForbidden || ae.Status == http.StatusNotFound) {
+			d.ScheduleNote = fmt.Sprintf("not available (%d %s: %s); meetings are inferred from presence segments", ae.Status, ae.Code, ae.Message)
+			return
+		}
+		d.ScheduleNote = fmt.Sprintf("not read (%v); meetings are inferred from presence segments", err)
+	}
+	a, err := c.do(ctx, "GET /api/v2/workforcemanagement/businessunits", c.raw("GET", "/api/v2/workforcemanagement/businessunits", nil, nil))
+	if err != nil {
+		note(err)
+		return
+	}
+	var bus struct {
+		Entities []struct {
+			ID string `json:"id"`
+		} `json:"entities"`
+	}
+	if err := json.Unmarshal(a.body, &bus); err != nil || len(bus.Entities) == 0 {
+		d.ScheduleNote = "no WFM business unit; meetings are inferred from presence segments"
+		return
+	}
+	bu := bus.Entities[0].ID
+	const op = "POST /api/v2/workforcemanagement/businessunits/{buId}/agentschedules/search"
+	path := "/api/v2/workforcemanagement/businessunits/" + url.PathEscape(bu) + "/agentschedules/search"
+	d.Schedules = map[string][]calibrate.Meeting{}
+	n := 0
+	for _, iv := range chunks(d.From, d.To) {
+		for lo := 0; lo < len(ids); lo += calSchedUsers {
+			body, _ := json.Marshal(map[string]any{"startDate": iv[0].UTC().Format("2006-01-02T15:04:05.000Z"),
+				"endDate": iv[1].UTC().Format("2006-01-02T15:04:05.000Z"), "userIds": ids[lo:min(lo+calSchedUsers, len(ids))]})
+			a, err := c.do(ctx, op, c.raw("POST", path, nil, body))
+			if err != nil {
+				d.Schedules = nil
+				note(err)
+				return
+			}
+			var r struct {
+				Result struct {
+					AgentSchedules []struct {
+						User struct {
+							ID string `json:"id"`
+						} `json:"user"`
+						Shifts []struct {
+							Activities []struct {
+								StartDate      time.Time `json:"startDate"`
+								LengthMinutes  int       `json:"lengthMinutes"`
+								ActivityCodeID string    `json:"activityCodeId"`
+							} `json:"activities"`
+						} `json:"shifts"`
+					} `json:"agentSchedules"`
+				} `json:"result"`
+			}
+			if err := json.Unmarshal(a.body, &r); err != nil {
+				d.Schedules = nil
+				d.ScheduleNote = fmt.Sprintf("schedule search answer not understood (%v); meetings are inferred from presence segments", err)
+				return
+			}
+			for _, s := range r.Result.AgentSchedules {
+				for _, sh := range s.Shifts {
+					for _, act := range sh.Activities {
+						d.Schedules[s.User.ID] = append(d.Schedules[s.User.ID], calibrate.Meeting{Start: act.StartDate, Len: time.Duration(act.LengthMinutes) * time.Minute})
+						n++
+					}
+				}
+			}
+			progress(fmt.Sprintf("WFM schedules: %d activities", n))
+		}
+	}
+	d.ScheduleNote = fmt.Sprintf("%d scheduled activities read from business unit %s", n, bu)
+}

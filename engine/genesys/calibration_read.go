@@ -1,0 +1,214 @@
+package genesys
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/shadowq/shadowq/calibrate"
+)
+
+type calConversation struct {
+	ConversationID    string     `json:"conversationId"`
+	ConversationStart time.Time  `json:"conversationStart"`
+	ConversationEnd   *time.Time `json:"conversationEnd"`
+	Participants      []struct {
+		UserID   string `json:"userId"`
+		Purpose  string `json:"purpose"`
+		Sessions []struct {
+			Segments []struct {
+				SegmentStart             time.Time  `json:"segmentStart"`
+				SegmentEnd               *time.Time `json:"segmentEnd"`
+				SegmentType              string     `json:"segmentType"`
+				QueueID                  string     `json:"queueId"`
+				DisconnectType           string     `json:"disconnectType"`
+				RequestedRoutingSkillIDs []string   `json:"requestedRoutingSkillIds"`
+			} `json:"segments"`
+			Metrics []struct {
+				Name  string `json:"name"`
+				Value int64  `json:"value"`
+			} `json:"metrics"`
+		} `json:"sessions"`
+	} `json:"participants"`
+}
+
+// calConversations pages through conversation details, interval by
+// interval (≤ 31 days), optionally filtered to the queues.
+func (c *Client) calConversations(ctx context.Context, d *calibrate.Data, q CalibrationQuery, skillNames map[string]string, progress func(string)) error {
+	const op = "POST /api/v2/analytics/conversations/details/query"
+	var segFilters []map[string]any
+	if len(q.Queues) > 0 {
+		var preds []map[string]string
+		for _, id := range q.Queues {
+			preds = append(preds, map[string]string{"dimension": "queueId", "value": id})
+		}
+		segFilters = []map[string]any{{"type": "or", "predicates": preds}}
+	}
+	for _, iv := range pieces(d.From, d.To, maxDetailInterval) {
+		for page := 1; ; page++ {
+			req := map[string]any{"interval": isoInterval(iv[0], iv[1]), "order": "asc", "orderBy": "conversationStart",
+				"paging": map[string]int{"pageSize": calConversationPg, "pageNumber": page}}
+			if segFilters != nil {
+				req["segmentFilters"] = segFilters
+			}
+			body, err := json.Marshal(req)
+			if err != nil {
+				return err
+			}
+			a, err := c.do(ctx, op, c.raw("POST", "/api/v2/analytics/conversations/details/query", nil, body))
+			if err != nil {
+				return fmt.Errorf("conversation details %s page %d: %w", isoInterval(iv[0], iv[1]), page, err)
+			}
+			var r struct {
+				Conversations []calConversation `json:"conversations"`
+				TotalHits     int               `json:"totalHits"`
+			}
+			if err := json.Unmarshal(a.body, &r); err != nil {
+				return fmt.Errorf("genesys: %s: page %d: decoding: %w", op, page, err)
+			}
+			for i := range r.Conversations {
+				d.Conversations = append(d.Conversations, convert(&r.Conversations[i], skillNames, d.To))
+			}
+			progress(fmt.Sprintf("conversations %s: page %d, %d of %d", iv[0].Format("2006-01-02"), page, min(page*calConversationPg, r.TotalHits), r.TotalHits))
+			if len(r.Conversations) < calConversationPg {
+				break
+			}
+		}
+	}
+	return nil
+}
+
+// convert reads one detail record: the queue wait from the acd
+// participant (tAcd, tAbandon), offers from agents' alert segments, talk,
+// hold and after-call work from the answering agent's metrics.
+func convert(cv *calConversation, skillNames map[string]string, to time.Time) calibrate.Conversation {
+	out := calibrate.Conversation{ID: cv.ConversationID, Start: cv.ConversationStart, Open: cv.ConversationEnd == nil}
+	var queueEnd *time.Time
+	for _, p := range cv.Participants {
+		for _, s := range p.Sessions {
+			metric := map[string]int64{}
+			for _, m := range s.Metrics {
+				metric[m.Name] += m.Value
+			}
+			switch p.Purpose {
+			case "acd":
+				for _, g := range s.Segments {
+					if g.QueueID != "" && out.QueueID == "" {
+						out.QueueID = g.QueueID
+						for _, id := range g.RequestedRoutingSkillIDs {
+							n := skillNames[id]
+							if n == "" {
+								n = id
+							}
+							out.Skills = append(out.Skills, n)
+						}
+						queueEnd = g.SegmentEnd
+					}
+				}
+				if v, ok := metric["tAbandon"]; ok {
+					out.Abandon, out.Wait = true, time.Duration(v)*time.Millisecond
+				} else if v, ok := metric["tAcd"]; ok {
+					out.Wait = time.Duration(v) * time.Millisecond
+				}
+			case "agent":
+				for _, g := range s.Segments {
+					if g.SegmentType != "alert" || g.SegmentEnd == nil {
+						continue
+					}
+					a := calibrate.Alert{UserID: p.UserID, Start: g.SegmentStart, Dur: g.SegmentEnd.Sub(g.SegmentStart), Outcome: "accepted"}
+					switch {
+					case metric["tNotResponding"] > 0 || g.DisconnectType == "timeout":
+						a.Outcome = "noAnswer"
+					case g.DisconnectType != "":
+						a.Outcome = "declined"
+					}
+					out.Alerts = append(out.Alerts, a)
+				}
+				if _, ok := metric["tAnswered"]; ok {
+					out.Answered = true
+					out.Talk = time.Duration(metric["tTalk"]) * time.Millisecond
+					out.Held = time.Duration(metric["tHeld"]) * time.Millisecond
+					out.ACW = time.Duration(metric["tAcw"]) * time.Millisecond
+				}
+			}
+		}
+	}
+	if out.Wait == 0 && !out.Answered && !out.Abandon {
+		end := to
+		if queueEnd != nil {
+			end = *queueEnd
+		}
+		out.Wait = end.Sub(out.Start)
+	}
+	return out
+}
+
+// calUserDetails reads presence and routing-status segments, ≤ 25 users
+// and ≤ 31 days a query, paged.
+func (c *Client) calUserDetails(ctx context.Context, d *calibrate.Data, ids []string, progress func(string)) error {
+	const op = "POST /api/v2/analytics/users/details/query"
+	done := 0
+	for lo := 0; lo < len(ids); lo += calUsersPerQuery {
+		chunk := ids[lo:min(lo+calUsersPerQuery, len(ids))]
+		var preds []map[string]string
+		for _, id := range chunk {
+			preds = append(preds, map[string]string{"dimension": "userId", "value": id})
+		}
+		for _, iv := range pieces(d.From, d.To, maxDetailInterval) {
+			for page := 1; ; page++ {
+				body, err := json.Marshal(map[string]any{"interval": isoInterval(iv[0], iv[1]), "order": "asc",
+					"userFilters": []map[string]any{{"type": "or", "predicates": preds}},
+					"paging":      map[string]int{"pageSize": 100, "pageNumber": page}})
+				if err != nil {
+					return err
+				}
+				a, err := c.do(ctx, op, c.raw("POST", "/api/v2/analytics/users/details/query", nil, body))
+				if err != nil {
+					return fmt.Errorf("user details page %d: %w", page, err)
+				}
+				var r struct {
+					UserDetails []struct {
+						UserID          string `json:"userId"`
+						PrimaryPresence []struct {
+							StartTime              time.Time  `json:"startTime"`
+							EndTime                *time.Time `json:"endTime"`
+							SystemPresence         string     `json:"systemPresence"`
+							OrganizationPresenceID string     `json:"organizationPresenceId"`
+						} `json:"primaryPresence"`
+						RoutingStatus []struct {
+							StartTime     time.Time  `json:"startTime"`
+							EndTime       *time.Time `json:"endTime"`
+							RoutingStatus string     `json:"routingStatus"`
+						} `json:"routingStatus"`
+					} `json:"userDetails"`
+				}
+				if err := json.Unmarshal(a.body, &r); err != nil {
+					return fmt.Errorf("genesys: %s: decoding: %w", op, err)
+				}
+				for _, u := range r.UserDetails {
+					for _, p := range u.PrimaryPresence {
+						s := calibrate.Segment{Start: p.StartTime, Value: p.OrganizationPresenceID, System: p.SystemPresence}
+						if p.EndTime != nil {
+							s.End = *p.EndTime
+						}
+						d.Presence[u.UserID] = append(d.Presence[u.UserID], s)
+					}
+					for _, p := range u.RoutingStatus {
+						s := calibrate.Segment{Start: p.StartTime, Value: p.RoutingStatus}
+						if p.EndTime != nil {
+							s.End = *p.EndTime
+						}
+						d.Routing[u.UserID] = append(d.Routing[u.UserID], s)
+					}
+				}
+				if len(r.UserDetails) < 100 {
+					break
+				}
+			}
+		}
+		done += len(chunk)
+		progress(fmt.Sprintf("user details: %d of %d users", done, len(ids)))
+	}
+	return nil
+}
