@@ -60,7 +60,7 @@ type Meeting struct {
 type Conversation struct {
 	ID       string
 	Start    time.Time
-	Open     bool          // no conversationEnd: still waiting or running
+	Open     bool // no conversationEnd: still waiting or running
 	QueueID  string
 	Skills   []string      // requested routing skills, by name
 	Wait     time.Duration // time in queue (tAcd, or until abandon); for open ones, until To

@@ -25,14 +25,14 @@ const fixedShare = 0.8
 
 // userDays is one user's working days as read from presence.
 type userDays struct {
-	id        string
-	starts    []time.Duration // per working day: first non-offline time of day
-	ends      []time.Duration
-	blocks    []seg // non-work, non-offline segments
-	work      string
-	workTime  time.Duration // in the work presence, not interacting
-	time      map[string]time.Duration
-	workDays  int
+	id       string
+	starts   []time.Duration // per working day: first non-offline time of day
+	ends     []time.Duration
+	blocks   []seg // non-work, non-offline segments
+	work     string
+	workTime time.Duration // in the work presence, not interacting
+	time     map[string]time.Duration
+	workDays int
 }
 
 type seg struct {

@@ -18,7 +18,6 @@ import (
 
 const calibrateSynopsis = "shadowq calibrate (--since 28d | --from DATE --to DATE) [--queue ID...] [--users FILE] [--priorities P1=0.05,...] [--policy FILE] --out scenario.yaml"
 
-
 // runCalibrate implements `shadowq calibrate`: read the org's history
 // through the live adapter, fit, write a scenario and its report.
 func runCalibrate(args []string, stdout, stderr io.Writer) int {
@@ -163,4 +162,3 @@ func parseWeights(v string) (map[string]float64, error) {
 	}
 	return out, nil
 }
-
