@@ -3,6 +3,7 @@ package engine_test
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/shadowq/shadowq/engine"
 )
@@ -46,5 +47,71 @@ func TestRefusedDeliveryIsNotTheAnswer(t *testing.T) {
 				t.Fatalf("%d deliveries attempted, want %d", len(h.disp.got), c.attempts)
 			}
 		})
+	}
+}
+
+// A capacity refusal with an estimate holds the escalation that long, with
+// the estimate as its ETA, and decides again then; it blames nobody and
+// does not count against maxAttempts. Past the hold window it falls back.
+func TestCapacityRefusalHoldsUntilTheEstimate(t *testing.T) {
+	refusal := func(after time.Duration) error {
+		return &engine.DeliveryFailure{Fault: engine.FaultCapacity, Err: errors.New("no budget"), RetryAfter: after}
+	}
+	h := newHarness(t, testPolicy(), expert("a", 0, "s", 5), expert("b", 0, "s", 3))
+	h.presence("a", avail)
+	h.presence("b", avail)
+	// Refused five times (more than maxAttempts = 3), each time with an
+	// estimate of 2 s: held each time, never fallen back.
+	h.disp.failErr = map[engine.ExpertID]error{"a": refusal(2 * time.Second), "b": refusal(2 * time.Second)}
+	holds := func() int {
+		n := 0
+		for _, d := range h.decs {
+			if d.ConversationID == "c1" && d.Action == engine.ActHold {
+				n++
+			}
+		}
+		return n
+	}
+	d := h.submit("c1", engine.P1, "s")
+	for i := range 5 {
+		if d.Action != engine.ActHold || d.ETA != 2*time.Second || !d.HoldUntil.Equal(h.clock.now.Add(2*time.Second)) {
+			t.Fatalf("refusal %d: answered %v ETA %v until %v (%s); want hold for 2 s", i+1, d.Action, d.ETA, d.HoldUntil, d.Why)
+		}
+		st, _ := h.eng.Status("c1")
+		if st.Action != engine.ActHold || st.Terminal || !st.HoldUntil.Equal(d.HoldUntil) {
+			t.Fatalf("refusal %d: status %+v; want held until %v", i+1, st, d.HoldUntil)
+		}
+		// Nothing happens before the estimate.
+		n := len(h.decs)
+		if err := h.tick(time.Second); err != nil {
+			t.Fatal(err)
+		}
+		if len(h.decs) != n {
+			t.Fatalf("refusal %d: decided again before the estimate", i+1)
+		}
+		if err := h.tick(time.Second); err != nil {
+			t.Fatal(err)
+		}
+		if holds() != i+2 {
+			t.Fatalf("refusal %d: not decided again at the estimate (%d holds)", i+1, holds())
+		}
+		d = h.decs[len(h.decs)-1] // the decision that followed the new refusal
+	}
+	// Capacity is back: delivered, and nobody was put in a cool-down.
+	h.disp.failErr = nil
+	if err := h.tick(2 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if st, _ := h.eng.Status("c1"); st.Action != engine.ActDeliver || len(h.disp.got) != 7 {
+		t.Fatalf("after capacity returned: status %+v, %d deliveries tried; want 6 refused, then delivering", st, len(h.disp.got))
+	}
+	if h.cooling("a") || h.cooling("b") {
+		t.Fatal("a capacity refusal put an expert in a cool-down")
+	}
+
+	// An estimate past the hold window (micro-wait maxHold) falls back.
+	h.disp.failErr = map[engine.ExpertID]error{"a": refusal(time.Hour), "b": refusal(time.Hour)}
+	if d := h.submit("c2", engine.P1, "s"); d.Action != engine.ActFallback {
+		t.Fatalf("estimate past the window: answered %v (%s); want fallback", d.Action, d.Why)
 	}
 }

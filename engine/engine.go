@@ -146,6 +146,7 @@ type esc struct {
 	state        escState
 	seq          int
 	attempts     int
+	refused      int   // attempts the dispatcher refused for want of capacity (not counted against MaxAttempts)
 	grp          int32 // its group in Engine.groups + 1; -1 none; 0 not looked up
 	tried        []int32
 	skip         []int32 // held in the store by others, during one decide
@@ -256,6 +257,12 @@ func New(cfg Config) (*Engine, error) {
 
 // Policy returns the policy in force.
 func (e *Engine) Policy() *Policy { return e.pol }
+
+// SetPredictor replaces the micro-wait predictor (nil disables new
+// holds); holds already decided keep their deadlines. Production starts
+// with the defaults and swaps in one trained on presence history once the
+// history is read, after the service is ready.
+func (e *Engine) SetPredictor(p Predictor) { e.pred = p }
 
 // SetPolicy swaps the policy (a reload). Cached rules are recomputed.
 func (e *Engine) SetPolicy(p *Policy) error {

@@ -200,8 +200,8 @@ func (e *Engine) InFlight() int { return len(e.escs) }
 // decide picks an expert for es, or holds it, or falls back.
 func (e *Engine) decide(ctx context.Context, es *esc) (Decision, error) {
 	now := e.clock.Now()
-	if es.attempts >= e.pol.MaxAttempts {
-		return e.finish(ctx, es, ActFallback, fmt.Sprintf("%d delivery attempts failed (delivery.maxAttempts)", es.attempts), nil)
+	if es.attempts-es.refused >= e.pol.MaxAttempts {
+		return e.finish(ctx, es, ActFallback, fmt.Sprintf("%d delivery attempts failed (delivery.maxAttempts)", es.attempts-es.refused), nil)
 	}
 	es.skip = es.skip[:0]
 	ev := e.evaluate(es, now)
@@ -285,7 +285,7 @@ func (e *Engine) deliver(ctx context.Context, es *esc, ev *evaluation, holder st
 		// what followed (the next expert, a hold or a fallback), never
 		// with a delivery that did not start.
 		o := Outcome{ConversationID: es.ConversationID, Expert: c.Expert, Holder: holder,
-			Result: DeliveryError, Fault: FaultOf(err), At: now, Detail: err.Error()}
+			Result: DeliveryError, Fault: FaultOf(err), RetryAfter: RetryAfterOf(err), At: now, Detail: err.Error()}
 		if o.Fault == FaultUncertain || o.Fault == FaultConversation {
 			// A conversation check decides first; the caller holds on.
 			err2 := e.handleOutcome(ctx, o)

@@ -90,7 +90,12 @@ func (e *Engine) settleWith(ctx context.Context, es *esc, o Outcome) (Decision, 
 		return e.finish(ctx, es, ActFallback, "conversation cannot be delivered to anyone: "+o.Detail, nil)
 	}
 	if o.Result == DeliveryError && o.Fault == FaultCapacity {
-		// Every other expert would meet the same refusal.
+		// Every other expert would meet the same refusal: hold until the
+		// dispatcher expects capacity, when that is within the hold
+		// window, else fall back.
+		if d, ok := e.holdForCapacity(ctx, es, o, now); ok {
+			return d, nil
+		}
 		return e.finish(ctx, es, ActFallback, "no delivery capacity now: "+o.Detail, nil)
 	}
 	es.tried = append(es.tried, idx)
@@ -99,6 +104,46 @@ func (e *Engine) settleWith(ctx context.Context, es *esc, o Outcome) (Decision, 
 	es.holder = ""
 	es.gen++
 	return e.decide(ctx, es)
+}
+
+// holdForCapacity holds es, whose delivery the dispatcher refused for want
+// of capacity (o, FaultCapacity), until o.RetryAfter and then decides
+// again (Tick), when the dispatcher gave an estimate and the hold stays
+// within micro-wait's MaxHold from the first hold and the caller's
+// patience. The refusal does not count against MaxAttempts and blames
+// nobody. The claim is already released. ok is false when es is not held
+// (no estimate, micro-wait off, or past the window): the caller falls
+// back.
+func (e *Engine) holdForCapacity(ctx context.Context, es *esc, o Outcome, now time.Time) (Decision, bool) {
+	mw := e.pol.MicroWait
+	if o.RetryAfter <= 0 || !mw.Enabled {
+		return Decision{}, false
+	}
+	start := es.holdStart
+	if start.IsZero() {
+		start = now
+	}
+	limit := start.Add(mw.MaxHold)
+	if es.Patience > 0 {
+		limit = minTime(limit, es.Arrival.Add(es.Patience))
+	}
+	until := now.Add(o.RetryAfter)
+	if until.After(limit) {
+		return Decision{}, false
+	}
+	es.holdStart = start
+	es.refused++
+	es.state = escDeciding
+	es.expert = -1
+	es.holder = ""
+	es.gen++
+	es.holdUntil = until
+	e.pushDeadline(es, until)
+	d := e.newDecision(es, ActHold, now)
+	d.HoldUntil, d.ETA, d.ETAMessage = until, o.RetryAfter, etaMessage(o.RetryAfter)
+	d.Why = fmt.Sprintf("no delivery capacity now; deciding again in %v: %s", o.RetryAfter.Round(time.Millisecond), o.Detail)
+	e.log(ctx, &d)
+	return d, true
 }
 
 // settleClaim turns the delivery's claim into a busy mark (accepted), a

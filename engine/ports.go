@@ -142,8 +142,13 @@ type Outcome struct {
 	Checked bool
 	// ConnectedTo is the agent a Gone conversation is connected to, if any.
 	ConnectedTo ExpertID
-	At          time.Time
-	Detail      string
+	// RetryAfter, on a FaultCapacity DeliveryError, is when the dispatcher
+	// expects to have capacity again, from At (0: unknown). The engine
+	// then holds the escalation that long, if its hold window allows, and
+	// decides again, instead of falling back at once.
+	RetryAfter time.Duration
+	At         time.Time
+	Detail     string
 }
 
 // Fault says what a failed delivery (a DeliveryError) tells about whom, so
@@ -192,6 +197,9 @@ func (f Fault) String() string {
 type DeliveryFailure struct {
 	Fault Fault
 	Err   error
+	// RetryAfter, for FaultCapacity, is how soon the dispatcher expects
+	// to be able to start a delivery (0: unknown); see Outcome.RetryAfter.
+	RetryAfter time.Duration
 }
 
 func (e *DeliveryFailure) Error() string {
@@ -200,6 +208,16 @@ func (e *DeliveryFailure) Error() string {
 
 // Unwrap returns the underlying error.
 func (e *DeliveryFailure) Unwrap() error { return e.Err }
+
+// RetryAfterOf is the RetryAfter of the first *DeliveryFailure in err's
+// chain (0 when there is none).
+func RetryAfterOf(err error) time.Duration {
+	var df *DeliveryFailure
+	if errors.As(err, &df) {
+		return df.RetryAfter
+	}
+	return 0
+}
 
 // FaultOf is the Fault of the first *DeliveryFailure in err's chain, or
 // FaultExpert when there is none.
@@ -225,7 +243,10 @@ func FaultOf(err error) Fault {
 // Admission: nil promises that the delivery starts soon (production: the
 // request budget has a slot for it within a bounded wait, and the queue
 // has room). A Dispatcher that cannot promise that returns a
-// *DeliveryFailure with FaultCapacity, and the escalation falls back.
+// *DeliveryFailure with FaultCapacity: the escalation is held until its
+// RetryAfter and decided again when that is known and within the hold
+// window (micro-wait MaxHold and the caller's patience), and falls back
+// otherwise.
 type Dispatcher interface {
 	Deliver(d Delivery) error
 }

@@ -276,6 +276,35 @@ func (b *Budget) FreeWithin(d time.Duration) int {
 	return b.limit - inWindow
 }
 
+// slotWaits is, for the next k delivery-class requests, how long from now
+// each would wait for its slot (0: free now), in order: the free slots,
+// then the window's oldest entries as they leave it, never before a
+// Retry-After pause ends. Fewer than k when the window cannot provide
+// them within one period.
+func (b *Budget) slotWaits(k int) []time.Duration {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	now := b.now()
+	b.expire(now)
+	pause := max(b.pause.Sub(now), 0)
+	out := make([]time.Duration, 0, min(k, b.limit))
+	for range min(k, b.limit-b.n) {
+		out = append(out, pause)
+	}
+	for i := 0; len(out) < k && i < b.n; i++ {
+		out = append(out, max(b.at(i).Add(b.period).Sub(now), pause))
+	}
+	return out
+}
+
+// Used is how many requests are in the current window.
+func (b *Budget) Used() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.expire(b.now())
+	return b.n
+}
+
 // NoteDeliveryRefused records that a delivery was refused for want of
 // budget: for the next period resync leaves half the allowance free.
 func (b *Budget) NoteDeliveryRefused() {

@@ -3,6 +3,7 @@ package genesys
 import (
 	"context"
 	"errors"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -101,6 +102,8 @@ type classCounter struct {
 	mu sync.Mutex
 	n  map[Class]map[int]int
 }
+
+func (m *classCounter) APIBudgetWait(Class, time.Duration) {}
 
 func (m *classCounter) APIClassCall(c Class, status int) {
 	m.mu.Lock()
@@ -238,4 +241,86 @@ func TestBudgetStarvedDeliveriesHalveResync(t *testing.T) {
 	if got := b.Free(ClassResync); got != 38 {
 		t.Fatalf("a period later resync may take %d, want 38", got)
 	}
+}
+
+// slotWaits lists when the next slots come: free ones at once, then the
+// window's oldest as they leave it, none before a Retry-After pause ends.
+func TestBudgetSlotWaits(t *testing.T) {
+	b := NewBudget(4, time.Minute)
+	now := time.Now()
+	b.now = func() time.Time { return now }
+	for i := range 3 {
+		if ok, _ := b.tryTake(ClassDelivery); !ok {
+			t.Fatalf("slot %d refused", i)
+		}
+		now = now.Add(10 * time.Second)
+	}
+	// Sent at 0, 10 and 20 s; now is 30 s: one free, then at 60, 70, 80 s.
+	want := []time.Duration{0, 30 * time.Second, 40 * time.Second, 50 * time.Second}
+	if got := b.slotWaits(5); !slices.Equal(got, want) {
+		t.Fatalf("slotWaits(5) = %v, want %v", got, want)
+	}
+	b.PauseUntil(now.Add(35 * time.Second))
+	want = []time.Duration{35 * time.Second, 35 * time.Second}
+	if got := b.slotWaits(2); !slices.Equal(got, want) {
+		t.Fatalf("paused: slotWaits(2) = %v, want %v", got, want)
+	}
+}
+
+// Our count of each token's requests agrees with what the fake reports in
+// its inin-ratelimit-* headers, request by request, over two OAuth
+// clients, and the budget never lets the fake's count past its allowance
+// (no 429): the budget counts what Genesys counts.
+func TestBudgetAgreesWithRateLimitHeaders(t *testing.T) {
+	const perToken = 20
+	env := newFakeEnv(t, fake.Options{TimeScale: 1, Faults: fake.Faults{TokenRateLimit: true, RequestsPerMinute: perToken}})
+	api, err := BaseURL(env.url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tokens := func() TokenSource {
+		tm, err := NewTokenManager(TokenOptions{Login: LoginURL(api), ClientID: fake.DemoClientID, ClientSecret: fake.DemoClientSecret})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tm
+	}
+	m := &classCounter{}
+	c, err := NewClient(Options{API: api, Tokens: tokens(), Budget: NewBudget(perToken, time.Minute), Metrics: m,
+		MoreClients: []OAuthClient{{Tokens: tokens(), Budget: NewBudget(perToken, time.Minute)}},
+		Retry:       RetryPolicy{MaxTries: 1, MaxElapsed: time.Second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := c.BudgetReports(); len(r) != 2 || r[0].Reported != nil || r[0].Used != 0 {
+		t.Fatalf("before any request: %+v; want two clients, nothing used or reported", r)
+	}
+	const calls = 30 // more than one token's allowance: both are used
+	for i := range calls {
+		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+		_, err := c.PresenceDefinitions(ctx)
+		cancel()
+		if err != nil {
+			t.Fatalf("request %d: %v", i+1, err)
+		}
+		for k, r := range c.BudgetReports() {
+			if r.Reported == nil {
+				if r.Used != 0 {
+					t.Fatalf("request %d, client %d: we count %d, the fake reported nothing", i+1, k+1, r.Used)
+				}
+				continue
+			}
+			if r.Reported.Count != r.Used || r.Reported.Allowed != r.Limit {
+				t.Fatalf("request %d, client %d: we count %d of %d, the fake reports %d of %d",
+					i+1, k+1, r.Used, r.Limit, r.Reported.Count, r.Reported.Allowed)
+			}
+		}
+	}
+	r := c.BudgetReports()
+	if r[0].Used+r[1].Used != calls || r[0].Used == 0 || r[1].Used == 0 || m.get(ClassResync, 429) != 0 {
+		t.Fatalf("after %d requests: %+v, %d × 429; want both clients used, every request counted, no 429",
+			calls, r, m.get(ClassResync, 429))
+	}
+	t.Logf("client 1: we count %d, fake reports %d of %d; client 2: we count %d, fake reports %d of %d",
+		r[0].Used, r[0].Reported.Count, r[0].Reported.Allowed, r[1].Used, r[1].Reported.Count, r[1].Reported.Allowed)
 }

@@ -40,13 +40,16 @@ type DispatcherOptions struct {
 	// QueueSize bounds the deliveries waiting for a worker [256]; Deliver
 	// fails with ErrQueueFull beyond it.
 	QueueSize int
-	// AdmitWait is the admission bound [2 s]: Deliver accepts a delivery
-	// only when the Client's request budget has a delivery slot for it,
-	// and for every job queued or running ahead of it, within AdmitWait;
-	// otherwise it refuses at once with ErrNoCapacity (FaultCapacity), so
-	// the engine never answers "routed" for a delivery that cannot start.
-	// Admission needs Slots (or a Client that is itself a SlotCounter);
-	// without one every delivery is admitted.
+	// AdmitWait is the admission bound [DefaultAdmitWait]: Deliver
+	// accepts a delivery only when the Client's request budget has a
+	// delivery slot for it, and for every job queued or running ahead of
+	// it, within AdmitWait; otherwise it refuses at once with
+	// ErrNoCapacity (FaultCapacity), so the engine never answers "routed"
+	// for a delivery that cannot start promptly. When Slots is also a
+	// SlotEstimator the refusal carries the estimate (RetryAfter: when its
+	// slot would come), so the engine holds the escalation until then
+	// instead of falling back. Admission needs Slots (or a Client that is
+	// itself a SlotCounter); without one every delivery is admitted.
 	AdmitWait time.Duration
 	// Slots counts the request budget's delivery slots for admission;
 	// default: Client, when it is a SlotCounter (*Client is). Set it when
@@ -80,6 +83,20 @@ type SlotCounter interface {
 	NoteDeliveryRefused()
 }
 
+// SlotEstimator says how long until the k-th next delivery-class request
+// could start (ok false: not within one budget period); *Client
+// implements it.
+type SlotEstimator interface {
+	DeliverySlotWait(k int) (time.Duration, bool)
+}
+
+// DefaultAdmitWait is the admission bound: a delivery whose request slot
+// is further away than this is refused, so that "routed" (answered once
+// the /assign is accepted) is never slow for want of budget. Long enough
+// to cover the gap between two slots of a saturated 300-a-minute budget
+// (200 ms) at two OAuth clients.
+const DefaultAdmitWait = 150 * time.Millisecond
+
 // Dispatcher is the engine.Dispatcher of production: Deliver admits
 // (budget and queue, see AdmitWait), queues and returns at once; Run's
 // workers make the Platform API calls.
@@ -105,6 +122,12 @@ type Dispatcher struct {
 	mu      sync.Mutex
 	stopped bool
 	running bool
+
+	// promised are the slot times given to refused deliveries as their
+	// RetryAfter and not yet reached: each takes one slot, so that the
+	// next refusal is told a later one, not the same.
+	pmu      sync.Mutex
+	promised []time.Time
 }
 
 // job is a delivery to start, or a delivery whose conversation to check.
@@ -136,7 +159,7 @@ func NewDispatcher(o DispatcherOptions) (*Dispatcher, error) {
 		o.Timeout = 15 * time.Second
 	}
 	if o.AdmitWait <= 0 {
-		o.AdmitWait = 2 * time.Second
+		o.AdmitWait = DefaultAdmitWait
 	}
 	if sc, ok := o.Client.(SlotCounter); ok && o.Slots == nil {
 		o.Slots = sc
@@ -160,8 +183,12 @@ func (p *Dispatcher) Deliver(d engine.Delivery) error {
 		ahead := int(p.pending.Load())
 		if slots := sc.DeliverySlotsWithin(p.o.AdmitWait); ahead >= slots {
 			sc.NoteDeliveryRefused()
-			return &engine.DeliveryFailure{Fault: engine.FaultCapacity,
+			f := &engine.DeliveryFailure{Fault: engine.FaultCapacity,
 				Err: fmt.Errorf("%w: %d API requests free within %v, %d deliveries and checks ahead", ErrNoCapacity, slots, p.o.AdmitWait, ahead)}
+			if se, ok := sc.(SlotEstimator); ok {
+				f.RetryAfter = p.promise(se, ahead)
+			}
+			return f
 		}
 	}
 	if !d.Expires.IsZero() && !d.At.IsZero() {
@@ -171,6 +198,30 @@ func (p *Dispatcher) Deliver(d engine.Delivery) error {
 		d.Expires = p.o.Now().Add(d.Expires.Sub(d.At))
 	}
 	return p.enqueue(job{d: d})
+}
+
+// promise estimates when a refused delivery, with ahead jobs queued or
+// running, would get its request slot — after every slot promised to an
+// earlier refusal — and records it; 0 when not within one budget period.
+// At least AdmitWait: that is why it was refused.
+func (p *Dispatcher) promise(se SlotEstimator, ahead int) time.Duration {
+	p.pmu.Lock()
+	defer p.pmu.Unlock()
+	now := p.o.Now()
+	live := p.promised[:0]
+	for _, t := range p.promised {
+		if t.After(now) {
+			live = append(live, t)
+		}
+	}
+	p.promised = live
+	w, ok := se.DeliverySlotWait(ahead + len(live) + 1)
+	if !ok {
+		return 0
+	}
+	w = max(w, p.o.AdmitWait)
+	p.promised = append(p.promised, now.Add(w))
+	return w
 }
 
 // Check implements engine.ConversationChecker: it queues a read of d's

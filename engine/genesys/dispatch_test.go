@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"sync"
 	"testing"
 	"time"
@@ -202,5 +203,48 @@ func TestDispatcherAdmitsOnlyWhatTheBudgetCanStart(t *testing.T) {
 	}
 	if err := p.Deliver(engine.Delivery{ConversationID: "c4", Expert: "a"}); err != nil {
 		t.Fatalf("Deliver after the others finished: %v", err)
+	}
+}
+
+// estimatingDeliverer has no delivery slot now; the k-th comes in k×100 ms.
+type estimatingDeliverer struct {
+	slotDeliverer
+	asked []int
+}
+
+func (s *estimatingDeliverer) DeliverySlotWait(k int) (time.Duration, bool) {
+	s.asked = append(s.asked, k)
+	return time.Duration(k) * 100 * time.Millisecond, true
+}
+
+// A refusal says when its slot would come, after the slots promised to
+// earlier refusals still ahead: three refusals in a row are told 100, 200
+// and 300 ms; once the first promise has passed, the next is told 300 ms
+// (two still ahead), not 400.
+func TestDispatcherRefusalEstimatesItsSlot(t *testing.T) {
+	f := &estimatingDeliverer{}
+	now := time.Unix(1_800_000_000, 0)
+	p, err := NewDispatcher(DispatcherOptions{Client: f, AdmitWait: 50 * time.Millisecond, OnOutcome: func(engine.Outcome) {},
+		Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	refuse := func() time.Duration {
+		t.Helper()
+		err := p.Deliver(engine.Delivery{ConversationID: "c", Expert: "a"})
+		if !errors.Is(err, ErrNoCapacity) || engine.FaultOf(err) != engine.FaultCapacity {
+			t.Fatalf("Deliver: %v; want ErrNoCapacity", err)
+		}
+		return engine.RetryAfterOf(err)
+	}
+	var got []time.Duration
+	for range 3 {
+		got = append(got, refuse())
+	}
+	now = now.Add(150 * time.Millisecond)
+	got = append(got, refuse())
+	want := []time.Duration{100 * time.Millisecond, 200 * time.Millisecond, 300 * time.Millisecond, 300 * time.Millisecond}
+	if !slices.Equal(got, want) {
+		t.Fatalf("estimates %v, want %v (asked for slots %v)", got, want, f.asked)
 	}
 }

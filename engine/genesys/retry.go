@@ -59,15 +59,20 @@ func (c *Client) send(ctx context.Context, op string, deadline time.Time, ex exc
 		if cl != ClassDelivery {
 			budgetDeadline = time.Time{}
 		}
+		waitStart := time.Now()
 		l, err := c.acquire(ctx, op, cl, budgetDeadline)
 		if err != nil {
 			return attempt{}, &callError{err: err}
+		}
+		if bm, ok := c.metrics.(BudgetMetrics); ok {
+			bm.APIBudgetWait(cl, time.Since(waitStart))
 		}
 		tok, err := l.tokens.AccessToken(ctx)
 		if err != nil {
 			return attempt{}, tokenError(err)
 		}
 		a := ex(ctx, tok.Value)
+		l.noteRateLimit(a.header, c.now())
 		c.metrics.APICall(op, a.status)
 		if bm, ok := c.metrics.(BudgetMetrics); ok {
 			bm.APIClassCall(cl, a.status)

@@ -2,6 +2,7 @@ package live
 
 import (
 	"strconv"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -11,15 +12,29 @@ import (
 // budgetMetrics counts Platform API calls by budget class and status.
 type budgetMetrics struct {
 	calls *prometheus.CounterVec
+	wait  *prometheus.HistogramVec
 }
 
 func newBudgetMetrics(reg prometheus.Registerer) *budgetMetrics {
 	m := &budgetMetrics{calls: prometheus.NewCounterVec(prometheus.CounterOpts{
 		Name: "shadowq_genesys_api_calls_by_class_total",
 		Help: "Platform API calls by budget class (delivery, resync, history) and HTTP status (0: no response).",
-	}, []string{"class", "status"})}
-	reg.MustRegister(m.calls)
+	}, []string{"class", "status"}),
+		wait: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    "shadowq_genesys_budget_wait_seconds",
+			Help:    "How long Platform API requests waited for a slot in the OAuth clients' request budgets, by class.",
+			Buckets: []float64{0.001, 0.01, 0.05, 0.15, 0.5, 1, 2, 5, 15, 60},
+		}, []string{"class"})}
+	reg.MustRegister(m.calls, m.wait)
 	return m
+}
+
+// APIBudgetWait implements genesys.BudgetMetrics.
+func (m *budgetMetrics) APIBudgetWait(c genesys.Class, wait time.Duration) {
+	if m == nil {
+		return
+	}
+	m.wait.WithLabelValues(c.String()).Observe(wait.Seconds())
 }
 
 // APIClassCall implements genesys.BudgetMetrics.

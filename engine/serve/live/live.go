@@ -239,24 +239,16 @@ func New(ctx context.Context, cfg *serve.Config, env Env, log *slog.Logger) (*Se
 		host, _ := os.Hostname()
 		replica = host + "-" + strconv.Itoa(os.Getpid())
 	}
-	// The micro-wait predictor learns how long each presence lasts from the
-	// last week of presence history; defaults fill in for definitions with
-	// too few closed segments (and for everything if analytics is denied).
-	predictor := engine.DefaultPredictor()
+	// The micro-wait predictor starts with the defaults; learnHistory
+	// swaps in one trained on presence history once the service is ready.
 	clock := env.Clock
 	if clock == nil {
 		clock = time.Now
 	}
 	s.clock = clock
 	now := clock()
-	if segs, err := s.client.PresenceHistory(ctx, s.pool, now.Add(-7*24*time.Hour), now); err != nil {
-		log.Warn("presence history unavailable; predictor uses defaults", "err", err)
-	} else {
-		predictor = engine.PredictorFromHistory(segs, historyMinSamples)
-		log.Info("predictor trained on presence history", "segments", len(segs), "definitions", len(predictor.ByDef))
-	}
 	s.eng, err = engine.New(engine.Config{Clock: engine.ClockFunc(clock), Store: s.store, Dispatcher: s.disp,
-		Predictor: predictor, Policy: cfg.PolicyValue, Experts: experts, ReplicaID: replica, Observe: observe,
+		Predictor: engine.DefaultPredictor(), Policy: cfg.PolicyValue, Experts: experts, ReplicaID: replica, Observe: observe,
 		OnDecision: func(d *engine.Decision) {
 			if d.Observed {
 				om.observed.WithLabelValues(d.Action.String()).Inc()
@@ -378,6 +370,7 @@ func (s *Server) Run(ctx context.Context) error {
 	go s.health.probeStore(runCtx, s.rclient)
 	go s.refreshDefinitions(runCtx)
 	go s.takeOver(runCtx)
+	go s.learnHistory(runCtx)
 	s.log.Info("serving", "addr", s.ln.Addr().String(), "experts", len(s.pool), "mode", s.cfg.Delivery.Mode)
 	if s.cfg.Delivery.Mode == ModeObserve {
 		announceObserve(s.log)
@@ -404,6 +397,35 @@ func (s *Server) close() {
 	} else if s.rclient != nil {
 		s.rclient.Close()
 	}
+}
+
+// learnHistory trains the micro-wait predictor on the last week of
+// presence history — how long each presence lasts; defaults fill in for
+// definitions with too few closed segments, and for everything if
+// analytics is denied. It reads only once the service is ready, and the
+// reads are the budget's lowest class (history), so the hundreds of
+// requests a large org needs never delay readiness or take a slot a
+// delivery is waiting for.
+func (s *Server) learnHistory(ctx context.Context) {
+	for s.health.ready() != nil {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	now := s.clock()
+	segs, err := s.client.PresenceHistory(ctx, s.pool, now.Add(-7*24*time.Hour), now)
+	if err != nil {
+		s.log.Warn("presence history unavailable; predictor uses defaults", "err", err)
+		return
+	}
+	p := engine.PredictorFromHistory(segs, historyMinSamples)
+	if err := s.loop.Do(ctx, func(e *engine.Engine) error { e.SetPredictor(p); return nil }); err != nil {
+		s.log.Warn("predictor not updated", "err", err)
+		return
+	}
+	s.log.Info("predictor trained on presence history", "segments", len(segs), "definitions", len(p.ByDef))
 }
 
 func (s *Server) watchStaleness(ctx context.Context) {
