@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/shadowq/shadowq/engine/serve"
-	fake "github.com/shadowq/shadowq/fakes/genesys"
 )
 
 // escalations is what was sent and answered.
@@ -21,6 +20,14 @@ type escalations struct {
 	mu        sync.Mutex
 	answers   map[string]string // conversation id → action ("" when the request failed)
 	latencies []time.Duration
+	records   []answer // every answer received, for the time series
+}
+
+// answer is one Data Action answer: when it arrived, what, after how long.
+type answer struct {
+	at      time.Time
+	action  string
+	latency time.Duration
 }
 
 func (e *escalations) counts() Escalations {
@@ -42,9 +49,9 @@ func (e *escalations) counts() Escalations {
 }
 
 // sendEscalations creates a conversation at the fake and posts it to the
-// replicas in turn, rate per second between begin and end; it returns once
-// every request has been answered.
-func sendEscalations(ctx context.Context, f *fake.Full, sk []fake.Skill, reps []*replica, rate float64, begin, end time.Time) *escalations {
+// targets (serve base URLs) in turn, rate per second between begin and
+// end; it returns once every request has been answered.
+func sendEscalations(ctx context.Context, w world, skills []string, targets []string, token string, rate float64, begin, end time.Time) *escalations {
 	e := &escalations{answers: map[string]string{}}
 	client := &http.Client{Timeout: 10 * time.Second}
 	var wg sync.WaitGroup
@@ -54,20 +61,21 @@ func sendEscalations(ctx context.Context, f *fake.Full, sk []fake.Skill, reps []
 			break
 		}
 		time.Sleep(time.Until(at))
-		skill := sk[i%len(sk)].Name
-		conv, err := f.CreateConversation(fake.NewConversation{Skills: []string{skill}, Priority: 3})
-		if err != nil {
-			continue
-		}
-		r := reps[i%len(reps)]
+		skill := skills[i%len(skills)]
+		target := targets[i%len(targets)]
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			action, el := post(ctx, client, r.addr, conv, skill)
+			conv, err := w.CreateConversation(ctx, skill)
+			if err != nil {
+				return
+			}
+			action, el := post(ctx, client, target, token, conv, skill)
 			e.mu.Lock()
 			e.answers[conv] = action
 			if action != "" {
 				e.latencies = append(e.latencies, el)
+				e.records = append(e.records, answer{at: time.Now(), action: action, latency: el})
 			}
 			e.mu.Unlock()
 		}()
@@ -77,13 +85,13 @@ func sendEscalations(ctx context.Context, f *fake.Full, sk []fake.Skill, reps []
 }
 
 // post sends one escalation; the action is "" when no answer came.
-func post(ctx context.Context, c *http.Client, addr, conv, skill string) (string, time.Duration) {
+func post(ctx context.Context, c *http.Client, base, token, conv, skill string) (string, time.Duration) {
 	body := fmt.Sprintf(`{"conversationId":%q,"skills":[%q],"priority":"P3"}`, conv, skill)
-	req, err := http.NewRequestWithContext(ctx, "POST", "http://"+addr+"/v1/escalations", strings.NewReader(body))
+	req, err := http.NewRequestWithContext(ctx, "POST", base+"/v1/escalations", strings.NewReader(body))
 	if err != nil {
 		return "", 0
 	}
-	req.Header.Set("Authorization", "Bearer "+apiToken)
+	req.Header.Set("Authorization", "Bearer "+token)
 	req.Header.Set("Content-Type", "application/json")
 	t0 := time.Now()
 	resp, err := c.Do(req)
@@ -102,7 +110,7 @@ func post(ctx context.Context, c *http.Client, addr, conv, skill string) (string
 // drain waits up to timeout for every escalation answered "routed" to
 // show a delivery in the fake's log, then counts delivered escalations
 // (any answer) and lost ones (routed, no delivery).
-func drain(ctx context.Context, f *fake.Full, e *escalations, timeout time.Duration) (delivered, lost int) {
+func drain(ctx context.Context, w world, e *escalations, timeout time.Duration) (delivered, lost int, err error) {
 	e.mu.Lock()
 	answers := make(map[string]string, len(e.answers))
 	for k, v := range e.answers {
@@ -111,9 +119,9 @@ func drain(ctx context.Context, f *fake.Full, e *escalations, timeout time.Durat
 	e.mu.Unlock()
 	deadline := time.Now().Add(timeout)
 	for {
-		got := map[string]bool{}
-		for _, d := range f.State().Deliveries {
-			got[d.ConversationID] = true
+		got, err := w.Delivered(ctx)
+		if err != nil {
+			return 0, 0, fmt.Errorf("reading the fake's delivery log: %w", err)
 		}
 		delivered, lost = 0, 0
 		for conv, a := range answers {
@@ -125,7 +133,7 @@ func drain(ctx context.Context, f *fake.Full, e *escalations, timeout time.Durat
 			}
 		}
 		if lost == 0 || time.Now().After(deadline) || ctx.Err() != nil {
-			return delivered, lost
+			return delivered, lost, nil
 		}
 		time.Sleep(250 * time.Millisecond)
 	}

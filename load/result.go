@@ -27,6 +27,9 @@ type Result struct {
 	// APICalls: Platform API calls by budget class (delivery, resync,
 	// history), all replicas, from start to end, whatever their status.
 	APICalls map[string]int `json:"apiCalls"`
+	// Series is the measured phase second by second (the HTML report's
+	// plots); not in the JSON.
+	Series Series `json:"-"`
 }
 
 // Percentiles in milliseconds.
@@ -70,6 +73,16 @@ func (r *Result) WriteJSON(w io.Writer) error {
 
 // WriteTable writes r for a terminal, each figure with its definition.
 func (r *Result) WriteTable(w io.Writer) error {
+	for _, row := range r.rows() {
+		if _, err := fmt.Fprintf(w, "%-12s %s\n", row[0], row[1]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// rows are the figures of r, each with its definition.
+func (r *Result) rows() [][2]string {
 	e := r.Escalations
 	rows := [][2]string{
 		{"ready", fmt.Sprintf("%.1f s (start → every replica ready)", r.ReadySeconds)},
@@ -92,13 +105,7 @@ func (r *Result) WriteTable(w io.Writer) error {
 		}
 		calls += fmt.Sprintf("%s %d", c, r.APICalls[c])
 	}
-	rows = append(rows, [2]string{"API calls", calls})
-	for _, row := range rows {
-		if _, err := fmt.Fprintf(w, "%-12s %s\n", row[0], row[1]); err != nil {
-			return err
-		}
-	}
-	return nil
+	return append(rows, [2]string{"API calls", calls})
 }
 
 // Thresholds fail a run (exit 1) when exceeded; zero values are not

@@ -10,7 +10,6 @@ import (
 
 	"github.com/shadowq/shadowq/engine"
 	"github.com/shadowq/shadowq/engine/redisstore"
-	"github.com/shadowq/shadowq/engine/serve"
 	"github.com/shadowq/shadowq/engine/serve/live"
 	fake "github.com/shadowq/shadowq/fakes/genesys"
 	"github.com/shadowq/shadowq/fakes/genesys/notify"
@@ -31,8 +30,9 @@ type replica struct {
 	done chan struct{}
 
 	measuring *atomic.Bool
+	begin     *atomic.Pointer[time.Time] // the measured phase's start
 	mu        sync.Mutex
-	lags      []time.Duration
+	lags      perSecond // change at the fake → applied, by second applied
 	events    int
 }
 
@@ -40,11 +40,12 @@ func (r *replica) onApplied(evs []engine.Event, applied time.Time) {
 	if !r.measuring.Load() {
 		return
 	}
+	i := secondOf(*r.begin.Load(), applied)
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	for i := range evs {
-		if evs[i].Kind == engine.EvPresence {
-			r.lags = append(r.lags, applied.Sub(evs[i].At))
+	for k := range evs {
+		if evs[k].Kind == engine.EvPresence {
+			r.lags.add(max(i, 0), applied.Sub(evs[k].At))
 			r.events++
 		}
 	}
@@ -93,6 +94,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	runCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	var measuring atomic.Bool
+	var begin atomic.Pointer[time.Time]
 	reps := make([]*replica, o.Replicas)
 	defer func() {
 		stop()
@@ -110,7 +112,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		if err != nil {
 			return nil, fmt.Errorf("replica %d: %w", i, err)
 		}
-		r := &replica{srv: srv, measuring: &measuring}
+		r := &replica{srv: srv, measuring: &measuring, begin: &begin}
 		srv.OnApplied = r.onApplied
 		if r.addr, err = srv.Listen("127.0.0.1:0"); err != nil {
 			return nil, err
@@ -125,30 +127,48 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	res := &Result{ReadySeconds: time.Since(start).Seconds()}
 	o.Log.Info("replicas ready", "seconds", res.ReadySeconds)
 
+	start0 := time.Now()
+	begin.Store(&start0)
 	measuring.Store(true)
-	begin := time.Now()
-	end := begin.Add(o.Duration)
+	end := start0.Add(o.Duration)
 	var wg sync.WaitGroup
 	wg.Add(1)
-	go func() { defer wg.Done(); pushPresence(runCtx, f, org.Users, o.EventsPerSecond, begin, end) }()
-	esc := sendEscalations(runCtx, f, org.Skills, reps, o.EscalationsPerSecond, begin, end)
+	w := localWorld{f}
+	go func() {
+		defer wg.Done()
+		pushPresence(runCtx, w, userIDs(org.Users), o.EventsPerSecond, 1, start0, end)
+	}()
+	targets := make([]string, len(reps))
+	for i, r := range reps {
+		targets[i] = "http://" + r.addr
+	}
+	esc := sendEscalations(runCtx, w, skillNames(org.Skills), targets, apiToken, o.EscalationsPerSecond, start0, end)
 	wg.Wait()
 	time.Sleep(500 * time.Millisecond) // the last events land
 	measuring.Store(false)
-	elapsed := time.Since(begin)
+	elapsed := time.Since(start0)
 
 	res.Escalations = esc.counts()
-	res.Escalations.Delivered, res.Escalations.Lost = drain(runCtx, f, esc, o.DrainTimeout)
+	if res.Escalations.Delivered, res.Escalations.Lost, err = drain(runCtx, w, esc, o.DrainTimeout); err != nil {
+		return nil, err
+	}
 	res.Decision = percentiles(esc.latencies)
-	var lags []time.Duration
+	var bySecond perSecond
 	events := 0
 	for _, r := range reps {
 		r.mu.Lock()
-		lags = append(lags, r.lags...)
+		bySecond.merge(r.lags)
 		events += r.events
 		r.mu.Unlock()
 	}
+	var lags []time.Duration
+	for _, xs := range bySecond {
+		lags = append(lags, xs...)
+	}
 	res.Staleness = percentiles(lags)
+	esc.mu.Lock()
+	res.Series = buildSeries(int(o.Duration/time.Second), len(reps), bySecond, esc.records, start0)
+	esc.mu.Unlock()
 	res.EventsPerSecond = float64(events) / float64(len(reps)) / elapsed.Seconds()
 	res.APICalls = map[string]int{}
 	for _, r := range reps {
@@ -189,42 +209,61 @@ func waitReady(ctx context.Context, reps []*replica, timeout time.Duration) erro
 	}
 }
 
-// buildOrg is an org of n experts over 20 skills, all On Queue, in the
-// first queue, and the serve configuration that knows them.
-func buildOrg(n int) (fake.Org, *serve.Config) {
-	org := fake.DemoOrg()
-	org.Users, org.Skills = nil, nil
-	for k := range skills {
-		org.Skills = append(org.Skills, fake.Skill{ID: fmt.Sprintf("5c000000-0000-4000-8000-%012d", k), Name: fmt.Sprintf("skill-%02d", k)})
-	}
-	cfg := &serve.Config{Listen: "127.0.0.1:0", PolicyValue: engine.DefaultPolicy()}
-	cfg.Delivery.Mode = "assign"
-	cfg.Resync.Interval = time.Minute
-	cfg.DataAction.TokenEnv = tokenEnv
-	members := make([]string, 0, n)
-	for i := range n {
-		id := fmt.Sprintf("0ad00000-0000-4000-8000-%012d", i)
-		a, b := org.Skills[i%skills], org.Skills[(i*7+3)%skills]
-		org.Users = append(org.Users, fake.User{ID: id, Name: fmt.Sprintf("expert %d", i), PresenceID: fake.PresenceOnQueue,
-			Skills: []fake.UserSkill{{SkillID: a.ID, Proficiency: 3}, {SkillID: b.ID, Proficiency: 4}}})
-		members = append(members, id)
-		cfg.Experts = append(cfg.Experts, serve.ExpertConfig{ID: id, Skills: map[string]int{a.Name: 3, b.Name: 4}})
-	}
-	org.Queues[0].Members = members
-	return org, cfg
-}
-
 // pushPresence changes presences at rate per second between begin and end,
-// cycling through the users and four definitions (two routable, two not).
-func pushPresence(ctx context.Context, f *fake.Full, users []fake.User, rate float64, begin, end time.Time) {
+// cycling through the users and four definitions (two routable, two not),
+// with workers requests at a time (1: in this goroutine).
+func pushPresence(ctx context.Context, w world, users []string, rate float64, workers int, begin, end time.Time) {
 	defs := []string{fake.PresenceAvailable, fake.PresenceMeetingInterruptP1, fake.PresenceOnQueue, fake.PresenceMeetingDoNotDisturb}
+	type change struct{ user, def string }
+	set := func(c change) { _ = w.SetPresence(ctx, c.user, c.def) }
+	var jobs chan change
+	var wg sync.WaitGroup
+	if workers > 1 {
+		jobs = make(chan change, workers*4)
+		for range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for c := range jobs {
+					set(c)
+				}
+			}()
+		}
+		defer wg.Wait()
+		defer close(jobs)
+	}
 	tick := time.NewTicker(2 * time.Millisecond)
 	defer tick.Stop()
 	n := 0
 	for time.Now().Before(end) && ctx.Err() == nil {
 		for due := int(rate * time.Since(begin).Seconds()); n < due; n++ {
-			_ = f.SetPresence(users[(n*37)%len(users)].ID, defs[n%len(defs)], "")
+			c := change{users[(n*37)%len(users)], defs[n%len(defs)]}
+			if jobs == nil {
+				set(c)
+				continue
+			}
+			select {
+			case jobs <- c:
+			case <-ctx.Done():
+				return
+			}
 		}
 		<-tick.C
 	}
+}
+
+func userIDs(us []fake.User) []string {
+	out := make([]string, len(us))
+	for i, u := range us {
+		out[i] = u.ID
+	}
+	return out
+}
+
+func skillNames(sk []fake.Skill) []string {
+	out := make([]string, len(sk))
+	for i, s := range sk {
+		out[i] = s.Name
+	}
+	return out
 }

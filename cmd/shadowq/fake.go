@@ -15,6 +15,7 @@ import (
 	"github.com/shadowq/shadowq/fakes/genesys"
 	"github.com/shadowq/shadowq/fakes/genesys/notify"
 	"github.com/shadowq/shadowq/fakes/genesys/playback"
+	"github.com/shadowq/shadowq/load"
 	"github.com/shadowq/shadowq/scenarios"
 )
 
@@ -45,8 +46,11 @@ func runFake(args []string, stdout, stderr io.Writer) int {
 	delay := fs.Duration("event-delay", 0, "latency added to every notification event")
 	history := fs.String("history", "", "with --scenario: generate this many days of past activity (e.g. 28d), served by the analytics and WFM endpoints")
 	noWFM := fs.Bool("no-wfm", false, "answer the Workforce Management endpoints 403, as an org without a WFM licence")
+	experts := fs.Int("experts", 0, "serve the load-test org of this many experts (skill-00…skill-19) instead of the demo org; see shadowq load --target")
+	serveConfig := fs.String("serve-config", "", "with --experts: write a serve configuration for that org to this file")
+	serveListen := fs.String("serve-listen", "127.0.0.1:8080", "with --serve-config: the listen address written into it")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: shadowq fake [--addr 127.0.0.1:8787] [--scenario FILE] [--time-scale N] [--history 28d] [--no-wfm] [--client-id ID --client-secret SECRET] [fault flags]")
+		fmt.Fprintln(stderr, "usage: shadowq fake [--addr 127.0.0.1:8787] [--scenario FILE] [--time-scale N] [--history 28d] [--no-wfm] [--experts N [--serve-config FILE]] [--client-id ID --client-secret SECRET] [fault flags]")
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
@@ -89,7 +93,28 @@ func runFake(args []string, stdout, stderr io.Writer) int {
 				st.Conversations, st.PresenceSegments, st.RoutingSegments, st.Shifts)
 		}
 	}
-	f, err := genesys.NewFull(opts, notify.Options{})
+	var nopts notify.Options
+	if *experts > 0 {
+		// Load tests push tens of thousands of events a second: a deeper
+		// per-socket queue, as shadowq load uses in-process.
+		nopts.QueueSize = 1 << 16
+		if sc != nil {
+			fmt.Fprintln(stderr, "shadowq fake: --experts and --scenario exclude each other")
+			return exitBadInput
+		}
+		org := load.Org(*experts)
+		opts.Org = &org
+		if *serveConfig != "" {
+			if err := writeServeConfig(*serveConfig, *experts, *serveListen); err != nil {
+				fmt.Fprintf(stderr, "shadowq fake: --serve-config: %v\n", err)
+				return exitBadInput
+			}
+		}
+	} else if *serveConfig != "" {
+		fmt.Fprintln(stderr, "shadowq fake: --serve-config needs --experts")
+		return exitBadInput
+	}
+	f, err := genesys.NewFull(opts, nopts)
 	if err != nil {
 		fmt.Fprintf(stderr, "shadowq fake: %v\n", err)
 		return exitBadInput
@@ -137,4 +162,17 @@ func parseDays(v string) (int, error) {
 		return 0, fmt.Errorf("not a number of days such as 28d (1–3660)")
 	}
 	return n, nil
+}
+
+// writeServeConfig writes the serve configuration of load.Org(n) to file.
+func writeServeConfig(file string, n int, listen string) error {
+	f, err := os.Create(file)
+	if err != nil {
+		return err
+	}
+	if err := load.WriteServeConfig(f, n, listen, "SHADOWQ_API_TOKEN"); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
 }
