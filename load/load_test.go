@@ -4,10 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"log/slog"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/shadowq/shadowq/engine/redisstore"
+	"github.com/shadowq/shadowq/engine/serve/live"
+	fake "github.com/shadowq/shadowq/fakes/genesys"
+	"github.com/shadowq/shadowq/fakes/genesys/notify"
 )
 
 // A small run end to end: every escalation answered, every routed one in
@@ -129,5 +135,69 @@ func TestRunOverBudgetNeverLosesARouted(t *testing.T) {
 	}
 	if e.Lost != 0 || e.Delivered != e.Routed {
 		t.Fatalf("escalations %+v: every routed answer must be delivered", e)
+	}
+}
+
+// --target: a fake and a serve replica started apart from the run (here
+// in this process, but reached only over HTTP: the fake's admin API,
+// serve's Data Action API, /readyz and /metrics). Every escalation is
+// answered, every routed one delivered per the fake's log, and the
+// figures read from serve's metrics are there.
+func TestRunTargetSmall(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts the fake and a replica")
+	}
+	org, cfg := buildOrg(60)
+	f, err := fake.NewFull(fake.Options{Org: &org, Seed: 1, Faults: fake.Faults{TokenRateLimit: true},
+		Answer: fake.AnswerModel{Accept: 1, Delay: 200 * time.Millisecond, HandleTime: 5 * time.Second}}, notify.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if _, err := f.Start("127.0.0.1:0"); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv(tokenEnv, apiToken)
+	emb, err := redisstore.StartEmbedded(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer emb.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	srv, err := live.New(ctx, cfg, live.Env{Region: f.BaseURL(), ClientID: fake.DemoClientID, ClientSecret: fake.DemoClientSecret,
+		RedisURL: "redis://" + emb.Client.Options().Addr}, slog.New(slog.DiscardHandler))
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr, err := srv.Listen("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() { defer close(done); _ = srv.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+
+	res, err := RunTarget(context.Background(), TargetOptions{Targets: []string{"http://" + addr + "/"}, FakeAdmin: f.BaseURL(),
+		AdminToken: f.AdminToken(), APIToken: apiToken, EventsPerSecond: 200, EscalationsPerSecond: 5, Duration: 3 * time.Second,
+		DrainTimeout: time.Minute})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := res.Escalations
+	if e.Sent != 15 || e.Routed+e.Hold+e.Fallback != e.Sent || e.Routed == 0 || e.Lost != 0 || e.Delivered < e.Routed {
+		t.Fatalf("escalations %+v: want 15 sent, some routed, every routed delivered", e)
+	}
+	if res.EventsPerSecond < 100 || res.Staleness.P99Ms <= 0 || res.Staleness.P99Ms < res.Staleness.P50Ms || res.APICalls["delivery"] < e.Routed {
+		t.Fatalf("figures from serve's metrics look wrong: %+v", res)
+	}
+	if s := res.Series; s.Len() != 3 || s.EventsPerSecond[1] <= 0 {
+		t.Fatalf("series %+v: want 3 seconds with events", s)
+	}
+	// Bad options are all reported at once.
+	err = TargetOptions{Targets: []string{"localhost:1"}, FakeAdmin: "x"}.Validate()
+	for _, want := range []string{`--target "localhost:1"`, `--fake-admin "x"`, "admin token", "Data Action token"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("Validate: %v; want it to say %q", err, want)
+		}
 	}
 }
