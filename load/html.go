@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"fmt"
+	"html"
 	"html/template"
 	"image/color"
 	"io"
@@ -23,7 +24,10 @@ import (
 // figure is one rendered plot.
 type figure struct {
 	ID, Title, Caption string
-	src                template.URL // data:image/png;base64,...
+	// Img is the <img> tag with the PNG inline, built by hand: through a
+	// template.URL, html/template would escape every "+" of the base64
+	// text as "&#43;". The base64 alphabet is attribute-safe.
+	Img template.HTML
 }
 
 // line is one series of a figure: y per second, negative values absent.
@@ -70,6 +74,9 @@ func plotPNG(ylabel string, lines []line) ([]byte, error) {
 			p.Legend.Add(l.name, pl)
 		}
 	}
+	if len(lines) > 1 {
+		p.Y.Max *= 1.25 // room for the legend above the lines
+	}
 	c := vgimg.New(8*vg.Inch, 3*vg.Inch)
 	p.Draw(draw.New(c))
 	var b bytes.Buffer
@@ -100,8 +107,8 @@ func (r *Result) figures() ([]figure, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, figure{ID: sp.id, Title: sp.title, Caption: sp.caption,
-			src: template.URL("data:image/png;base64," + base64.StdEncoding.EncodeToString(png))})
+		img := `<img src="data:image/png;base64,` + base64.StdEncoding.EncodeToString(png) + `" alt="` + html.EscapeString(sp.title) + `">`
+		out = append(out, figure{ID: sp.id, Title: sp.title, Caption: sp.caption, Img: template.HTML(img)})
 	}
 	return out, nil
 }
@@ -119,7 +126,7 @@ th{font-weight:600}figure{margin:1.5rem 0}img{max-width:100%}figcaption{color:#5
 {{range .Rows}}<tr><th>{{index . 0}}</th><td>{{index . 1}}</td></tr>
 {{end}}</table></section>
 <section id="series"><h2>Over time</h2>
-{{range .Figures}}<figure id="{{.ID}}"><h3>{{.Title}}</h3><img src="{{.Src}}" alt="{{.Title}}"><figcaption>{{.Caption}}</figcaption></figure>
+{{range .Figures}}<figure id="{{.ID}}"><h3>{{.Title}}</h3>{{.Img}}<figcaption>{{.Caption}}</figcaption></figure>
 {{end}}</section>
 </body></html>
 `))
@@ -131,17 +138,9 @@ func (r *Result) WriteHTML(w io.Writer, settings string) error {
 	if err != nil {
 		return err
 	}
-	type fig struct {
-		ID, Title, Caption string
-		Src                template.URL
-	}
-	data := struct {
+	return htmlPage.Execute(w, struct {
 		Settings string
 		Rows     [][2]string
-		Figures  []fig
-	}{Settings: settings, Rows: r.rows()}
-	for _, f := range figs {
-		data.Figures = append(data.Figures, fig{f.ID, f.Title, f.Caption, f.src})
-	}
-	return htmlPage.Execute(w, data)
+		Figures  []figure
+	}{settings, r.rows(), figs})
 }
