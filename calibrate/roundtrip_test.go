@@ -1,0 +1,171 @@
+package calibrate_test
+
+import (
+	"context"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/shadowq/shadowq/calibrate"
+	"github.com/shadowq/shadowq/engine/genesys"
+	fake "github.com/shadowq/shadowq/fakes/genesys"
+	"github.com/shadowq/shadowq/fakes/genesys/playback"
+	"github.com/shadowq/shadowq/scenarios"
+)
+
+// read serves days of the scenario's history from the fake and reads it
+// back through the live adapter.
+func read(t *testing.T, sc *scenarios.Scenario, days int, opts fake.Options, tweak func(*fake.History)) *calibrate.Data {
+	t.Helper()
+	end := time.Now().UTC().Truncate(24 * time.Hour)
+	h := fake.NewHistory()
+	if _, err := playback.History(h, sc, days, end); err != nil {
+		t.Fatal(err)
+	}
+	if tweak != nil {
+		tweak(h)
+	}
+	org := playback.Org(sc)
+	opts.Org, opts.History = &org, h
+	srv, err := fake.New(opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	base, err := srv.Start("127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tm, err := genesys.NewTokenManager(genesys.TokenOptions{Login: genesys.LoginURL(base), ClientID: fake.DemoClientID, ClientSecret: fake.DemoClientSecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := genesys.NewClient(genesys.Options{API: base, Tokens: tm, Budget: genesys.NewBudget(100000, time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, err := c.CalibrationData(context.Background(), genesys.CalibrationQuery{From: end.AddDate(0, 0, -days), To: end})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func load(t *testing.T) *scenarios.Scenario {
+	sc, err := scenarios.Load("../scenarios/tier3-meetings.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sc
+}
+
+// calibrate(fake history of tier3) recovers tier3's parameters within
+// their sampling error: arrival rates per hour and the handle-time mean
+// within 4 standard errors; the fixed stand-ups and lunches exactly; the
+// written scenario loads. Meeting lengths are compared with a 10%
+// tolerance: random meetings that do not fit the day are not placed, so
+// long ones are under-represented in what the org's history shows (the
+// fitted median is the history's, not the generator's).
+func TestRoundTripTier3(t *testing.T) {
+	sc := load(t)
+	const days = 7
+	d := read(t, sc, days, fake.Options{}, nil)
+	m, err := calibrate.Calibrate(d, calibrate.Options{Name: "rt", Priorities: map[string]float64{"P3": 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for h, want := range []float64{25, 45, 45, 45, 30, 45, 45, 45} {
+		got := m.Rates[h]
+		se := math.Sqrt(want*days) / days
+		if math.Abs(got-want) > 4*se {
+			t.Errorf("hour %d: %.2f arrivals/h, scenario %.0f (s.e. %.2f)", h, got, want, se)
+		}
+	}
+	wantMean := (10 * time.Minute).Seconds() * math.Exp(0.5*0.5/2)
+	sd := wantMean * math.Sqrt(math.Exp(0.25)-1)
+	if se := sd / math.Sqrt(float64(m.Handle.N)); math.Abs(m.Handle.Mean-wantMean) > 4*se {
+		t.Errorf("handle mean %.0fs, scenario %.0fs (s.e. %.1fs)", m.Handle.Mean, wantMean, se)
+	}
+	if m.ACW.Kind != "fixed" || math.Abs(m.ACW.Mean-120) > 0.5 {
+		t.Errorf("after-call work %s %.1fs, scenario fixed 2m", m.ACW.Kind, m.ACW.Mean)
+	}
+	y := m.YAML()
+	for _, want := range []string{"{start: 1h, length: 30m, presence: in-a-meeting-do-not-disturb}", "{start: 4h, length: 45m, presence: meal}",
+		"workPresence: on-queue", "alertTimeout: 20s"} {
+		if !strings.Contains(y, want) {
+			t.Errorf("scenario lacks %q", want)
+		}
+	}
+	for _, g := range m.Groups {
+		if g.MeetLen == nil || math.Abs(g.MeetLen.Median/2700-1) > 0.10 {
+			t.Errorf("group %s: meeting median %v, scenario 45m", g.Name, g.MeetLen)
+		}
+	}
+	dir := t.TempDir()
+	out := filepath.Join(dir, "cal.yaml")
+	if err := os.WriteFile(out, []byte(y), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s2, err := scenarios.Load(out)
+	if err != nil {
+		t.Fatalf("calibrated scenario does not load: %v\n%s", err, y)
+	}
+	if len(s2.Experts) != len(sc.Experts) {
+		t.Errorf("%d experts, scenario %d", len(s2.Experts), len(sc.Experts))
+	}
+	if err := m.WriteReport(dir); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(filepath.Join(dir, "calibration.html"))
+	if !strings.Contains(string(b), "data:image/png;base64,") || !strings.Contains(string(b), "handle time") {
+		t.Error("calibration.html has no plots")
+	}
+}
+
+// Odd data: no WFM licence (403), a presence GUID no longer defined, a
+// user without skills each give a warning and a scenario that loads; no
+// traffic stops with a clear message.
+func TestOddData(t *testing.T) {
+	sc := load(t)
+	gone := "0dead000-0000-4000-8000-000000000000"
+	var victim string
+	d := read(t, sc, 2, fake.Options{NoWFM: true}, func(h *fake.History) {
+		victim = playback.UserID(sc.Experts[0].ID)
+		t0 := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -1).Add(9 * time.Hour)
+		h.AppendPresence(victim, fake.PresenceSegment{Start: t0.Add(2 * time.Minute), End: t0.Add(3 * time.Minute), SystemPresence: "AWAY", OrganizationPresenceID: gone})
+	})
+	if d.Schedules != nil || !strings.Contains(d.ScheduleNote, "403") {
+		t.Errorf("WFM note %q", d.ScheduleNote)
+	}
+	d.Users[0].Skills = nil
+	m, err := calibrate.Calibrate(d, calibrate.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := strings.Join(m.Warnings, "\n")
+	for _, want := range []string{gone + " (AWAY) appears in user history but is no longer defined", "has no routing skills"} {
+		if !strings.Contains(all, want) {
+			t.Errorf("no warning %q in:\n%s", want, all)
+		}
+	}
+	out := filepath.Join(t.TempDir(), "cal.yaml")
+	if err := os.WriteFile(out, []byte(m.YAML()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := scenarios.Load(out); err != nil {
+		t.Fatalf("scenario with odd data does not load: %v", err)
+	}
+	empty := *d
+	empty.Conversations = nil
+	if _, err := calibrate.Calibrate(&empty, calibrate.Options{}); err == nil || !strings.Contains(err.Error(), "no conversations") {
+		t.Errorf("no traffic: %v", err)
+	}
+	nobody := *d
+	nobody.Presence = nil
+	if _, err := calibrate.Calibrate(&nobody, calibrate.Options{}); err == nil || !strings.Contains(err.Error(), "no experts to model") {
+		t.Errorf("no presence: %v", err)
+	}
+}
