@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/binary"
 	"flag"
 	"fmt"
 	"io"
@@ -22,6 +24,18 @@ import (
 // runContext ends on SIGINT or SIGTERM; tests replace it.
 var runContext = func() (context.Context, context.CancelFunc) {
 	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
+
+// randomSeed draws a non-zero seed from crypto/rand: conversation ids are
+// drawn from the seed, so each process gets its own.
+func randomSeed() uint64 {
+	var b [8]byte
+	for {
+		_, _ = rand.Read(b[:])
+		if s := binary.LittleEndian.Uint64(b[:]); s != 0 {
+			return s
+		}
+	}
 }
 
 // runFake implements `shadowq fake`: a wire-faithful Genesys Cloud on
@@ -49,6 +63,7 @@ func runFake(args []string, stdout, stderr io.Writer) int {
 	experts := fs.Int("experts", 0, "serve the load-test org of this many experts (skill-00…skill-19) instead of the demo org; see shadowq load --target")
 	serveConfig := fs.String("serve-config", "", "with --experts: write a serve configuration for that org to this file")
 	serveListen := fs.String("serve-listen", "127.0.0.1:8080", "with --serve-config: the listen address written into it")
+	seed := fs.Uint64("seed", 0, "seed of conversation ids, answer draws and fault draws (0: a random one, so that a restarted fake sharing a Redis with an earlier one never reuses a conversation id)")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: shadowq fake [--addr 127.0.0.1:8787] [--scenario FILE] [--time-scale N] [--history 28d] [--no-wfm] [--experts N [--serve-config FILE]] [--client-id ID --client-secret SECRET] [fault flags]")
 		fs.PrintDefaults()
@@ -57,6 +72,9 @@ func runFake(args []string, stdout, stderr io.Writer) int {
 		return exitBadInput
 	}
 	secretGiven := *secret != ""
+	if *seed == 0 {
+		*seed = randomSeed()
+	}
 	days := 0
 	if *history != "" {
 		var err error
@@ -69,7 +87,7 @@ func runFake(args []string, stdout, stderr io.Writer) int {
 			return exitBadInput
 		}
 	}
-	opts := genesys.Options{ClientID: *clientID, ClientSecret: *secret, AdminToken: *adminToken, TimeScale: *scale, NoWFM: *noWFM,
+	opts := genesys.Options{ClientID: *clientID, ClientSecret: *secret, AdminToken: *adminToken, TimeScale: *scale, NoWFM: *noWFM, Seed: *seed,
 		Faults: genesys.Faults{RateLimitShare: *share429, ServerErrorShare: *share5xx, Latency: *latency, TokenRateLimit: *tokenRL}}
 	var sc *scenarios.Scenario
 	if *scenario != "" {
@@ -136,7 +154,7 @@ func runFake(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stdout, "  GENESYSCLOUD_OAUTHCLIENT_SECRET=%s   (the demo secret)\n", genesys.DemoClientSecret)
 	}
 	fmt.Fprintf(stdout, "  admin API: %s/_fake/state with Authorization: Bearer %s\n", base, f.AdminToken())
-	fmt.Fprintf(stdout, "  %d users, time scale %gx\n", users, *scale)
+	fmt.Fprintf(stdout, "  %d users, time scale %gx, seed %d\n", users, *scale, *seed)
 
 	ctx, stop := runContext()
 	defer stop()

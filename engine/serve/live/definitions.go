@@ -2,6 +2,8 @@ package live
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/shadowq/shadowq/engine"
@@ -41,24 +43,50 @@ func coverage(pol *engine.Policy, defs []genesys.PresenceDefinition) []Coverage 
 }
 
 // loadDefinitions reads the org's presence definitions and reports those
-// the policy does not name by GUID: they are routed only by a system
-// fallback rule, or never.
+// the policy does not name by GUID (they are routed only by a system
+// fallback rule, or never) in one summary line, when that set changes:
+// at start-up and when a refresh finds a different one.
 func (s *Server) loadDefinitions(ctx context.Context) error {
 	defs, err := s.client.PresenceDefinitions(ctx)
 	if err != nil {
 		return err
 	}
 	cov := coverage(s.cfg.PolicyValue, defs)
-	s.defs.Store(&cov)
-	unnamed := 0
-	for _, c := range cov {
-		if c.Rule[:4] != "guid" {
-			unnamed++
-			s.log.Warn("presence definition not named by the policy", "id", c.ID, "label", c.Label, "system", c.System.String(), "rule", c.Rule)
+	prev := s.defs.Swap(&cov)
+	summary, n := unnamedSummary(cov)
+	if old, _ := unnamedSummaryOf(prev); prev == nil || old != summary {
+		if n == 0 {
+			s.log.Info("presence definitions loaded", "definitions", len(cov), "notNamedByPolicy", 0)
+		} else {
+			s.log.Warn("presence definitions not named by the policy (routed by their system presence's fallback rule, or never)",
+				"definitions", len(cov), "notNamedByPolicy", n, "unnamed", summary)
 		}
 	}
-	s.log.Info("presence definitions loaded", "definitions", len(cov), "notNamedByPolicy", unnamed)
 	return nil
+}
+
+// unnamedSummary lists the definitions the policy does not name by GUID,
+// "label (system, rule)" separated by "; ", in the org's order.
+func unnamedSummary(cov []Coverage) (string, int) {
+	var b strings.Builder
+	n := 0
+	for _, c := range cov {
+		if strings.HasPrefix(c.Rule, "guid") {
+			continue
+		}
+		if n++; n > 1 {
+			b.WriteString("; ")
+		}
+		fmt.Fprintf(&b, "%s (%s, %s, %s)", c.Label, c.ID, c.System.String(), c.Rule)
+	}
+	return b.String(), n
+}
+
+func unnamedSummaryOf(cov *[]Coverage) (string, int) {
+	if cov == nil {
+		return "", 0
+	}
+	return unnamedSummary(*cov)
 }
 
 // Definitions returns the last coverage report.

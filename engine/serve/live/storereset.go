@@ -25,7 +25,11 @@ func (s *Server) rewriteAfterReset(ctx context.Context) error {
 				states = append(states, st)
 			}
 		}
-		s.log.Warn("store was emptied (epoch marker missing): rewriting the presence cache", "experts", len(states))
+		if len(states) == 0 { // a first start on an empty store: nothing was lost
+			s.log.Info("store has no epoch marker yet (first start or emptied): nothing to rewrite")
+		} else {
+			s.log.Warn("store was emptied (epoch marker missing): rewriting the presence cache", "experts", len(states))
+		}
 		return s.wb.PutExperts(ctx, states)
 	})
 	pol := s.cfg.PolicyValue
