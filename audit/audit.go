@@ -17,7 +17,8 @@ const minRateSamples = 5
 // Assumption is the counterfactual's stated assumption.
 const Assumption = "Had shadowq rung the expert it chose, the expert accepts with the acceptance rate observed in this window " +
 	"for offers made while in that presence (the rate pooled over all presences when a presence has fewer than 5 offers), " +
-	"and an accepted offer connects after the median ring time of accepted offers. A refused offer leaves the escalation " +
+	"and an accepted offer connects after the median ring time of accepted offers; when the ACD offered that expert this very " +
+	"conversation, their actual answer and ring time are used instead. A refused offer leaves the escalation " +
 	"to the ACD exactly as it actually went (no saving, no loss); would-be holds count as no change. The interval covers " +
 	"the acceptance draws only, not the uncertainty of the rates themselves."
 
@@ -49,7 +50,7 @@ func Build(in *Input) *Report {
 		}
 		if e.log[0].Observed {
 			observed++
-			wouldRow(&row, e, tl, rates, pooled, ring)
+			wouldRow(&row, e, c, tl, rates, pooled, ring)
 		} else {
 			acted++
 			didRow(&row, e, tl)

@@ -81,15 +81,19 @@ func TestAuditObserveCounterfactualAndCherryPick(t *testing.T) {
 	}
 	e1 := r.Rows[0]
 	// Actual: honest answered at 310 m + 10 s; arrival 300 m → 610 s.
-	// shadowq: decided at +1 s, ring 10 s → saving (4/6)·(610 − 11).
-	want := 4.0 / 6 * (610 - 11)
+	// The ACD offered honest this very conversation and they accepted
+	// (ring 10 s): p = 1, saving 610 − (1 + 10).
+	want := 610.0 - 11
 	if e1.ConversationID != "e1" || e1.Action != "deliver" || e1.Presence != "ON_QUEUE" || math.Abs(e1.ExpectedSaveS-want) > 1e-6 {
 		t.Fatalf("e1 row %+v, want a would-be delivery to honest in ON_QUEUE saving %.1f s", e1, want)
 	}
 	if !strings.Contains(e1.Summary, "would have rung Hana at t+1 s in ON_QUEUE; actually answered by Hana after 10 m 10 s") {
 		t.Errorf("e1 summary %q", e1.Summary)
 	}
-	if cf.WouldDeliver != 1 || cf.WouldFallback != 1 || math.Abs(cf.SoonerExpected-4.0/6) > 1e-9 || math.Abs(cf.SavingTotalS-want) > 1e-6 {
+	if e1.KnownAnswer != "accepted" || e1.PAccept != 1 {
+		t.Errorf("e1: known answer %q, p %v; want accepted, 1", e1.KnownAnswer, e1.PAccept)
+	}
+	if cf.WouldDeliver != 1 || cf.WouldFallback != 1 || math.Abs(cf.SoonerExpected-1) > 1e-9 || math.Abs(cf.SavingTotalS-want) > 1e-6 {
 		t.Errorf("counterfactual %+v", cf)
 	}
 	if len(cf.UnusedExperts) != 0 {
@@ -166,5 +170,23 @@ func TestAuditAssignModeCountsDeliveries(t *testing.T) {
 	}
 	if d.Delivered != 3 || d.Accepted != 1 || d.Declined != 1 || d.NotAnswered != 1 || d.Routed != 1 || d.Fallback != 1 || d.OffersInGenesys != 2 {
 		t.Errorf("deliveries %+v", d)
+	}
+}
+
+// The counterfactual uses the rate by presence for an expert the ACD did
+// not offer the conversation to, and the known refusal for one it did.
+func TestAuditCounterfactualUsesKnownAnswers(t *testing.T) {
+	in := fixture()
+	in.Decisions[0].Expert = "picker" // the ACD offered e1 to picker, who declined
+	r := Build(in)
+	if e1 := r.Rows[0]; e1.KnownAnswer != "declined" || e1.PAccept != 0 || e1.ExpectedSaveS != 0 {
+		t.Fatalf("e1 with picker: %+v, want the known decline, p 0, no saving", e1)
+	}
+	in = fixture()
+	in.Decisions[0].Expert = "nobody-offered"
+	in.Presence = append(in.Presence, PresenceSegment{User: "nobody-offered", Start: at(0), End: at(480), System: "ON_QUEUE"})
+	r = Build(in)
+	if e1 := r.Rows[0]; e1.KnownAnswer != "" || math.Abs(e1.PAccept-4.0/6) > 1e-9 || math.Abs(e1.ExpectedSaveS-4.0/6*(610-11)) > 1e-6 {
+		t.Fatalf("e1 with an expert never offered it: %+v, want p = ON_QUEUE's 4/6", e1)
 	}
 }

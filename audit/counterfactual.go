@@ -12,7 +12,7 @@ import (
 
 // wouldRow fills an observe-mode row: the would-be decision (the first
 // deliver or hold; else the fallback) and its expected saving.
-func wouldRow(row *EscalationRow, e escalation, tl *timeline, rates map[string]Rate, pooled Rate, ring time.Duration) {
+func wouldRow(row *EscalationRow, e escalation, c *Conversation, tl *timeline, rates map[string]Rate, pooled Rate, ring time.Duration) {
 	row.Observed = true
 	d := e.log[0]
 	for _, x := range e.log {
@@ -21,7 +21,7 @@ func wouldRow(row *EscalationRow, e escalation, tl *timeline, rates map[string]R
 			break
 		}
 	}
-	row.Action = d.Action.String()
+	row.Action, row.Why = d.Action.String(), d.Why
 	row.DecidedAfterS = d.At.Sub(row.Arrival).Seconds()
 	switch d.Action {
 	case engine.ActDeliver:
@@ -32,11 +32,20 @@ func wouldRow(row *EscalationRow, e escalation, tl *timeline, rates map[string]R
 			rate = pooled
 		}
 		row.PAccept = rate.P
+		ringS := ring.Seconds()
+		// The chosen expert was offered this very conversation by the
+		// ACD: their answer is known, no rate is needed.
+		if o, ok := offerTo(c, row.Expert); ok {
+			row.PAccept, row.KnownAnswer = 0, string(o.Result)
+			if o.Result == Accepted {
+				row.PAccept, ringS = 1, o.End.Sub(o.Start).Seconds()
+			}
+		}
 		// shadowq would connect at decision + ring with probability p; it
 		// saves only against an actual answer later than that, or an
 		// abandonment (then the saving is a lower bound: the wait until
 		// the customer gave up).
-		sq := row.DecidedAfterS + ring.Seconds()
+		sq := row.DecidedAfterS + ringS
 		if row.InGenesys && (row.Abandoned || row.AnsweredBy != "") && row.ActualWaitS > sq {
 			row.ExpectedSaveS = row.PAccept * (row.ActualWaitS - sq)
 		}
@@ -47,11 +56,24 @@ func wouldRow(row *EscalationRow, e escalation, tl *timeline, rates map[string]R
 	}
 }
 
+// offerTo is the first finished offer of c to user (c may be nil).
+func offerTo(c *Conversation, user string) (Offer, bool) {
+	if c == nil {
+		return Offer{}, false
+	}
+	for _, o := range c.Offers {
+		if o.User == user && o.Result != StillOpen {
+			return o, true
+		}
+	}
+	return Offer{}, false
+}
+
 // didRow fills an assign-mode row: every delivery made and its result
 // (the Result of the decision that followed it, or the terminal routed).
 func didRow(row *EscalationRow, e escalation, tl *timeline) {
 	last := e.log[len(e.log)-1]
-	row.Action = last.Action.String()
+	row.Action, row.Why = last.Action.String(), e.log[0].Why
 	row.DecidedAfterS = e.log[0].At.Sub(row.Arrival).Seconds()
 	for i, d := range e.log {
 		if d.Action != engine.ActDeliver {

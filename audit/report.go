@@ -40,9 +40,14 @@ type EscalationRow struct {
 	Interrupt     bool    `json:"interrupt,omitempty"`
 	DecidedAfterS float64 `json:"decidedAfterSeconds"`
 	ETA           string  `json:"eta,omitempty"`
+	Why           string  `json:"why"` // the engine's reason for the would-be (or first) decision
 	// PAccept is the acceptance probability assumed for Expert in
 	// Presence (observe mode).
 	PAccept float64 `json:"pAccept,omitempty"`
+	// KnownAnswer is the chosen expert's actual answer when the ACD
+	// offered them this conversation (accepted, declined, not_answered);
+	// PAccept is then 1 or 0.
+	KnownAnswer string `json:"knownAnswer,omitempty"`
 	// Actual: who answered and after how long, or abandoned.
 	InGenesys     bool    `json:"inGenesys"`
 	AnsweredBy    string  `json:"answeredBy,omitempty"`

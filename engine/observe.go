@@ -13,11 +13,12 @@ import (
 // Dispatcher is never called.
 //
 // The would-be pick still takes the expert's claim in the store for
-// ClaimTTL (the claim is never delivered and simply expires): escalations
-// observed moments apart then spread over experts as real deliveries
-// would, instead of all naming the same best expert. Expert state
-// (fairness, interruption budgets) is not touched: it follows what
-// Genesys reports, which is what actually happened.
+// ClaimTTL (the claim is never delivered and simply expires), and counts
+// as a delivery for fairness and the interruption budget (LastDelivery,
+// Interrupts): escalations observed one after another then spread over
+// the experts as real deliveries would, instead of all naming the same
+// best expert. Presence, routing status and conversations still follow
+// what Genesys reports, which is what actually happened.
 
 // observeSubmit decides es in observe mode: the would-be decision (deliver
 // or hold, logged) and then the fallback answered; or just the fallback
@@ -45,10 +46,18 @@ func (e *Engine) observeSubmit(ctx context.Context, es *esc) (Decision, error) {
 }
 
 // observeDeliver is the deliver decision the engine would have made for
-// es with ev's best candidate (claimed in the store); nothing is
-// delivered and es does not change state.
+// es with ev's best candidate (claimed in the store, its fairness and
+// budget charged); nothing is delivered and es does not change state.
 func (e *Engine) observeDeliver(es *esc, ev *evaluation, holder string, now time.Time) Decision {
 	c := ev.cands[0]
+	idx := e.index[c.Expert]
+	r := &e.experts[idx]
+	r.st.LastDelivery = now
+	if c.Interrupt {
+		r.st.LastInterrupt = now
+		r.st.Interrupts = append(trimHour(r.st.Interrupts, now), now)
+	}
+	e.markDirty(idx)
 	d := e.newDecision(es, ActDeliver, now)
 	d.Expert, d.Attempt, d.Holder, d.Interrupt = c.Expert, 1, holder, c.Interrupt
 	d.Why = fmt.Sprintf("observe mode: best of %d eligible (score %.3f); not delivered", ev.eligible, c.Score)
