@@ -66,10 +66,13 @@ type Conversation struct {
 	Wait     time.Duration // time in queue (tAcd, or until abandon); for open ones, until To
 	Answered bool
 	Abandon  bool // tAbandon present
-	Talk     time.Duration
-	Held     time.Duration
-	ACW      time.Duration
-	Alerts   []Alert
+	// Voicemail: left the queue unanswered, not abandoned, with the
+	// queue segment's disconnectType "transfer".
+	Voicemail bool
+	Talk      time.Duration
+	Held      time.Duration
+	ACW       time.Duration
+	Alerts    []Alert
 }
 
 // Alert is one offer to an agent.

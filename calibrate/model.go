@@ -197,7 +197,7 @@ func (m *Model) traffic() error {
 			cens = append(cens, c.Wait.Seconds())
 		case c.Abandon:
 			aband = append(aband, c.Wait.Seconds())
-		case !c.Open:
+		case c.Voicemail:
 			vm = append(vm, c.Wait.Seconds())
 			cens = append(cens, c.Wait.Seconds())
 		default:

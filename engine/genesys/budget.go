@@ -40,10 +40,12 @@ func Classes() []Class { return []Class{ClassDelivery, ClassResync, ClassHistory
 // classOf is the class of an operation ("METHOD /path/template").
 func classOf(op string) Class {
 	switch {
+	case strings.Contains(op, "/analytics/"):
+		// Before "/conversations/": the conversation details query is
+		// history, not a delivery.
+		return ClassHistory
 	case strings.Contains(op, "/conversations/"):
 		return ClassDelivery
-	case strings.Contains(op, "/analytics/"):
-		return ClassHistory
 	}
 	return ClassResync
 }

@@ -104,6 +104,7 @@ func convert(cv *calConversation, skillNames map[string]string, to time.Time) ca
 							out.Skills = append(out.Skills, n)
 						}
 						queueEnd = g.SegmentEnd
+						out.Voicemail = g.DisconnectType == "transfer"
 					}
 				}
 				if v, ok := metric["tAbandon"]; ok {
@@ -133,6 +134,9 @@ func convert(cv *calConversation, skillNames map[string]string, to time.Time) ca
 				}
 			}
 		}
+	}
+	if out.Answered || out.Abandon {
+		out.Voicemail = false
 	}
 	if out.Wait == 0 && !out.Answered && !out.Abandon {
 		end := to

@@ -1,6 +1,7 @@
 package genesys
 
 import (
+	"cmp"
 	"fmt"
 	"time"
 )
@@ -105,6 +106,10 @@ type ACDCall struct {
 	Talk, Held, ACW time.Duration
 	// Abandoned: the customer hung up in queue at End.
 	Abandoned bool
+	// Disconnect is the queue segment's disconnectType when the call left
+	// the queue at End without an agent and was not abandoned: default
+	// "transfer" (to voicemail); "system" for a call the queue closed on.
+	Disconnect string
 	// End is when the customer left the queue without an agent
 	// (abandoned, or voicemail); zero with no accepted alert means the
 	// conversation is still waiting (open).
@@ -170,7 +175,7 @@ func (c ACDCall) Conversation() AnalyticsConversation {
 		metrics = append(metrics, AnalyticsMetric{Name: "tAbandon", Value: msOf(queueEnd.Sub(c.Start)), EmitDate: *queueEnd},
 			AnalyticsMetric{Name: "tAcd", Value: msOf(queueEnd.Sub(c.Start)), EmitDate: *queueEnd})
 	case queueEnd != nil:
-		acdSeg.DisconnectType = "transfer" // to voicemail
+		acdSeg.DisconnectType = cmp.Or(c.Disconnect, "transfer") // to voicemail, by default
 		metrics = append(metrics, AnalyticsMetric{Name: "tAcd", Value: msOf(queueEnd.Sub(c.Start)), EmitDate: *queueEnd})
 	}
 	acd := session(1, []AnalyticsSegment{acdSeg}, metrics)

@@ -107,8 +107,11 @@ func call(e sim.HistoryEscalation, d int, base time.Time, skillID map[string]str
 		c.Abandoned, c.End = true, base.Add(e.End)
 	case "voicemail":
 		c.End = base.Add(e.End)
+	default:
+		// Unfinished when the simulated day ended (still queued or
+		// alerting): the queue closes on it then, not left open for weeks.
+		c.End, c.Disconnect, c.Alerts = base.Add(e.End), "system", trimAlerts(c.Alerts, base.Add(e.End))
 	}
-	// unfinished: left open, as a conversation still waiting.
 	return c
 }
 
@@ -219,6 +222,20 @@ func shifts(x sim.HistoryExpert, base time.Time) []genesys.ScheduleShift {
 			}
 		}
 		out = append(out, sh)
+	}
+	return out
+}
+
+// trimAlerts ends alerts still running at end as unanswered.
+func trimAlerts(as []genesys.CallAlert, end time.Time) []genesys.CallAlert {
+	var out []genesys.CallAlert
+	for _, a := range as {
+		if a.End.After(end) {
+			a.End, a.Outcome = end, genesys.AlertNoAnswer
+		}
+		if a.End.After(a.Start) {
+			out = append(out, a)
+		}
 	}
 	return out
 }
