@@ -10,7 +10,7 @@ func TestClassOfAnalytics(t *testing.T) {
 		"POST /api/v2/analytics/conversations/details/query": ClassHistory,
 		"POST /api/v2/analytics/users/details/query":         ClassHistory,
 		"POST /api/v2/conversations/{conversationId}/assign": ClassDelivery,
-		"GET /api/v2/users":                                  ClassResync,
+		"GET /api/v2/users": ClassResync,
 	} {
 		if got := classOf(op); got != want {
 			t.Errorf("classOf(%q) = %v, want %v", op, got, want)
