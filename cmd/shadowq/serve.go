@@ -68,6 +68,7 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
 	ctx, stop := runContext()
 	defer stop()
+	live.Version = version
 	srv, err := live.New(ctx, cfg, live.EnvFromOS(), log)
 	if err != nil {
 		fmt.Fprintf(stderr, "shadowq serve: %v\n", err)

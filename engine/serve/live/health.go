@@ -50,7 +50,7 @@ func (h *health) accepting() error {
 }
 
 // probeStore pings c every storeProbe until ctx ends.
-func (h *health) probeStore(ctx context.Context, c redis.UniversalClient) {
+func (h *health) probeStore(ctx context.Context, c redis.UniversalClient, failed func()) {
 	t := time.NewTicker(storeProbe)
 	defer t.Stop()
 	for {
@@ -61,6 +61,7 @@ func (h *health) probeStore(ctx context.Context, c redis.UniversalClient) {
 			return
 		}
 		if err != nil {
+			failed()
 			h.storeErr.Store(&err)
 		} else {
 			h.storeErr.Store(nil)

@@ -87,6 +87,8 @@ type Server struct {
 	resync   *genesys.Resyncer
 	disp     *genesys.Dispatcher
 	metrics  *serve.Metrics
+	ops      *opsMetrics
+	replica  string
 	reg      *prometheus.Registry
 	http     *http.Server
 	ln       net.Listener
@@ -132,6 +134,7 @@ func New(ctx context.Context, cfg *serve.Config, env Env, log *slog.Logger) (*Se
 	}
 	s := &Server{cfg: cfg, log: log, reg: prometheus.NewRegistry()}
 	s.metrics = serve.NewMetrics(s.reg)
+	s.ops = newOpsMetrics(s.reg, &s.health, time.Now())
 	s.reg.MustRegister(prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
 	tm, err := genesys.NewTokenManager(genesys.TokenOptions{Login: genesys.LoginURL(api), ClientID: env.ClientID, ClientSecret: env.ClientSecret, Logger: log})
 	if err != nil {
@@ -143,7 +146,7 @@ func New(ctx context.Context, cfg *serve.Config, env Env, log *slog.Logger) (*Se
 		}
 		return genesys.DefaultBudget()
 	}
-	copts := genesys.Options{API: api, Tokens: tm, Budget: budget(), Metrics: metricsAdapter{s.metrics, &s.health, newBudgetMetrics(s.reg)}, Logger: log}
+	copts := genesys.Options{API: api, Tokens: tm, Budget: budget(), Metrics: metricsAdapter{s.metrics, &s.health, newBudgetMetrics(s.reg), s.ops}, Logger: log}
 	for i, mc := range env.MoreClients {
 		if mc.ID == "" || mc.Secret == "" {
 			return nil, fmt.Errorf("GENESYSCLOUD_OAUTHCLIENT_ID_%d and _SECRET_%d must both be set", i+2, i+2)
@@ -201,7 +204,10 @@ func New(ctx context.Context, cfg *serve.Config, env Env, log *slog.Logger) (*Se
 		ropts = append(ropts, redisstore.WithDecisionRetention(ObserveRetention))
 	}
 	s.rstore = redisstore.New(s.rclient, cfg.Redis.Prefix, ropts...)
-	s.wb = newWriteBehind(s.rstore, func(err error) { log.Error("presence write-behind", "err", err) })
+	s.wb = newWriteBehind(s.rstore, func(err error) {
+		s.ops.redisErrors.WithLabelValues("write").Inc()
+		log.Error("presence write-behind", "err", err)
+	})
 	s.owned = newOwnedStore(s.wb, s.rstore, func(err error) { log.Warn("in-flight registry", "err", err) })
 	s.store = s.owned
 	observe := cfg.Delivery.Mode == ModeObserve
@@ -227,6 +233,7 @@ func New(ctx context.Context, cfg *serve.Config, env Env, log *slog.Logger) (*Se
 	}
 	s.disp, err = genesys.NewDispatcher(genesys.DispatcherOptions{Client: deliverer, Slots: s.client, Mode: mode, Logger: log,
 		OnOutcome: func(o engine.Outcome) {
+			s.ops.outcome(o)
 			if err := s.loop.HandleOutcome(context.Background(), o); err != nil {
 				log.Error("delivery outcome", "conversationId", o.ConversationID, "err", err)
 			}
@@ -239,6 +246,7 @@ func New(ctx context.Context, cfg *serve.Config, env Env, log *slog.Logger) (*Se
 		host, _ := os.Hostname()
 		replica = host + "-" + strconv.Itoa(os.Getpid())
 	}
+	s.replica = replica
 	// The micro-wait predictor starts with the defaults; learnHistory
 	// swaps in one trained on presence history once the service is ready.
 	clock := env.Clock
@@ -257,6 +265,7 @@ func New(ctx context.Context, cfg *serve.Config, env Env, log *slog.Logger) (*Se
 				}
 			}
 			s.metrics.Decisions.WithLabelValues(d.Action.String()).Inc()
+			s.ops.decision(s.eng, d)
 		}})
 	if err != nil {
 		return nil, err
@@ -281,6 +290,7 @@ func New(ctx context.Context, cfg *serve.Config, env Env, log *slog.Logger) (*Se
 		}
 		s.metrics.Resyncs.Inc()
 		if err == nil {
+			s.ops.resynced(time.Now())
 			s.health.synced.Store(true)
 		}
 	})
@@ -288,7 +298,7 @@ func New(ctx context.Context, cfg *serve.Config, env Env, log *slog.Logger) (*Se
 		return nil, err
 	}
 	s.resync.Settle = 250 * time.Millisecond // one resync for the burst of gaps as the channels come up
-	s.feed, err = genesys.NewFeed(genesys.FeedOptions{Client: s.client, Users: s.pool, Logger: log, Metrics: metricsAdapter{s.metrics, &s.health, nil},
+	s.feed, err = genesys.NewFeed(genesys.FeedOptions{Client: s.client, Users: s.pool, Logger: log, Metrics: metricsAdapter{s.metrics, &s.health, nil, s.ops},
 		OnEvents: func(evs []engine.Event) {
 			if err := s.loop.Apply(context.Background(), evs); err != nil {
 				log.Error("applying events", "err", err)
@@ -313,6 +323,7 @@ func New(ctx context.Context, cfg *serve.Config, env Env, log *slog.Logger) (*Se
 		Submitted: s.owned.submitted}
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{}))
+	mux.Handle("GET /status", serve.StatusHandler(auth, s.statusPage))
 	mux.Handle("/", apiSrv.Handler())
 	s.http = serve.NewHTTPServer(mux)
 	return s, nil
@@ -367,7 +378,7 @@ func (s *Server) Run(ctx context.Context) error {
 		}
 	}()
 	go s.watchStaleness(runCtx)
-	go s.health.probeStore(runCtx, s.rclient)
+	go s.health.probeStore(runCtx, s.rclient, func() { s.ops.redisErrors.WithLabelValues("ping").Inc() })
 	go s.refreshDefinitions(runCtx)
 	go s.takeOver(runCtx)
 	go s.learnHistory(runCtx)
@@ -439,6 +450,7 @@ func (s *Server) watchStaleness(ctx context.Context) {
 			_ = s.loop.Do(ctx, func(e *engine.Engine) error {
 				_, d := e.Stalest()
 				s.metrics.Staleness.Set(d.Seconds())
+				s.ops.pool(e, s.pool)
 				return nil
 			})
 		}
@@ -451,6 +463,7 @@ type metricsAdapter struct {
 	m              *serve.Metrics
 	h              *health
 	*budgetMetrics // nil for the feed (it makes no budgeted calls of its own)
+	ops            *opsMetrics
 }
 
 func (a metricsAdapter) APICall(op string, status int) {
@@ -461,4 +474,4 @@ func (a metricsAdapter) FeedEvents(int)          {}
 func (a metricsAdapter) FeedDuplicates(int)      {}
 func (a metricsAdapter) FeedReconnect()          { a.m.Reconnects.Inc(); a.h.feedUp.Store(false) }
 func (a metricsAdapter) FeedRollover()           { a.m.Reconnects.Inc() }
-func (a metricsAdapter) FeedGap()                {}
+func (a metricsAdapter) FeedGap()                { a.ops.gaps.Inc() }
