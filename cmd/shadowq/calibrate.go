@@ -99,6 +99,10 @@ func runCalibrate(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "shadowq calibrate: %v\n", err)
 		return exitFailed
 	}
+	if _, err := m.Refine(4); err != nil {
+		fmt.Fprintf(stderr, "shadowq calibrate: %v\n", err)
+		return exitFailed
+	}
 	if err := writeCalibration(m, *out); err != nil {
 		fmt.Fprintf(stderr, "shadowq calibrate: %v\n", err)
 		return exitFailed
