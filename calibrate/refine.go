@@ -69,7 +69,9 @@ func (m *Model) Refine(rounds int) (int, error) {
 	return rounds, nil
 }
 
-func secDur(s float64) time.Duration { return time.Duration(s * float64(time.Second)).Round(time.Second) }
+func secDur(s float64) time.Duration {
+	return time.Duration(s * float64(time.Second)).Round(time.Second)
+}
 
 type meetStats struct{ perDay, median float64 }
 
