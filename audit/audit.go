@@ -18,9 +18,9 @@ const minRateSamples = 5
 const Assumption = "Had shadowq rung the expert it chose, the expert accepts with the acceptance rate observed in this window " +
 	"for offers made while in that presence (the rate pooled over all presences when a presence has fewer than 5 offers), " +
 	"and an accepted offer connects after the median ring time of accepted offers; when the ACD offered that expert this very " +
-	"conversation, their actual answer and ring time are used instead. A refused offer leaves the escalation " +
-	"to the ACD exactly as it actually went (no saving, no loss); would-be holds count as no change. The interval covers " +
-	"the acceptance draws only, not the uncertainty of the rates themselves."
+	"conversation, their actual answer and ring time are used instead. A refusal costs the median ring time of refused " +
+	"offers, after which the escalation goes on exactly as it actually went. Would-be holds count as no change. The " +
+	"intervals cover the acceptance draws (sooner) and the spread over escalations (saving), not the uncertainty of the rates."
 
 // escalation is one conversation's decision log, in order.
 type escalation struct {
@@ -38,7 +38,7 @@ func Build(in *Input) *Report {
 	}
 	escs := group(in.Decisions)
 	rates, pooled := acceptance(in.Conversations, tl)
-	ring := ringTime(in.Conversations)
+	ring, refusal := ringTime(in.Conversations, true), ringTime(in.Conversations, false)
 	r := &Report{From: in.From, To: in.To, Escalations: len(escs), Definitions: Definitions}
 	observed, acted := 0, 0
 	for _, e := range escs {
@@ -50,7 +50,7 @@ func Build(in *Input) *Report {
 		}
 		if e.log[0].Observed {
 			observed++
-			wouldRow(&row, e, c, tl, rates, pooled, ring)
+			wouldRow(&row, e, c, tl, rates, pooled, ring, refusal)
 		} else {
 			acted++
 			didRow(&row, e, tl)
@@ -68,7 +68,7 @@ func Build(in *Input) *Report {
 		r.Mode = "observe"
 	}
 	if observed > 0 {
-		r.Counterfactual = counterfactual(r.Rows, in, rates, ring)
+		r.Counterfactual = counterfactual(r.Rows, in, rates, ring, refusal)
 	}
 	if acted > 0 {
 		r.Deliveries = deliveries(r.Rows, convs)
@@ -143,12 +143,13 @@ func acceptance(cs []Conversation, tl *timeline) (map[string]Rate, Rate) {
 	return m, all
 }
 
-// ringTime is the median alert time of accepted offers (0 with none).
-func ringTime(cs []Conversation) time.Duration {
+// ringTime is the median alert time of accepted offers, or of refused
+// (declined or unanswered) ones (0 with none).
+func ringTime(cs []Conversation, accepted bool) time.Duration {
 	var xs []float64
 	for _, c := range cs {
 		for _, o := range c.Offers {
-			if o.Result == Accepted && !o.End.IsZero() {
+			if o.Result != StillOpen && (o.Result == Accepted) == accepted && !o.End.IsZero() {
 				xs = append(xs, o.End.Sub(o.Start).Seconds())
 			}
 		}

@@ -179,14 +179,16 @@ func TestAuditCounterfactualUsesKnownAnswers(t *testing.T) {
 	in := fixture()
 	in.Decisions[0].Expert = "picker" // the ACD offered e1 to picker, who declined
 	r := Build(in)
-	if e1 := r.Rows[0]; e1.KnownAnswer != "declined" || e1.PAccept != 0 || e1.ExpectedSaveS != 0 {
-		t.Fatalf("e1 with picker: %+v, want the known decline, p 0, no saving", e1)
+	// Picker's decline took 10 s: shadowq would have lost them.
+	if e1 := r.Rows[0]; e1.KnownAnswer != "declined" || e1.PAccept != 0 || e1.ExpectedSaveS != -10 {
+		t.Fatalf("e1 with picker: %+v, want the known decline, p 0, a 10 s loss", e1)
 	}
 	in = fixture()
 	in.Decisions[0].Expert = "nobody-offered"
 	in.Presence = append(in.Presence, PresenceSegment{User: "nobody-offered", Start: at(0), End: at(480), System: "ON_QUEUE"})
 	r = Build(in)
-	if e1 := r.Rows[0]; e1.KnownAnswer != "" || math.Abs(e1.PAccept-4.0/6) > 1e-9 || math.Abs(e1.ExpectedSaveS-4.0/6*(610-11)) > 1e-6 {
+	// p = ON_QUEUE's 4/6; a refusal would cost the median refused ring, 10 s.
+	if e1 := r.Rows[0]; e1.KnownAnswer != "" || math.Abs(e1.PAccept-4.0/6) > 1e-9 || math.Abs(e1.ExpectedSaveS-(4.0/6*(610-11)-2.0/6*10)) > 1e-6 {
 		t.Fatalf("e1 with an expert never offered it: %+v, want p = ON_QUEUE's 4/6", e1)
 	}
 }

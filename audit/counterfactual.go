@@ -12,7 +12,7 @@ import (
 
 // wouldRow fills an observe-mode row: the would-be decision (the first
 // deliver or hold; else the fallback) and its expected saving.
-func wouldRow(row *EscalationRow, e escalation, c *Conversation, tl *timeline, rates map[string]Rate, pooled Rate, ring time.Duration) {
+func wouldRow(row *EscalationRow, e escalation, c *Conversation, tl *timeline, rates map[string]Rate, pooled Rate, ring, refusal time.Duration) {
 	row.Observed = true
 	d := e.log[0]
 	for _, x := range e.log {
@@ -32,22 +32,28 @@ func wouldRow(row *EscalationRow, e escalation, c *Conversation, tl *timeline, r
 			rate = pooled
 		}
 		row.PAccept = rate.P
-		ringS := ring.Seconds()
+		ringS, refusedS := ring.Seconds(), refusal.Seconds()
 		// The chosen expert was offered this very conversation by the
 		// ACD: their answer is known, no rate is needed.
 		if o, ok := offerTo(c, row.Expert); ok {
 			row.PAccept, row.KnownAnswer = 0, string(o.Result)
 			if o.Result == Accepted {
 				row.PAccept, ringS = 1, o.End.Sub(o.Start).Seconds()
+			} else {
+				refusedS = o.End.Sub(o.Start).Seconds()
 			}
 		}
-		// shadowq would connect at decision + ring with probability p; it
-		// saves only against an actual answer later than that, or an
-		// abandonment (then the saving is a lower bound: the wait until
-		// the customer gave up).
-		sq := row.DecidedAfterS + ringS
-		if row.InGenesys && (row.Abandoned || row.AnsweredBy != "") && row.ActualWaitS > sq {
-			row.ExpectedSaveS = row.PAccept * (row.ActualWaitS - sq)
+		// shadowq would connect at decision + ring with probability p;
+		// otherwise the refusal costs its ring before the escalation goes
+		// on as it actually did. The expected saving is the actual wait
+		// minus that expectation: p·(actual − (decided + ring)) −
+		// (1 − p)·refusal, negative when shadowq would have been slower.
+		// For an abandonment the actual wait is the time until the
+		// customer gave up, so the saving is a lower bound.
+		if row.InGenesys && (row.Abandoned || row.AnsweredBy != "") {
+			sq := row.DecidedAfterS + ringS
+			row.ExpectedSaveS = row.PAccept*(row.ActualWaitS-sq) - (1-row.PAccept)*refusedS
+			row.Sooner = row.ActualWaitS > sq
 		}
 	case engine.ActHold:
 		row.Expert = string(d.HoldExpert)
@@ -161,8 +167,8 @@ func dur(s float64) string {
 }
 
 // counterfactual totals the observe-mode rows.
-func counterfactual(rows []EscalationRow, in *Input, rates map[string]Rate, ring time.Duration) *Counterfactual {
-	cf := &Counterfactual{Assumption: Assumption, InterruptionsByPresence: map[string]int{}, AcceptByPresence: rates, RingS: ring.Seconds()}
+func counterfactual(rows []EscalationRow, in *Input, rates map[string]Rate, ring, refusal time.Duration) *Counterfactual {
+	cf := &Counterfactual{Assumption: Assumption, InterruptionsByPresence: map[string]int{}, AcceptByPresence: rates, RingS: ring.Seconds(), RefusalS: refusal.Seconds()}
 	var saves []float64
 	var variance float64
 	rung := map[string]bool{}
@@ -177,7 +183,7 @@ func counterfactual(rows []EscalationRow, in *Input, rates map[string]Rate, ring
 			if r.Interrupt {
 				cf.InterruptionsByPresence[r.Presence]++
 			}
-			if r.ExpectedSaveS > 0 {
+			if r.Sooner {
 				cf.SoonerExpected += r.PAccept
 				variance += r.PAccept * (1 - r.PAccept)
 			}

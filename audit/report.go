@@ -53,7 +53,9 @@ type EscalationRow struct {
 	AnsweredBy    string  `json:"answeredBy,omitempty"`
 	ActualWaitS   float64 `json:"actualWaitSeconds,omitempty"`
 	Abandoned     bool    `json:"abandoned,omitempty"`
-	ExpectedSaveS float64 `json:"expectedSavingSeconds,omitempty"`
+	ExpectedSaveS float64 `json:"expectedSavingSeconds,omitempty"` // negative: shadowq would have been slower
+	// Sooner: an acceptance would have connected before the actual answer.
+	Sooner bool `json:"sooner,omitempty"`
 	// Assign mode: the deliveries made and how each ended.
 	Attempts []Attempt `json:"attempts,omitempty"`
 	Summary  string    `json:"summary"`
@@ -93,7 +95,8 @@ type Counterfactual struct {
 	// AcceptByPresence is the observed acceptance rate of offers by the
 	// agent's presence when alerted (all conversations of the window).
 	AcceptByPresence map[string]Rate `json:"acceptByPresence"`
-	RingS            float64         `json:"ringSeconds"` // median alert time of accepted offers
+	RingS            float64         `json:"ringSeconds"`    // median alert time of accepted offers
+	RefusalS         float64         `json:"refusalSeconds"` // median alert time of declined or unanswered offers
 }
 
 // Rate is k of n.
