@@ -53,6 +53,9 @@ func (m *Model) WriteReport(dir string) error {
 	}
 	fmt.Fprintf(&body, "<h1>%s</h1>\n<p>%s to %s, %.0f days: %d conversations, %d users.</p>\n", html.EscapeString(title),
 		m.Data.From.Format("2006-01-02"), m.Data.To.Format("2006-01-02"), m.Days, len(m.Data.Conversations), len(m.Data.Users))
+	if m.Data.ScheduleNote != "" {
+		fmt.Fprintf(&body, "<p>WFM schedules: %s.</p>\n", html.EscapeString(m.Data.ScheduleNote))
+	}
 	for _, w := range m.Warnings {
 		fmt.Fprintf(&body, "<p class=warn>Warning: %s</p>\n", html.EscapeString(w))
 	}
@@ -63,7 +66,7 @@ func (m *Model) WriteReport(dir string) error {
 	}
 	body.WriteString("</table>\n<h2>Fitted against observed</h2>\n<p>Left: histogram of the observations (bars) and the fitted density (line). Right: QQ plot, observed quantiles against the fitted distribution's; on the diagonal when the fit is right. Durations in minutes.</p>\n")
 	for _, f := range fits {
-		if len(f.Samples) < minSamples || f.What == "patience" {
+		if len(f.Samples) < minSamples || f.What == "patience" || f.Kind == "fixed" {
 			continue
 		}
 		hist, qq, err := fitPlots(f)
