@@ -458,9 +458,13 @@ func (e *Engine) ApplySnapshot(ctx context.Context, s Snapshot) error {
 	now := e.clock.Now()
 	for k := range s.Entries {
 		en := &s.Entries[k]
-		i, ok := e.index[en.Expert]
+		// A bulk read lists experts in the engine's order more often than
+		// not (the simulator's always does): try the position before the map.
+		i, ok := int32(k), k < len(e.experts) && e.experts[k].ID == en.Expert
 		if !ok {
-			continue
+			if i, ok = e.index[en.Expert]; !ok {
+				continue
+			}
 		}
 		r := &e.experts[i]
 		if st := &r.st; en.Presence == st.Presence && en.Routing == st.Routing && (en.RoutingSince.IsZero() || !en.RoutingSince.After(st.RoutingSince)) {
