@@ -289,6 +289,7 @@ func New(ctx context.Context, cfg *serve.Config, env Env, log *slog.Logger) (*Se
 			return
 		}
 		s.metrics.Resyncs.Inc()
+		_ = s.loop.Do(context.Background(), func(e *engine.Engine) error { s.ops.pool(e, s.pool); return nil })
 		if err == nil {
 			s.ops.resynced(time.Now())
 			s.health.synced.Store(true)
@@ -439,20 +440,22 @@ func (s *Server) learnHistory(ctx context.Context) {
 	s.log.Info("predictor trained on presence history", "segments", len(segs), "definitions", len(p.ByDef))
 }
 
+// watchStaleness refreshes the pool gauges (staleness, experts by
+// presence and eligibility) at start and every 5 s.
 func (s *Server) watchStaleness(ctx context.Context) {
 	t := time.NewTicker(5 * time.Second)
 	defer t.Stop()
 	for {
+		_ = s.loop.Do(ctx, func(e *engine.Engine) error {
+			_, d := e.Stalest()
+			s.metrics.Staleness.Set(d.Seconds())
+			s.ops.pool(e, s.pool)
+			return nil
+		})
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			_ = s.loop.Do(ctx, func(e *engine.Engine) error {
-				_, d := e.Stalest()
-				s.metrics.Staleness.Set(d.Seconds())
-				s.ops.pool(e, s.pool)
-				return nil
-			})
 		}
 	}
 }
