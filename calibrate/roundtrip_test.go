@@ -3,6 +3,9 @@ package calibrate_test
 import (
 	"context"
 	"math"
+	"net/http"
+	"net/http/httptest"
+	"sync/atomic"
 	"os"
 	"path/filepath"
 	"strings"
@@ -230,5 +233,55 @@ func TestRoundTripSimTier3(t *testing.T) {
 				t.Errorf("%s %s: original %.4g [%.4g, %.4g], calibrated %.4g [%.4g, %.4g]", policy, name, a.Mean, a.Lo, a.Hi, b.Mean, b.Lo, b.Hi)
 			}
 		}
+	}
+}
+
+// An org whose details jobs API answers 404 is read through the
+// synchronous query instead, with the same result; so is NoJobs.
+func TestJobsFallback(t *testing.T) {
+	sc := load(t)
+	end := time.Now().UTC().Truncate(24 * time.Hour)
+	h := fake.NewHistory()
+	if _, err := playback.History(h, sc, 2, end); err != nil {
+		t.Fatal(err)
+	}
+	org := playback.Org(sc)
+	srv, err := fake.New(fake.Options{Org: &org, History: h})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	var jobCalls atomic.Int64
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.Contains(r.URL.Path, "/details/jobs") {
+			jobCalls.Add(1)
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusNotFound)
+			_, _ = w.Write([]byte(`{"message":"not here","code":"not.found","status":404}`))
+			return
+		}
+		srv.Handler().ServeHTTP(w, r)
+	}))
+	defer hs.Close()
+	tm, err := genesys.NewTokenManager(genesys.TokenOptions{Login: genesys.LoginURL(hs.URL), ClientID: fake.DemoClientID, ClientSecret: fake.DemoClientSecret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := genesys.NewClient(genesys.Options{API: hs.URL, Tokens: tm})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var notes []string
+	d, err := c.CalibrationData(context.Background(), genesys.CalibrationQuery{From: end.AddDate(0, 0, -2), To: end,
+		Progress: func(m string) { notes = append(notes, m) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	convs, _, _ := h.Snapshot()
+	if len(d.Conversations) != len(convs) || jobCalls.Load() != 1 {
+		t.Fatalf("%d conversations read, %d stored; %d job calls", len(d.Conversations), len(convs), jobCalls.Load())
+	}
+	if !strings.Contains(strings.Join(notes, "\n"), "details jobs not available (404 not.found)") {
+		t.Errorf("no fallback note in %q", notes)
 	}
 }

@@ -16,7 +16,7 @@ import (
 	"github.com/shadowq/shadowq/scenarios"
 )
 
-const calibrateSynopsis = "shadowq calibrate (--since 28d | --from DATE --to DATE) [--queue ID...] [--users FILE] [--priorities P1=0.05,...] [--policy FILE] --out scenario.yaml"
+const calibrateSynopsis = "shadowq calibrate (--since 28d | --from DATE --to DATE) [--queue ID...] [--users FILE] [--priorities P1=0.05,...] [--policy FILE] [--no-jobs] --out scenario.yaml"
 
 // runCalibrate implements `shadowq calibrate`: read the org's history
 // through the live adapter, fit, write a scenario and its report.
@@ -33,6 +33,7 @@ func runCalibrate(args []string, stdout, stderr io.Writer) int {
 	policy := fs.String("policy", "", "policy file the scenario names (default: the engine's default policy)")
 	out := fs.String("out", "", "scenario file to write (calibration.md/.html go next to it)")
 	name := fs.String("name", "", "scenario name")
+	noJobs := fs.Bool("no-jobs", false, "read conversation details with the synchronous query only (pages of 100), not the async jobs API")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: %s\n\nreads GENESYSCLOUD_REGION, GENESYSCLOUD_OAUTHCLIENT_ID, GENESYSCLOUD_OAUTHCLIENT_SECRET\n", calibrateSynopsis)
 		fs.PrintDefaults()
@@ -67,7 +68,7 @@ func runCalibrate(args []string, stdout, stderr io.Writer) int {
 		}
 		opt.Policy = abs
 	}
-	q := genesys.CalibrationQuery{From: from, To: to, Queues: queues}
+	q := genesys.CalibrationQuery{From: from, To: to, Queues: queues, NoJobs: *noJobs}
 	if *users != "" {
 		b, err := os.ReadFile(*users)
 		if err != nil {

@@ -19,6 +19,10 @@ type CalibrationQuery struct {
 	From, To time.Time
 	Queues   []string // queue ids; empty = every conversation, every user
 	Users    []string // user ids to keep; empty = every user (or the queues' members)
+	// NoJobs reads conversation details with the synchronous query only
+	// (the async jobs API is tried first otherwise, falling back when
+	// the org answers it 403, 404 or 501).
+	NoJobs bool
 	// Progress, if set, is told what is being read (one line per page).
 	Progress func(msg string)
 }

@@ -61,14 +61,6 @@ func (s *Server) handleConversationDetailsQuery(w http.ResponseWriter, r *http.R
 }
 
 func (s *Server) conversationDetails(q *conversationQuery) (*conversationQueryResponse, *wire.ErrorBody) {
-	start, end, e := parseInterval(q.Interval)
-	if e != nil {
-		return nil, e
-	}
-	if end.Sub(start) > maxConversationInterval {
-		return nil, fieldError(codeInvalidValue, "interval", "The interval spans %.1f days; a conversation details query may span at most 31 days (split it, or use the async jobs API).",
-			end.Sub(start).Hours()/24)
-	}
 	desc, e := parseOrder(q.Order)
 	if e != nil {
 		return nil, e
@@ -79,6 +71,31 @@ func (s *Server) conversationDetails(q *conversationQuery) (*conversationQueryRe
 	size, number, e := bodyPaging(q.Paging)
 	if e != nil {
 		return nil, e
+	}
+	hits, e := s.conversationDetailsAll(q)
+	if e != nil {
+		return nil, e
+	}
+	if desc {
+		slices.Reverse(hits)
+	}
+	resp := &conversationQueryResponse{TotalHits: len(hits)}
+	lo := min((number-1)*size, len(hits))
+	hi := min(lo+size, len(hits))
+	resp.Conversations = hits[lo:hi]
+	return resp, nil
+}
+
+// conversationDetailsAll checks a query's interval and filters and
+// returns every match in start order (paging is the caller's).
+func (s *Server) conversationDetailsAll(q *conversationQuery) ([]AnalyticsConversation, *wire.ErrorBody) {
+	start, end, e := parseInterval(q.Interval)
+	if e != nil {
+		return nil, e
+	}
+	if end.Sub(start) > maxConversationInterval {
+		return nil, fieldError(codeInvalidValue, "interval", "The interval spans %.1f days; a conversation details query may span at most 31 days (split it).",
+			end.Sub(start).Hours()/24)
 	}
 	var convF, segF []filter
 	for i, f := range q.ConversationFilters {
@@ -101,14 +118,7 @@ func (s *Server) conversationDetails(q *conversationQuery) (*conversationQueryRe
 			hits = append(hits, cv)
 		}
 	}
-	if desc {
-		slices.Reverse(hits)
-	}
-	resp := &conversationQueryResponse{TotalHits: len(hits)}
-	lo := min((number-1)*size, len(hits))
-	hi := min(lo+size, len(hits))
-	resp.Conversations = hits[lo:hi]
-	return resp, nil
+	return hits, nil
 }
 
 // bodyPaging reads a body's paging block: pageSize 1–100 (default 25),

@@ -202,3 +202,53 @@ func TestScheduleSearch(t *testing.T) {
 	res, body = nf.do(http.MethodGet, "/api/v2/workforcemanagement/businessunits", "", "")
 	checkError(t, res, body, 403, "not.authorized")
 }
+
+// The async jobs API returns what the synchronous query does, in cursor
+// pages, and refuses paging in the job body and unknown cursors.
+func TestConversationDetailsJob(t *testing.T) {
+	h := NewHistory()
+	seedHistory(h, 30)
+	f := newFixture(t, Options{History: h})
+	res, body := f.do(http.MethodPost, "/api/v2/analytics/conversations/details/jobs", "", `{"interval":"2025-06-01T00:00:00.000Z/2025-06-03T00:00:00.000Z"}`)
+	if res.StatusCode != http.StatusAccepted {
+		t.Fatalf("%s %s", res.Status, body)
+	}
+	var job struct{ JobID string }
+	mustJSON(t, body, &job)
+	res, body = f.do(http.MethodGet, "/api/v2/analytics/conversations/details/jobs/"+job.JobID, "", "")
+	if res.StatusCode != 200 || !strings.Contains(string(body), `"state":"FULFILLED"`) {
+		t.Fatalf("status %s %s", res.Status, body)
+	}
+	var ids []string
+	cursor := ""
+	for pages := 0; ; pages++ {
+		q := "?pageSize=7"
+		if cursor != "" {
+			q += "&cursor=" + cursor
+		}
+		res, body = f.do(http.MethodGet, "/api/v2/analytics/conversations/details/jobs/"+job.JobID+"/results"+q, "", "")
+		var r struct {
+			Conversations []AnalyticsConversation
+			Cursor        string
+		}
+		mustJSON(t, body, &r)
+		if res.StatusCode != 200 || pages > 10 {
+			t.Fatalf("%s %s", res.Status, body)
+		}
+		for _, c := range r.Conversations {
+			ids = append(ids, c.ConversationID)
+		}
+		if cursor = r.Cursor; cursor == "" {
+			break
+		}
+	}
+	if len(ids) != 30 || ids[0] != "c000" || ids[29] != "c029" {
+		t.Fatalf("%d results: %v", len(ids), ids)
+	}
+	res, body = f.do(http.MethodGet, "/api/v2/analytics/conversations/details/jobs/"+job.JobID+"/results?cursor=zzzzzz", "", "")
+	checkError(t, res, body, 400, codeInvalidQueryParam)
+	res, body = f.do(http.MethodGet, "/api/v2/analytics/conversations/details/jobs/nope", "", "")
+	checkError(t, res, body, 404, codeNotFound)
+	res, body = f.do(http.MethodPost, "/api/v2/analytics/conversations/details/jobs", "", `{"interval":"2025-06-01T00:00:00.000Z/2025-06-03T00:00:00.000Z","paging":{"pageSize":5}}`)
+	checkError(t, res, body, 400, codeInvalidValue)
+}

@@ -37,6 +37,9 @@ func (s *Server) routes() {
 	s.api("POST /api/v2/analytics/users/details/query", s.handleUserDetailsQuery)
 	s.api("POST /api/v2/analytics/users/activity/query", s.handleUserActivityQuery)
 	s.api("POST /api/v2/analytics/conversations/details/query", s.handleConversationDetailsQuery)
+	s.api("POST /api/v2/analytics/conversations/details/jobs", s.handleDetailsJobCreate)
+	s.api("GET /api/v2/analytics/conversations/details/jobs/{jobId}", s.handleDetailsJobStatus)
+	s.api("GET /api/v2/analytics/conversations/details/jobs/{jobId}/results", s.handleDetailsJobResults)
 
 	// Workforce Management (403 with Options.NoWFM).
 	s.api("GET /api/v2/workforcemanagement/businessunits", s.handleBusinessUnits)

@@ -38,6 +38,7 @@ type Server struct {
 	xm           externalMetrics // external metric definitions and data
 
 	history *History // Options.History or a new, empty one
+	jobs    jobStore // asynchronous conversation details jobs
 
 	// Static org data: built in New, read-only afterwards.
 	org       Org
