@@ -71,6 +71,10 @@ func runAudit(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "shadowq audit: %v\n", err)
 		return exitBadInput
 	}
+	if err := preflightAudit(f); err != nil {
+		fmt.Fprintf(stderr, "shadowq audit: %v\n", err)
+		return exitBadInput
+	}
 	ctx, stop := runContext()
 	defer stop()
 	in, client, err := gatherAudit(ctx, f, from, to, stderr)
@@ -89,6 +93,31 @@ func runAudit(args []string, stdout, stderr io.Writer) int {
 		return publishAudit(ctx, client, rep, in, f, stdout, stderr)
 	}
 	return exitOK
+}
+
+// preflightAudit reports bad input before anything connects: missing
+// credentials, no decision source, an unreadable decision file.
+func preflightAudit(f auditFlags) error {
+	var missing []string
+	for _, v := range []string{"GENESYSCLOUD_REGION", "GENESYSCLOUD_OAUTHCLIENT_ID", "GENESYSCLOUD_OAUTHCLIENT_SECRET"} {
+		if os.Getenv(v) == "" {
+			missing = append(missing, v)
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("set %s", strings.Join(missing, ", "))
+	}
+	if f.decisions != "" {
+		fh, err := os.Open(f.decisions)
+		if err != nil {
+			return fmt.Errorf("--decisions: %w", err)
+		}
+		return fh.Close()
+	}
+	if os.Getenv("REDIS_URL") == "" && f.config == "" {
+		return errors.New("no decision log: set REDIS_URL (or name a config with redis.url), or pass --decisions FILE")
+	}
+	return nil
 }
 
 // auditWindow resolves --since / --from / --to.

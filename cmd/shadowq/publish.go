@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 
 	"github.com/shadowq/shadowq/audit"
 	"github.com/shadowq/shadowq/engine/genesys"
@@ -78,6 +79,8 @@ func publishAudit(ctx context.Context, c *genesys.Client, _ *audit.Report, in *a
 			if !ok {
 				continue
 			}
+			scale := math.Pow10(m.precision) // the definition's precision
+			x = math.Round(x*scale) / scale
 			items = append(items, genesys.ExternalMetricItem{UserID: v.User, MetricID: ids[i], DateOccurred: v.Day, Value: x, Type: "Total"})
 			fmt.Fprintf(stdout, "%s %s %s %s = %g\n", verb, v.Day, v.User, f.metricPrefix+m.name, x)
 		}
