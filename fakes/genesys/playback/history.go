@@ -38,8 +38,6 @@ func History(h *genesys.History, sc *scenarios.Scenario, days int, end time.Time
 		skillID[s.Name] = s.ID
 	}
 	end = end.UTC()
-	tod := sc.Run.Start.Sub(sc.Run.Start.Truncate(24 * time.Hour))
-	first := end.Truncate(24*time.Hour).AddDate(0, 0, -days)
 	st := HistoryStats{Days: days}
 	// Each user's presence and routing segments, across days.
 	type track struct {
@@ -48,22 +46,26 @@ func History(h *genesys.History, sc *scenarios.Scenario, days int, end time.Time
 	}
 	tracks := make([]track, len(sc.Experts))
 	offline := sc.Presences[sc.OfflinePresence]
-	for d := range days {
-		base := first.AddDate(0, 0, d).Add(tod)
-		day := sim.History(sc, d)
+	reps, first := placement(sc, days, end)
+	for r, at := range reps {
+		day := sim.History(sc, r)
 		var convs []genesys.AnalyticsConversation
 		for _, e := range day.Escalations {
-			convs = append(convs, call(e, d, base, skillID).Conversation())
+			if c := call(e, r, at, skillID); c.Start.Before(end) {
+				convs = append(convs, c.Conversation())
+			}
 		}
 		h.AppendConversations(convs...)
 		st.Conversations += len(convs)
 		for i, x := range day.Experts {
-			p, r := segments(sc, x, base)
-			tracks[i].pres = append(tracks[i].pres, p...)
-			tracks[i].rout = append(tracks[i].rout, r...)
-			for _, sh := range shifts(x, base) {
-				h.AppendShifts(UserID(x.ID), sh)
-				st.Shifts++
+			p, rs := segments(sc, x, at)
+			tracks[i].pres = append(tracks[i].pres, clipPresence(p, end)...)
+			tracks[i].rout = append(tracks[i].rout, clipRouting(rs, end)...)
+			for _, sh := range shifts(x, at) {
+				if sh.Start.Before(end) {
+					h.AppendShifts(UserID(x.ID), sh)
+					st.Shifts++
+				}
 			}
 		}
 	}
@@ -86,8 +88,8 @@ func ConversationID(d int, id string) string {
 	return fmt.Sprintf("%x-%x-4%03x-8%03x-%x", s[0:4], s[4:6], u16(s[6:8])&0xfff, u16(s[8:10])&0xfff, s[10:16])
 }
 
-func call(e sim.HistoryEscalation, d int, base time.Time, skillID map[string]string) genesys.ACDCall {
-	c := genesys.ACDCall{ID: ConversationID(d, e.ID), QueueID: QueueID, Start: base.Add(e.At), Talk: e.Handle, ACW: e.ACW}
+func call(e sim.HistoryEscalation, d int, at func(time.Duration) time.Time, skillID map[string]string) genesys.ACDCall {
+	c := genesys.ACDCall{ID: ConversationID(d, e.ID), QueueID: QueueID, Start: at(e.At), Talk: e.Handle, ACW: e.ACW}
 	for _, s := range e.Skills {
 		c.SkillIDs = append(c.SkillIDs, skillID[s])
 	}
@@ -99,18 +101,18 @@ func call(e sim.HistoryEscalation, d int, base time.Time, skillID map[string]str
 		case engine.Declined:
 			out = genesys.AlertDeclined
 		}
-		c.Alerts = append(c.Alerts, genesys.CallAlert{UserID: UserID(a.Expert), Start: base.Add(a.Start), End: base.Add(a.End), Outcome: out})
+		c.Alerts = append(c.Alerts, genesys.CallAlert{UserID: UserID(a.Expert), Start: at(a.Start), End: at(a.End), Outcome: out})
 	}
 	switch e.Outcome {
 	case "routed":
 	case "abandoned":
-		c.Abandoned, c.End = true, base.Add(e.End)
+		c.Abandoned, c.End = true, at(e.End)
 	case "voicemail":
-		c.End = base.Add(e.End)
+		c.End = at(e.End)
 	default:
 		// Unfinished when the simulated day ended (still queued or
 		// alerting): the queue closes on it then, not left open for weeks.
-		c.End, c.Disconnect, c.Alerts = base.Add(e.End), "system", trimAlerts(c.Alerts, base.Add(e.End))
+		c.End, c.Disconnect, c.Alerts = at(e.End), "system", trimAlerts(c.Alerts, at(e.End))
 	}
 	return c
 }
@@ -118,11 +120,11 @@ func call(e sim.HistoryEscalation, d int, base time.Time, skillID map[string]str
 // segments converts one expert's day into presence segments (the shown
 // presence) and routing-status segments: INTERACTING while busy, IDLE
 // while On Queue, OFF_QUEUE otherwise.
-func segments(sc *scenarios.Scenario, x sim.HistoryExpert, base time.Time) ([]genesys.PresenceSegment, []genesys.RoutingSegment) {
+func segments(sc *scenarios.Scenario, x sim.HistoryExpert, at func(time.Duration) time.Time) ([]genesys.PresenceSegment, []genesys.RoutingSegment) {
 	var ps []genesys.PresenceSegment
 	for _, b := range x.Presence {
 		p := sc.Presences[b.Presence]
-		ps = append(ps, genesys.PresenceSegment{Start: base.Add(b.Start), End: base.Add(b.End), SystemPresence: p.System.String(), OrganizationPresenceID: string(p.ID)})
+		ps = append(ps, genesys.PresenceSegment{Start: at(b.Start), End: at(b.End), SystemPresence: p.System.String(), OrganizationPresenceID: string(p.ID)})
 	}
 	cuts := []time.Duration{}
 	for _, b := range x.Presence {
@@ -155,7 +157,7 @@ func segments(sc *scenarios.Scenario, x sim.HistoryExpert, base time.Time) ([]ge
 		if s == "" {
 			continue
 		}
-		from, to := base.Add(cuts[i]), base.Add(cuts[i+1])
+		from, to := at(cuts[i]), at(cuts[i+1])
 		if n := len(rs); n > 0 && rs[n-1].Status == s && rs[n-1].End.Equal(from) {
 			rs[n-1].End = to
 			continue
@@ -208,16 +210,16 @@ func fillOffQueue(rs []genesys.RoutingSegment, from, to time.Time) []genesys.Rou
 
 // shifts are the expert's WFM shifts: the scheduled meetings of each as
 // Meeting activities (breaks and churn are not scheduled).
-func shifts(x sim.HistoryExpert, base time.Time) []genesys.ScheduleShift {
+func shifts(x sim.HistoryExpert, at func(time.Duration) time.Time) []genesys.ScheduleShift {
 	var out []genesys.ScheduleShift
 	for _, s := range x.Shifts {
 		if s.End <= s.Start {
 			continue
 		}
-		sh := genesys.ScheduleShift{Start: base.Add(s.Start), Length: (s.End - s.Start).Round(time.Minute)}
+		sh := genesys.ScheduleShift{Start: at(s.Start), Length: (s.End - s.Start).Round(time.Minute)}
 		for _, b := range x.Calendar {
 			if b.Start >= s.Start && b.Start < s.End {
-				sh.Activities = append(sh.Activities, genesys.ScheduleActivity{Start: base.Add(b.Start).Round(time.Minute), Length: (b.End - b.Start).Round(time.Minute),
+				sh.Activities = append(sh.Activities, genesys.ScheduleActivity{Start: at(b.Start).Round(time.Minute), Length: (b.End - b.Start).Round(time.Minute),
 					ActivityCodeID: genesys.ActivityCodeMeeting, Description: b.Presence, Paid: true})
 			}
 		}
@@ -236,6 +238,76 @@ func trimAlerts(as []genesys.CallAlert, end time.Time) []genesys.CallAlert {
 		if a.End.After(a.Start) {
 			out = append(out, a)
 		}
+	}
+	return out
+}
+
+// placement maps each replication to be generated to real time. A
+// single-shift scenario is one replication a day, at the scenario start's
+// time of day on each of the days before end. A multi-day world is one
+// replication per run.days, placed whole weeks from the scenario's own
+// dates so weekdays and wall-clock hours stay what they were (08:00 stays
+// 08:00 across a daylight-saving change), the first on the latest date
+// with the scenario start's weekday that leaves days days before end;
+// replications follow every run.days rounded up to whole weeks, and
+// anything at or after end is dropped. It returns the mappers and the
+// first instant covered.
+func placement(sc *scenarios.Scenario, days int, end time.Time) ([]func(time.Duration) time.Time, time.Time) {
+	var out []func(time.Duration) time.Time
+	if sc.Week == nil {
+		tod := sc.Run.Start.Sub(sc.Run.Start.Truncate(24 * time.Hour))
+		first := end.Truncate(24*time.Hour).AddDate(0, 0, -days)
+		for d := range days {
+			base := first.AddDate(0, 0, d).Add(tod)
+			out = append(out, func(o time.Duration) time.Time { return base.Add(o) })
+		}
+		return out, first
+	}
+	loc := sc.Week.Location
+	s0 := sc.Run.Start.In(loc)
+	y, m, d := end.In(loc).Date()
+	endDate := time.Date(y, m, d, 0, 0, 0, 0, loc)
+	want := endDate.AddDate(0, 0, -days)
+	weeks := int(want.Sub(time.Date(s0.Year(), s0.Month(), s0.Day(), 0, 0, 0, 0, loc)).Hours()/24) / 7
+	if want.Before(s0) {
+		weeks--
+	}
+	step := (sc.Week.Days + 6) / 7 * 7
+	first := time.Date(s0.Year(), s0.Month(), s0.Day()+7*weeks, 0, 0, 0, 0, loc)
+	for r := 0; first.AddDate(0, 0, r*step).Before(end); r++ {
+		shift := 7*weeks + r*step
+		out = append(out, func(o time.Duration) time.Time {
+			t := sc.Run.Start.Add(o).In(loc)
+			return time.Date(t.Year(), t.Month(), t.Day()+shift, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), loc).UTC()
+		})
+	}
+	return out, first.UTC()
+}
+
+func clipPresence(ps []genesys.PresenceSegment, end time.Time) []genesys.PresenceSegment {
+	var out []genesys.PresenceSegment
+	for _, p := range ps {
+		if !p.Start.Before(end) {
+			continue
+		}
+		if p.End.After(end) {
+			p.End = end
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+func clipRouting(rs []genesys.RoutingSegment, end time.Time) []genesys.RoutingSegment {
+	var out []genesys.RoutingSegment
+	for _, r := range rs {
+		if !r.Start.Before(end) {
+			continue
+		}
+		if r.End.After(end) {
+			r.End = end
+		}
+		out = append(out, r)
 	}
 	return out
 }
