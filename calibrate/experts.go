@@ -25,6 +25,7 @@ const fixedShare = 0.8
 
 // userDays is one user's working days as read from presence.
 type userDays struct {
+	weekdays []time.Weekday // per working day
 	id       string
 	starts   []time.Duration // per working day: first non-offline time of day
 	ends     []time.Duration
@@ -67,6 +68,9 @@ func (m *Model) experts() error {
 		hi = max(hi, medianDur(ud.ends))
 	}
 	m.Start, m.Horizon = lo, (hi - lo + time.Minute - 1).Truncate(time.Minute)
+	if m.Opt.Week {
+		m.Start, m.Horizon = 0, 24*time.Hour
+	}
 	byKey := map[string]*group{}
 	var keys []string
 	members := map[string][]*userDays{}
@@ -77,6 +81,9 @@ func (m *Model) experts() error {
 			parts = append(parts, fmt.Sprintf("%s:%g", k, sk[k]))
 		}
 		key := strings.Join(parts, ",") + "|" + ud.work
+		if m.Opt.Week {
+			key += "|" + m.weekPattern(ud)
+		}
 		if byKey[key] == nil {
 			byKey[key] = &group{Skills: sk, Work: ud.work}
 			keys = append(keys, key)
@@ -144,8 +151,7 @@ func (m *Model) readUser(id string) *userDays {
 		if !b.After(a) {
 			continue
 		}
-		day := int(a.Sub(d.From) / (24 * time.Hour))
-		tod := a.Sub(a.Truncate(24 * time.Hour))
+		day, tod, _ := m.local(a)
 		segs = append(segs, s2{seg{day: day, start: tod, len: b.Sub(a), name: p.Name, system: p.System}, a})
 		ud.time[p.Name] += b.Sub(a)
 	}
@@ -171,6 +177,8 @@ func (m *Model) readUser(id string) *userDays {
 		if s.day != day {
 			day = s.day
 			ud.workDays++
+			_, _, wd := m.local(s.abs)
+			ud.weekdays = append(ud.weekdays, wd)
 			ud.starts = append(ud.starts, s.start)
 			ud.ends = append(ud.ends, s.start+s.len)
 		}
@@ -236,6 +244,9 @@ func (m *Model) fitGroup(g *group, uds []*userDays) {
 		}
 	}
 	g.Start, g.End = medianDur(starts).Round(time.Minute)-m.Start, medianDur(ends).Round(time.Minute)-m.Start
+	if m.Opt.Week {
+		m.weekHours(g, uds)
+	}
 	fixed := map[key]bool{}
 	for _, k := range sortedKeys(recur) {
 		share := float64(len(recur[k])) / float64(g.Days)
@@ -326,4 +337,40 @@ func medianDur(ds []time.Duration) time.Duration {
 	}
 	slices.Sort(xs)
 	return time.Duration(math.Round(stat.Quantile(0.5, stat.Empirical, xs, nil)))
+}
+
+// weekHours fits a group's working hours per day of week.
+func (m *Model) weekHours(g *group, uds []*userDays) {
+	var starts, ends [7][]time.Duration
+	for _, ud := range uds {
+		for i, wd := range ud.weekdays {
+			starts[wd] = append(starts[wd], ud.starts[i])
+			ends[wd] = append(ends[wd], ud.ends[i])
+		}
+	}
+	for wd := range 7 {
+		possible := len(uds) * m.DayN[wd]
+		if possible == 0 || float64(len(starts[wd])) < 0.5*float64(possible) {
+			continue
+		}
+		g.Hours[wd].Open = true
+		g.Hours[wd].Start = medianDur(starts[wd]).Round(time.Minute)
+		g.Hours[wd].End = min(medianDur(ends[wd]).Round(time.Minute), 24*time.Hour)
+	}
+}
+
+// weekPattern lists the days of week a user worked on at least half the
+// time, e.g. "mon,tue,wed,thu,sat": users of one group share it.
+func (m *Model) weekPattern(ud *userDays) string {
+	var n [7]int
+	for _, wd := range ud.weekdays {
+		n[wd]++
+	}
+	var days []string
+	for _, wd := range []time.Weekday{1, 2, 3, 4, 5, 6, 0} {
+		if m.DayN[wd] > 0 && 2*n[wd] >= m.DayN[wd] {
+			days = append(days, dayNames[wd])
+		}
+	}
+	return strings.Join(days, ",")
 }

@@ -20,6 +20,12 @@ type Options struct {
 	Policy     string // policy path written into the scenario ("" = the engine's default)
 	Name       string
 	Seed       uint64
+	// Week writes a multi-day world (run.days = the history's days,
+	// working hours per day of week, arrivals perHour × byDay × byHour)
+	// instead of one shift; Location is its time zone (nil: UTC), also
+	// the zone times of day are read in.
+	Week     bool
+	Location *time.Location
 }
 
 // Model is a calibrated organisation: every fitted value with its
@@ -48,6 +54,30 @@ type Model struct {
 	// (on-queue usage among them), by presence name.
 	Shares map[string]float64
 	WFM    string // what the WFM schedules said
+	// Week mode: expected arrivals per weekday (time.Weekday) and their
+	// shares by local hour of day.
+	ByDay  [7]float64
+	DayN   [7]int // occurrences of each weekday in the interval
+	ByHour [24]float64
+}
+
+func (m *Model) loc() *time.Location {
+	if m.Opt.Location != nil {
+		return m.Opt.Location
+	}
+	return time.UTC
+}
+
+// local is t's day index (local dates since From's), time of day (wall
+// clock since local midnight) and weekday in the model's time zone.
+func (m *Model) local(t time.Time) (int, time.Duration, time.Weekday) {
+	loc := m.loc()
+	lt := t.In(loc)
+	mid := time.Date(lt.Year(), lt.Month(), lt.Day(), 0, 0, 0, 0, loc)
+	f := m.Data.From.In(loc)
+	f0 := time.Date(f.Year(), f.Month(), f.Day(), 0, 0, 0, 0, loc)
+	day := int(math.Round(mid.Sub(f0).Hours() / 24))
+	return day, time.Duration(lt.Hour())*time.Hour + time.Duration(lt.Minute())*time.Minute + time.Duration(lt.Second())*time.Second + time.Duration(lt.Nanosecond()), lt.Weekday()
 }
 
 type presence struct {
@@ -71,6 +101,13 @@ type group struct {
 	ChurnLen     *Fit
 	ChurnMix     map[string]float64
 	Days         int // expert-days observed
+	// Hours (week mode) are the working hours by time.Weekday: the median
+	// login and logout of the days of week the group's members worked on
+	// at least half the time; Open false otherwise.
+	Hours [7]struct {
+		Open       bool
+		Start, End time.Duration
+	}
 }
 
 type block struct {
@@ -96,6 +133,10 @@ func Calibrate(d *Data, opt Options) (*Model, error) {
 			q, d.From.Format("2006-01-02"), d.To.Format("2006-01-02"))
 	}
 	m.presences()
+	for t := d.From; t.Before(d.To); t = t.Add(24 * time.Hour) {
+		_, _, wd := m.local(t.Add(12 * time.Hour))
+		m.DayN[wd]++
+	}
 	if err := m.experts(); err != nil {
 		return nil, err
 	}
@@ -180,8 +221,13 @@ func (m *Model) traffic() error {
 	m.Rates = make([]float64, hours)
 	skillSets := map[string]float64{}
 	var talk, acw, resp, aband, cens, vm []float64
+	var byDay [7]float64
+	var byHour [24]float64
 	for _, c := range d.Conversations {
-		tod := c.Start.Sub(c.Start.Truncate(24*time.Hour)) - m.Start
+		_, tod, wd := m.local(c.Start)
+		byDay[wd]++
+		byHour[int(tod/time.Hour)]++
+		tod -= m.Start
 		if tod < 0 || tod >= m.Horizon {
 			m.Outside++
 		} else {
@@ -222,6 +268,17 @@ func (m *Model) traffic() error {
 	}
 	for h := range m.Rates {
 		m.Rates[h] /= m.Days
+	}
+	for w := range byDay {
+		if m.DayN[w] > 0 {
+			m.ByDay[w] = byDay[w] / float64(m.DayN[w])
+		}
+	}
+	for h := range byHour {
+		m.ByHour[h] = byHour[h] / float64(len(d.Conversations))
+	}
+	if m.Opt.Week {
+		m.Outside = 0
 	}
 	if m.Outside > 0 {
 		m.warn("%d of %d conversations arrived outside the experts' working hours (%s–%s UTC): not in the rates", m.Outside, len(d.Conversations),

@@ -86,14 +86,18 @@ func simulatedMeetings(sc *scenarios.Scenario, m *Model) map[string]meetStats {
 	count := map[string]float64{}
 	days := map[string]float64{}
 	lens := map[string][]float64{}
-	for d := range refineDays {
+	reps := refineDays
+	if sc.Week != nil {
+		reps = (refineDays + sc.Week.Days - 1) / sc.Week.Days
+	}
+	for d := range reps {
 		day := sim.History(sc, d)
 		for i, x := range day.Experts {
 			g := sc.Experts[i].Group
 			days[g] += float64(len(x.Shifts))
 			n := 0
 			for _, b := range x.Calendar {
-				if isFixed(m, g, b) {
+				if isFixed(m, sc, g, b) {
 					continue
 				}
 				n++
@@ -114,13 +118,19 @@ func simulatedMeetings(sc *scenarios.Scenario, m *Model) map[string]meetStats {
 	return out
 }
 
-func isFixed(m *Model, group string, b sim.PlannedBlock) bool {
+func isFixed(m *Model, sc *scenarios.Scenario, group string, b sim.PlannedBlock) bool {
+	start := b.Start
+	if sc.Week != nil {
+		// Fixed blocks are times of day in a multi-day world.
+		t := sc.Run.Start.Add(b.Start).In(sc.Week.Location)
+		start = time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute + time.Duration(t.Second())*time.Second
+	}
 	for _, g := range m.Groups {
 		if g.Name != group {
 			continue
 		}
 		for _, f := range g.Fixed {
-			if b.Start == f.Start && b.End-b.Start == f.Len {
+			if start == f.Start && b.End-b.Start == f.Len {
 				return true
 			}
 		}

@@ -3,6 +3,7 @@ package calibrate
 import (
 	"fmt"
 	"maps"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -31,8 +32,14 @@ func (m *Model) YAML() string {
 	}
 	w("name: %q\n", name)
 	w("seed: %d\n", max(m.Opt.Seed, 1))
-	day := d.From.Truncate(24 * time.Hour).Add(m.Start)
-	w("run:\n  start: %q   # the experts' usual first login, UTC\n  horizon: %s\n  warmup: 30m\n  replications: 30\n", day.Format("2006-01-02T15:04:05Z"), dur(m.Horizon))
+	if m.Opt.Week {
+		f := d.From.In(m.loc())
+		first := time.Date(f.Year(), f.Month(), f.Day(), 0, 0, 0, 0, m.loc())
+		w("run:\n  days: %d\n  timeZone: %s\n  start: %q\n  replications: 10\n", int(math.Round(m.Days)), m.loc(), first.Format(time.RFC3339))
+	} else {
+		day := d.From.Truncate(24 * time.Hour).Add(m.Start)
+		w("run:\n  start: %q   # the experts' usual first login, UTC\n  horizon: %s\n  warmup: 30m\n  replications: 30\n", day.Format("2006-01-02T15:04:05Z"), dur(m.Horizon))
+	}
 	if m.Opt.Policy != "" {
 		w("policy: %s\n", m.Opt.Policy)
 	}
@@ -43,6 +50,9 @@ func (m *Model) YAML() string {
 			note += "; NO LONGER DEFINED in the org"
 		}
 		w("  %s: {id: %s, system: %s, label: %q}   # %s\n", p.Name, p.ID, p.System, p.Label, note)
+	}
+	if m.Opt.Week {
+		w("\n# Every group gives its own hours; these are the largest group's.\nweek:\n  hours: %s\n", hoursYAML(m.Groups[0]))
 	}
 	w("\nexperts:\n")
 	for _, g := range m.Groups {
@@ -69,7 +79,11 @@ func (m *Model) writeGroup(b *strings.Builder, g *group) {
 		w("%s: %g", k, g.Skills[k])
 	}
 	w("}\n    workPresence: %s\n", g.Work)
-	w("    shift: {start: %s, end: %s}   # median login and logout\n", dur(g.Start), dur(g.End))
+	if m.Opt.Week {
+		w("    hours: %s   # median login and logout per day of week worked\n", hoursYAML(g))
+	} else {
+		w("    shift: {start: %s, end: %s}   # median login and logout\n", dur(g.Start), dur(g.End))
+	}
 	if g.MeetPerDay > 0 && g.MeetLen != nil {
 		w("    meetings:\n      perDay: %.2f   # %d meetings / %d expert-days\n", g.MeetPerDay, g.MeetLen.N, g.Days)
 		w("      length: %s   # %s\n", g.MeetLen.yaml(), g.MeetLen.comment())
@@ -126,12 +140,63 @@ func (m *Model) writeDeliveries(b *strings.Builder) {
 
 func (m *Model) writeEscalations(b *strings.Builder) {
 	w := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
-	w("\nescalations:\n  rates:   # arrivals per hour of the day, averaged over %.0f days\n", m.Days)
+	w("\nescalations:\n")
+	if m.Opt.Week {
+		m.writeWeekRates(b)
+	} else {
+		m.writeRates(b)
+	}
+	m.writeMixes(b)
+}
+
+// writeWeekRates writes perHour × byDay × byHour: byDay is each day of
+// week's mean arrivals, byHour each local hour's share of all arrivals
+// times 24, so perHour 1 reproduces both margins (the separable fit).
+func (m *Model) writeWeekRates(b *strings.Builder) {
+	w := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	w("  perHour: 1   # byDay × byHour give the rate; fitted on %d arrivals over %.0f days\n  byDay:   # mean arrivals per day of week (n = days of that weekday in the interval)\n", len(m.Data.Conversations), m.Days)
+	for _, wd := range []time.Weekday{1, 2, 3, 4, 5, 6, 0} {
+		if m.ByDay[wd] > 0 {
+			w("    %s: %.2f   # n=%d days\n", dayNames[wd], m.ByDay[wd], m.DayN[wd])
+		}
+	}
+	w("  byHour:   # share of arrivals in each local hour, per hour\n")
+	for h, v := range m.ByHour {
+		if v > 0 {
+			w("    %d: %.5f\n", h, v)
+		}
+	}
+}
+
+var dayNames = [7]string{"sun", "mon", "tue", "wed", "thu", "fri", "sat"}
+
+func hoursYAML(g *group) string {
+	var parts []string
+	for _, wd := range []time.Weekday{1, 2, 3, 4, 5, 6, 0} {
+		h := g.Hours[wd]
+		if h.Open {
+			parts = append(parts, fmt.Sprintf("%s: %s-%s", dayNames[wd], clock(h.Start), clock(h.End)))
+		}
+	}
+	return "{" + strings.Join(parts, ", ") + "}"
+}
+
+func clock(d time.Duration) string {
+	return fmt.Sprintf("%02d:%02d", int(d/time.Hour), int(d%time.Hour/time.Minute))
+}
+
+func (m *Model) writeRates(b *strings.Builder) {
+	w := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
+	w("  rates:   # arrivals per hour of the day, averaged over %.0f days\n", m.Days)
 	for h, r := range m.Rates {
 		n := int(r*m.Days + 0.5)
 		w("    - {from: %s, to: %s, perHour: %.2f}   # n=%d, ±%.2f (1 s.e., Poisson)\n", dur(time.Duration(h)*time.Hour), dur(min(time.Duration(h+1)*time.Hour, m.Horizon)),
 			r, n, sqrtF(float64(n))/m.Days)
 	}
+}
+
+func (m *Model) writeMixes(b *strings.Builder) {
+	w := func(format string, args ...any) { fmt.Fprintf(b, format, args...) }
 	w("  skills:\n")
 	for _, k := range slices.Sorted(maps.Keys(m.SkillMix)) {
 		var sk []string

@@ -16,7 +16,7 @@ import (
 	"github.com/shadowq/shadowq/scenarios"
 )
 
-const calibrateSynopsis = "shadowq calibrate (--since 28d | --from DATE --to DATE) [--queue ID...] [--users FILE] [--priorities P1=0.05,...] [--policy FILE] [--no-jobs] --out scenario.yaml"
+const calibrateSynopsis = "shadowq calibrate (--since 28d | --from DATE --to DATE) [--queue ID...] [--users FILE] [--priorities P1=0.05,...] [--policy FILE] [--week] [--time-zone TZ] [--no-jobs] --out scenario.yaml"
 
 // runCalibrate implements `shadowq calibrate`: read the org's history
 // through the live adapter, fit, write a scenario and its report.
@@ -33,6 +33,8 @@ func runCalibrate(args []string, stdout, stderr io.Writer) int {
 	policy := fs.String("policy", "", "policy file the scenario names (default: the engine's default policy)")
 	out := fs.String("out", "", "scenario file to write (calibration.md/.html go next to it)")
 	name := fs.String("name", "", "scenario name")
+	week := fs.Bool("week", false, "write a multi-day world (run.days = the days read, hours per day of week, arrivals byDay × byHour) instead of one shift")
+	tz := fs.String("time-zone", "UTC", "time zone times of day are read in and the multi-day world runs in (IANA name)")
 	noJobs := fs.Bool("no-jobs", false, "read conversation details with the synchronous query only (pages of 100), not the async jobs API")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "usage: %s\n\nreads GENESYSCLOUD_REGION, GENESYSCLOUD_OAUTHCLIENT_ID, GENESYSCLOUD_OAUTHCLIENT_SECRET\n", calibrateSynopsis)
@@ -55,7 +57,11 @@ func runCalibrate(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return bad("%v", err)
 	}
-	opt := calibrate.Options{Name: *name}
+	loc, err := time.LoadLocation(*tz)
+	if err != nil {
+		return bad("--time-zone %q: %v", *tz, err)
+	}
+	opt := calibrate.Options{Name: *name, Week: *week, Location: loc}
 	if *prios != "" {
 		if opt.Priorities, err = parseWeights(*prios); err != nil {
 			return bad("--priorities: %v", err)
