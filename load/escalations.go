@@ -23,6 +23,21 @@ type escalations struct {
 	records   []answer // every answer received, for the time series
 }
 
+// byAction is the latency percentiles of the answers, per action.
+func (e *escalations) byAction() map[string]Percentiles {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	by := map[string][]time.Duration{}
+	for _, a := range e.records {
+		by[a.action] = append(by[a.action], a.latency)
+	}
+	out := make(map[string]Percentiles, len(by))
+	for a, xs := range by {
+		out[a] = percentiles(xs)
+	}
+	return out
+}
+
 // answer is one Data Action answer: when it arrived, what, after how long.
 type answer struct {
 	at      time.Time

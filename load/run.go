@@ -153,6 +153,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 		return nil, err
 	}
 	res.Decision = percentiles(esc.latencies)
+	res.DecisionByAction = esc.byAction()
 	var bySecond perSecond
 	events := 0
 	for _, r := range reps {

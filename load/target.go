@@ -118,6 +118,7 @@ func RunTarget(ctx context.Context, o TargetOptions) (*Result, error) {
 		return nil, err
 	}
 	res.Decision = percentiles(esc.latencies)
+	res.DecisionByAction = esc.byAction()
 	lag := after.lag.minus(before.lag)
 	res.Staleness = Percentiles{P50Ms: lag.quantileMs(0.5), P99Ms: lag.quantileMs(0.99)}
 	res.EventsPerSecond = (after.events - before.events) / float64(len(o.Targets)) / elapsed.Seconds()
