@@ -1,13 +1,10 @@
 package load
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -152,48 +149,4 @@ func drain(ctx context.Context, w world, e *escalations, timeout time.Duration) 
 		}
 		time.Sleep(250 * time.Millisecond)
 	}
-}
-
-// scrapeAPICalls sums shadowq_genesys_api_calls_by_class_total by class
-// from a replica's Prometheus text exposition.
-func scrapeAPICalls(ctx context.Context, url string) (map[string]int, error) {
-	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
-	if err != nil {
-		return nil, err
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return nil, err
-	}
-	defer resp.Body.Close()
-	return parseAPICalls(resp.Body)
-}
-
-func parseAPICalls(r io.Reader) (map[string]int, error) {
-	const name = "shadowq_genesys_api_calls_by_class_total{"
-	out := map[string]int{}
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		line, ok := strings.CutPrefix(sc.Text(), name)
-		if !ok {
-			continue
-		}
-		labels, value, ok := strings.Cut(line, "} ")
-		if !ok {
-			return nil, fmt.Errorf("metrics line %q: no value", sc.Text())
-		}
-		class := ""
-		for _, l := range strings.Split(labels, ",") {
-			if v, ok := strings.CutPrefix(l, `class="`); ok {
-				class = strings.TrimSuffix(v, `"`)
-			}
-		}
-		n, err := strconv.ParseFloat(value, 64)
-		if err != nil || class == "" {
-			return nil, fmt.Errorf("metrics line %q: %v", sc.Text(), err)
-		}
-		out[class] += int(n)
-	}
-	return out, sc.Err()
 }

@@ -86,19 +86,33 @@ func TestParseFaults(t *testing.T) {
 	}
 }
 
-func TestParseAPICalls(t *testing.T) {
+func TestParseMetrics(t *testing.T) {
 	in := `# HELP shadowq_genesys_api_calls_by_class_total x
+# TYPE shadowq_genesys_api_calls_by_class_total counter
 shadowq_genesys_api_calls_by_class_total{class="delivery",status="202"} 12
 shadowq_genesys_api_calls_by_class_total{class="delivery",status="429"} 3
 shadowq_genesys_api_calls_by_class_total{class="resync",status="200"} 40
+# TYPE shadowq_genesys_budget_wait_seconds histogram
+shadowq_genesys_budget_wait_seconds_bucket{class="delivery",le="0.01"} 10
+shadowq_genesys_budget_wait_seconds_bucket{class="delivery",le="0.15"} 12
+shadowq_genesys_budget_wait_seconds_bucket{class="delivery",le="1"} 14
+shadowq_genesys_budget_wait_seconds_bucket{class="delivery",le="+Inf"} 15
+shadowq_genesys_budget_wait_seconds_sum{class="delivery"} 3
+shadowq_genesys_budget_wait_seconds_count{class="delivery"} 15
+# TYPE shadowq_presence_events_total counter
+shadowq_presence_events_total 1234
+# TYPE other_metric counter
 other_metric{class="delivery"} 99
 `
-	got, err := parseAPICalls(strings.NewReader(in))
+	got, err := parseMetrics(strings.NewReader(in))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got["delivery"] != 15 || got["resync"] != 40 || len(got) != 2 {
-		t.Fatalf("parsed %v", got)
+	if got.calls["delivery"] != 15 || got.calls["resync"] != 40 || len(got.calls) != 2 || got.events != 1234 {
+		t.Fatalf("parsed %+v", got)
+	}
+	if w := waitsOf(got.deliveryWait); w != (BudgetWaits{Requests: 15, Over150ms: 3, Over1s: 1}) {
+		t.Fatalf("delivery waits %+v, want 15 requests, 3 over 150 ms, 1 over 1 s", w)
 	}
 }
 

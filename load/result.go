@@ -31,6 +31,10 @@ type Result struct {
 	// fallback) apart: a slow routed would hide in a fast overall p99.
 	// Not in the JSON.
 	DecisionByAction map[string]Percentiles `json:"-"`
+	// DeliveryBudgetWaits: how long delivery-class requests (/assign,
+	// outcome checks) waited for a budget slot, all replicas, whole run,
+	// from serve's shadowq_genesys_budget_wait_seconds. Not in the JSON.
+	DeliveryBudgetWaits BudgetWaits `json:"-"`
 	// Series is the measured phase second by second (the HTML report's
 	// plots); not in the JSON.
 	Series Series `json:"-"`
@@ -95,6 +99,7 @@ func (r *Result) rows() [][2]string {
 		{"decision", fmt.Sprintf("p50 %.2f ms, p99 %.2f ms (Data Action round trip)%s", r.Decision.P50Ms, r.Decision.P99Ms, r.byAction())},
 		{"escalations", fmt.Sprintf("%d sent: %d routed, %d hold, %d fallback", e.Sent, e.Routed, e.Hold, e.Fallback)},
 		{"delivered", fmt.Sprintf("%d (the fake's delivery log)", e.Delivered)},
+		{"budget wait", fmt.Sprintf("%d delivery-class requests, %d waited > 150 ms for a slot, %d > 1 s", r.DeliveryBudgetWaits.Requests, r.DeliveryBudgetWaits.Over150ms, r.DeliveryBudgetWaits.Over1s)},
 		{"lost", fmt.Sprintf("%d (answered routed, never delivered)", e.Lost)},
 	}
 	classes := make([]string, 0, len(r.APICalls))
@@ -121,6 +126,12 @@ func (r *Result) byAction() string {
 		}
 	}
 	return out
+}
+
+// BudgetWaits counts requests by how long they waited for a budget slot
+// (at the histogram's bucket bounds).
+type BudgetWaits struct {
+	Requests, Over150ms, Over1s int
 }
 
 // Thresholds fail a run (exit 1) when exceeded; zero values are not

@@ -171,16 +171,16 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	res.Series = buildSeries(int(o.Duration/time.Second), len(reps), bySecond, esc.records, start0)
 	esc.mu.Unlock()
 	res.EventsPerSecond = float64(events) / float64(len(reps)) / elapsed.Seconds()
-	res.APICalls = map[string]int{}
+	targets = targets[:0]
 	for _, r := range reps {
-		calls, err := scrapeAPICalls(runCtx, "http://"+r.addr+"/metrics")
-		if err != nil {
-			return nil, fmt.Errorf("reading %s/metrics: %w", r.addr, err)
-		}
-		for c, n := range calls {
-			res.APICalls[c] += n
-		}
+		targets = append(targets, "http://"+r.addr)
 	}
+	m, err := scrapeAll(runCtx, targets)
+	if err != nil {
+		return nil, err
+	}
+	res.APICalls = m.calls
+	res.DeliveryBudgetWaits = waitsOf(m.deliveryWait)
 	return res, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math"
 	"net/http"
@@ -126,6 +127,7 @@ func RunTarget(ctx context.Context, o TargetOptions) (*Result, error) {
 	for c, n := range after.calls {
 		res.APICalls[c] = n
 	}
+	res.DeliveryBudgetWaits = waitsOf(after.deliveryWait)
 	esc.mu.Lock()
 	res.Series = targetSeries(int(o.Duration/time.Second), len(o.Targets), before, snaps, esc.records, begin)
 	esc.mu.Unlock()
@@ -234,6 +236,9 @@ type scrape struct {
 	events float64
 	lag    histogram
 	calls  map[string]int
+	// deliveryWait: how long delivery-class requests waited for a
+	// budget slot (shadowq_genesys_budget_wait_seconds{class="delivery"}).
+	deliveryWait histogram
 }
 
 func scrapeAll(ctx context.Context, targets []string) (scrape, error) {
@@ -245,6 +250,7 @@ func scrapeAll(ctx context.Context, targets []string) (scrape, error) {
 		}
 		s.events += one.events
 		s.lag.add(one.lag)
+		s.deliveryWait.add(one.deliveryWait)
 		for c, n := range one.calls {
 			s.calls[c] += n
 		}
@@ -253,23 +259,33 @@ func scrapeAll(ctx context.Context, targets []string) (scrape, error) {
 }
 
 func scrapeOne(ctx context.Context, url string) (scrape, error) {
-	s := scrape{calls: map[string]int{}}
 	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
 	if err != nil {
-		return s, err
+		return scrape{}, err
 	}
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return s, fmt.Errorf("reading %s: %w", url, err)
+		return scrape{}, fmt.Errorf("reading %s: %w", url, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
-		return s, fmt.Errorf("reading %s: HTTP %d", url, resp.StatusCode)
+		return scrape{}, fmt.Errorf("reading %s: HTTP %d", url, resp.StatusCode)
 	}
-	p := expfmt.NewTextParser(model.UTF8Validation)
-	fams, err := p.TextToMetricFamilies(resp.Body)
+	s, err := parseMetrics(resp.Body)
 	if err != nil {
 		return s, fmt.Errorf("reading %s: %w", url, err)
+	}
+	return s, nil
+}
+
+// parseMetrics reads the figures a run needs from serve's Prometheus text
+// exposition.
+func parseMetrics(r io.Reader) (scrape, error) {
+	s := scrape{calls: map[string]int{}}
+	p := expfmt.NewTextParser(model.UTF8Validation)
+	fams, err := p.TextToMetricFamilies(r)
+	if err != nil {
+		return s, err
 	}
 	if f := fams["shadowq_presence_events_total"]; f != nil && len(f.Metric) > 0 {
 		s.events = f.Metric[0].GetCounter().GetValue()
@@ -279,14 +295,38 @@ func scrapeOne(ctx context.Context, url string) (scrape, error) {
 	}
 	if f := fams["shadowq_genesys_api_calls_by_class_total"]; f != nil {
 		for _, m := range f.Metric {
-			for _, l := range m.GetLabel() {
-				if l.GetName() == "class" {
-					s.calls[l.GetValue()] += int(m.GetCounter().GetValue())
-				}
+			if c := label(m, "class"); c != "" {
+				s.calls[c] += int(m.GetCounter().GetValue())
+			}
+		}
+	}
+	if f := fams["shadowq_genesys_budget_wait_seconds"]; f != nil {
+		for _, m := range f.Metric {
+			if label(m, "class") == "delivery" {
+				s.deliveryWait = histogramOf(m.GetHistogram())
 			}
 		}
 	}
 	return s, nil
+}
+
+func label(m *dto.Metric, name string) string {
+	for _, l := range m.GetLabel() {
+		if l.GetName() == name {
+			return l.GetValue()
+		}
+	}
+	return ""
+}
+
+// above is how many observations exceeded the bucket bound b (seconds).
+func (h histogram) above(b float64) float64 {
+	for i, ub := range h.bounds {
+		if ub >= b {
+			return h.total - h.counts[i]
+		}
+	}
+	return 0
 }
 
 func histogramOf(h *dto.Histogram) histogram {
@@ -336,4 +376,9 @@ func targetSeries(n, replicas int, before scrape, snaps []scrape, answers []answ
 		prev = cur
 	}
 	return s
+}
+
+// waitsOf summarises the delivery-class budget waits.
+func waitsOf(h histogram) BudgetWaits {
+	return BudgetWaits{Requests: int(h.total), Over150ms: int(h.above(0.15)), Over1s: int(h.above(1))}
 }
