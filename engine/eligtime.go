@@ -35,6 +35,10 @@ import (
 // one already made through the index (possible with a clock that is not
 // monotonic) scans instead.
 
+// minTimeIndexed is the smallest group the time index serves: below it a
+// scan of the admitted members costs less than sorting the classes.
+const minTimeIndexed = 128
+
 // bucketWidthDiv: a bucket spans FairnessHorizon / bucketWidthDiv of
 // last-touch time.
 const bucketWidthDiv = 16
@@ -175,7 +179,7 @@ func (e *Engine) retime(i int32, old, h *hot) {
 // fastOK reports whether the time index may decide es at now, (re)building
 // or advancing it as needed.
 func (e *Engine) fastOK(gr *group, now int64) bool {
-	if e.pol.MaxStaleness > 0 {
+	if e.pol.MaxStaleness > 0 || len(gr.members) < minTimeIndexed {
 		return false
 	}
 	gt := &gr.time
