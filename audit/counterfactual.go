@@ -10,6 +10,11 @@ import (
 	"github.com/shadowq/shadowq/reports"
 )
 
+// SoonerMargin is how much sooner an acceptance must connect than the
+// actual answer to count as "connected sooner": less is noise (a Data
+// Action round trip), not a difference a caller notices.
+const SoonerMargin = 10 * time.Second
+
 // wouldRow fills an observe-mode row: the would-be decision (the first
 // deliver or hold; else the fallback) and its expected saving.
 func wouldRow(row *EscalationRow, e escalation, c *Conversation, tl *timeline, rates map[string]Rate, pooled Rate, ring, refusal time.Duration) {
@@ -53,7 +58,7 @@ func wouldRow(row *EscalationRow, e escalation, c *Conversation, tl *timeline, r
 		if row.InGenesys && (row.Abandoned || row.AnsweredBy != "") {
 			sq := row.DecidedAfterS + ringS
 			row.ExpectedSaveS = row.PAccept*(row.ActualWaitS-sq) - (1-row.PAccept)*refusedS
-			row.Sooner = row.ActualWaitS > sq
+			row.Sooner = row.ActualWaitS > sq+SoonerMargin.Seconds()
 		}
 	case engine.ActHold:
 		row.Expert = string(d.HoldExpert)
@@ -154,8 +159,11 @@ func summary(row *EscalationRow, names map[string]string) string {
 	return s + "; actually not answered yet"
 }
 
-// dur prints seconds as "7 m 40 s".
+// dur prints seconds as "7 m 40 s" (tenths below 10 s: "0.4 s").
 func dur(s float64) string {
+	if math.Abs(s) < 10 && s != math.Round(s) {
+		return fmt.Sprintf("%.1f s", s)
+	}
 	d := time.Duration(math.Round(s)) * time.Second
 	if d < time.Minute {
 		return fmt.Sprintf("%d s", int(d.Seconds()))

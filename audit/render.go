@@ -55,7 +55,7 @@ func totals(r *Report) []string {
 	if cf := r.Counterfactual; cf != nil {
 		out = append(out,
 			fmt.Sprintf("Would have delivered %d, held %d, fallen back %d.", cf.WouldDeliver, cf.WouldHold, cf.WouldFallback),
-			fmt.Sprintf("Escalations shadowq would have connected sooner (expected): %.1f (95%% interval %.1f–%.1f).", cf.SoonerExpected, cf.SoonerLo, cf.SoonerHi),
+			fmt.Sprintf("Escalations shadowq would have connected at least %v sooner (expected): %.1f (95%% interval %.1f–%.1f).", SoonerMargin, cf.SoonerExpected, cf.SoonerLo, cf.SoonerHi),
 			fmt.Sprintf("Expected latency saved: %s per escalation (95%% CI %s – %s, n=%d); %s in total.",
 				dur(cf.SavingPerEscalation.Mean), dur(cf.SavingPerEscalation.Lo), dur(cf.SavingPerEscalation.Hi), cf.SavingPerEscalation.N, dur(cf.SavingTotalS)),
 			fmt.Sprintf("Interruptions it would have caused, by presence: %s.", countsText(cf.InterruptionsByPresence)),

@@ -54,7 +54,8 @@ type EscalationRow struct {
 	ActualWaitS   float64 `json:"actualWaitSeconds,omitempty"`
 	Abandoned     bool    `json:"abandoned,omitempty"`
 	ExpectedSaveS float64 `json:"expectedSavingSeconds,omitempty"` // negative: shadowq would have been slower
-	// Sooner: an acceptance would have connected before the actual answer.
+	// Sooner: an acceptance would have connected at least SoonerMargin
+	// before the actual answer (or abandonment).
 	Sooner bool `json:"sooner,omitempty"`
 	// Assign mode: the deliveries made and how each ended.
 	Attempts []Attempt `json:"attempts,omitempty"`
@@ -76,7 +77,8 @@ type Counterfactual struct {
 	WouldHold     int `json:"wouldHold"`
 	WouldFallback int `json:"wouldFallback"`
 	// SoonerExpected is the expected number of escalations shadowq would
-	// have connected sooner, with a 95% interval from the acceptance
+	// have connected at least SoonerMargin sooner, with a 95% interval
+	// from the acceptance
 	// draws alone (a sum of independent Bernoullis).
 	SoonerExpected float64 `json:"soonerExpected"`
 	SoonerLo       float64 `json:"soonerLo"`

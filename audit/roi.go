@@ -61,7 +61,7 @@ var Definitions = map[string]string{
 	"p(accept)":               "the acceptance rate observed in the window for offers made while in that presence (pooled when fewer than 5)",
 	"actual":                  "who answered the conversation and how long after the escalation arrived, or when the customer abandoned (Genesys' conversation details)",
 	"expected saving":         "p(accept) × (actual wait − (decision time + ring time)) − (1 − p(accept)) × refusal time: the actual wait minus shadowq's expected one; negative when shadowq would have been slower",
-	"sooner (expected)":       "Σ p(accept) over escalations an acceptance would have connected before they actually were; the interval is ±1.96·√Σp(1−p)",
+	"sooner (expected)":       "Σ p(accept) over escalations an acceptance would have connected at least 10 s before they actually were (or abandoned); the interval is ±1.96·√Σp(1−p)",
 	"interruptions":           "would-be deliveries to experts in a presence that allows interruptions only (e.g. a meeting that may be interrupted for P1)",
 	"unused experts":          "experts shadowq would have rung who accepted no queue call in the window",
 	"shift":                   "time not OFFLINE in the window",
