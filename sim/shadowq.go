@@ -22,6 +22,11 @@ type shadowqRouter struct {
 	tick   time.Time // when the next engine tick is scheduled (zero: none)
 	err    error     // first engine error; fails the run
 	snap   []engine.SnapshotEntry
+	// stale lists the experts whose snap entry is out of date: their
+	// presence or routing status changed since the last resync built it
+	// (nil snap: every one). A month's nightly resyncs rebuild nothing.
+	stale   []int
+	isStale []bool
 }
 
 func newShadowqRouter(w *world) (*shadowqRouter, error) {
@@ -100,8 +105,17 @@ func (w *world) outage(t time.Duration, resync bool) bool {
 	return false
 }
 
+// markStale notes that x's snapshot entry no longer shows the truth.
+func (r *shadowqRouter) markStale(x *expertState) {
+	if r.isStale != nil && !r.isStale[x.i] {
+		r.isStale[x.i] = true
+		r.stale = append(r.stale, x.i)
+	}
+}
+
 func (r *shadowqRouter) presenceChanged(x *expertState) {
 	w := r.w
+	r.markStale(x)
 	r.acd.take(x) // the queue sees the truth
 	if w.outage(w.now(), false) {
 		return
@@ -111,6 +125,7 @@ func (r *shadowqRouter) presenceChanged(x *expertState) {
 
 func (r *shadowqRouter) routingChanged(x *expertState) {
 	w := r.w
+	r.markStale(x)
 	r.acd.take(x)
 	if w.outage(w.now(), false) {
 		return
@@ -134,16 +149,23 @@ func (r *shadowqRouter) hangUp(x *expertState, e *escState) {
 // resync is the bulk presence read: the truth for everyone.
 func (r *shadowqRouter) resync() {
 	w := r.w
-	if len(r.snap) != len(w.xs) {
-		r.snap = make([]engine.SnapshotEntry, len(w.xs))
-	}
-	snap := engine.Snapshot{At: w.k.Now(), Entries: r.snap}
-	for i := range w.xs {
+	entry := func(i int) {
 		x := &w.xs[i]
-		snap.Entries[i] = engine.SnapshotEntry{Expert: x.sc.ID, Presence: x.shownEng, PresenceSince: w.at(x.shownSince),
+		r.snap[i] = engine.SnapshotEntry{Expert: x.sc.ID, Presence: x.shownEng, PresenceSince: w.at(x.shownSince),
 			Routing: x.routing, RoutingSince: w.at(x.routeSince)}
 	}
-	r.check(r.eng.ApplySnapshot(r.ctx, snap))
+	if r.snap == nil {
+		r.snap, r.isStale = make([]engine.SnapshotEntry, len(w.xs)), make([]bool, len(w.xs))
+		for i := range w.xs {
+			entry(i)
+		}
+	}
+	for _, i := range r.stale {
+		entry(i)
+		r.isStale[i] = false
+	}
+	r.stale = r.stale[:0]
+	r.check(r.eng.ApplySnapshot(r.ctx, engine.Snapshot{At: w.k.Now(), Entries: r.snap}))
 }
 
 func (r *shadowqRouter) arrive(e *escState) {
