@@ -429,3 +429,37 @@ func firstLines(s string, n int) string {
 	lines := strings.SplitN(s, "\n", n+1)
 	return strings.Join(lines[:min(n, len(lines))], "\n")
 }
+
+// Where shadowq does change latency (tier3-meetings: experts in
+// meetings that may be interrupted for P1/P2, an ACD that waits for
+// someone On Queue), the audit's counterfactual over a played day in
+// observe mode agrees with `shadowq sim` in sign and order of magnitude.
+func TestObserveTier3MeetingsAgreesWithSim(t *testing.T) {
+	if testing.Short() {
+		t.Skip("plays a simulated day")
+	}
+	sc, err := scenarios.Load("../../scenarios/tier3-meetings.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := playDay(t, sc, live.ModeObserve, 300)
+	if n := r.fake.State().RoutingCalls; n != 0 {
+		t.Fatalf("observe mode made %d routing calls", n)
+	}
+	rep, _, out := r.audit(t)
+	t.Logf("%s", strings.TrimSpace(out))
+	res, _, err := sim.Run(sc, sim.Options{Replications: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cf := rep.Counterfactual
+	simSaving := simLatencySaving(t, res)
+	lo, hi := simCI(t, res)
+	t.Logf("audit: %d would-be deliveries, %d holds, %d fallbacks; expected saving %.1f s per escalation (95%% CI %.1f–%.1f, n=%d), sooner %.1f (%.1f–%.1f), interruptions %v; sim: today − shadowq mean latency %.1f s (paired CI of the difference %.1f..%.1f)",
+		cf.WouldDeliver, cf.WouldHold, cf.WouldFallback, cf.SavingPerEscalation.Mean, cf.SavingPerEscalation.Lo, cf.SavingPerEscalation.Hi, cf.SavingPerEscalation.N,
+		cf.SoonerExpected, cf.SoonerLo, cf.SoonerHi, cf.InterruptionsByPresence, simSaving, lo, hi)
+	a, b := cf.SavingPerEscalation.Mean, simSaving
+	if (a > 0) != (b > 0) || a/b < 0.1 || a/b > 10 {
+		t.Errorf("audit saving %.1f s vs sim %.1f s: sign or order of magnitude differ", a, b)
+	}
+}

@@ -2,6 +2,8 @@ package redisstore
 
 import (
 	"context"
+	"fmt"
+	"os"
 	"testing"
 	"time"
 
@@ -14,10 +16,27 @@ import (
 // Export returns whole logs with a decision in the window, and nothing of
 // another prefix.
 func TestExportDecisionsWindow(t *testing.T) {
-	mr := miniredis.RunT(t)
-	c := redis.NewClient(&redis.Options{Addr: mr.Addr()})
+	// Real Redis when REDIS_URL is set (unique prefixes), else miniredis.
+	var c *redis.Client
+	if u := os.Getenv("REDIS_URL"); u != "" {
+		opt, err := ParseURL(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c = redis.NewClient(opt)
+	} else {
+		c = redis.NewClient(&redis.Options{Addr: miniredis.RunT(t).Addr()})
+	}
+	t.Cleanup(func() { c.Close() })
 	ctx := context.Background()
-	s, other := New(c, "a:"), New(c, "b:")
+	run := fmt.Sprintf("export-test:%d:", time.Now().UnixNano())
+	s, other := New(c, run+"a:"), New(c, run+"b:")
+	t.Cleanup(func() {
+		keys, _ := c.Keys(ctx, run+"*").Result()
+		if len(keys) > 0 {
+			c.Del(ctx, keys...)
+		}
+	})
 	t0 := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
 	for i, d := range []engine.Decision{
 		{ConversationID: "in", Seq: 1, At: t0.Add(time.Hour), Action: engine.ActDeliver, Observed: true},
