@@ -307,6 +307,25 @@ func (b *Budget) Used() int {
 	return b.n
 }
 
+type slotDeadlineKey struct{}
+
+// WithSlotDeadline bounds how long delivery-class requests made with ctx
+// may wait for a request slot: past t they fail with ErrBudget instead of
+// waiting (the Dispatcher sets it, so that an admitted delivery whose
+// slot was taken meanwhile fails fast and the escalation is held, rather
+// than answered "routed" late).
+func WithSlotDeadline(ctx context.Context, t time.Time) context.Context {
+	return context.WithValue(ctx, slotDeadlineKey{}, t)
+}
+
+// slotDeadline is the earlier of deadline and ctx's slot deadline.
+func slotDeadline(ctx context.Context, deadline time.Time) time.Time {
+	if t, ok := ctx.Value(slotDeadlineKey{}).(time.Time); ok && (deadline.IsZero() || t.Before(deadline)) {
+		return t
+	}
+	return deadline
+}
+
 // NoteDeliveryRefused records that a delivery was refused for want of
 // budget: for the next period resync leaves half the allowance free.
 func (b *Budget) NoteDeliveryRefused() {

@@ -51,6 +51,14 @@ type DispatcherOptions struct {
 	// instead of falling back. Admission needs Slots (or a Client that is
 	// itself a SlotCounter); without one every delivery is admitted.
 	AdmitWait time.Duration
+	// SlotWait bounds how long a delivery, once a worker starts it, waits
+	// for its request slot [3 × AdmitWait]: admission counted one within
+	// AdmitWait, but a conversation check or a 429 pause may take it
+	// meanwhile. Past SlotWait the delivery fails (ErrBudget,
+	// FaultTransient): the engine tries the next expert, which admission
+	// then holds with an estimate when the budget is short, so the Data
+	// Action's "routed" never waits on the budget.
+	SlotWait time.Duration
 	// Slots counts the request budget's delivery slots for admission;
 	// default: Client, when it is a SlotCounter (*Client is). Set it when
 	// Client wraps the *Client.
@@ -160,6 +168,9 @@ func NewDispatcher(o DispatcherOptions) (*Dispatcher, error) {
 	}
 	if o.AdmitWait <= 0 {
 		o.AdmitWait = DefaultAdmitWait
+	}
+	if o.SlotWait <= 0 {
+		o.SlotWait = 3 * o.AdmitWait
 	}
 	if sc, ok := o.Client.(SlotCounter); ok && o.Slots == nil {
 		o.Slots = sc
@@ -302,7 +313,7 @@ func (p *Dispatcher) run(ctx context.Context, j job) {
 		p.o.OnOutcome(p.o.Client.(DeliveryChecker).CheckDelivery(ctx, j.d))
 		return
 	}
-	if err := p.o.Client.Deliver(ctx, j.d, p.o.Mode); err != nil {
+	if err := p.o.Client.Deliver(WithSlotDeadline(ctx, time.Now().Add(p.o.SlotWait)), j.d, p.o.Mode); err != nil {
 		p.fail(j, err)
 	}
 }

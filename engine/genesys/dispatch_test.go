@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -248,3 +249,44 @@ func TestDispatcherRefusalEstimatesItsSlot(t *testing.T) {
 		t.Fatalf("estimates %v, want %v (asked for slots %v)", got, want, f.asked)
 	}
 }
+
+// A started delivery waits at most SlotWait for its request slot: with the
+// budget spent (by requests admission did not see), the /assign is never
+// sent and the delivery fails with ErrBudget as a transient fault, so the
+// engine moves on instead of answering "routed" late.
+func TestDispatcherDeliveryWaitsAtMostSlotWait(t *testing.T) {
+	s := newStub(t)
+	s.handle("POST /api/v2/conversations/{id}/assign", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusAccepted) })
+	// One request per 2 s: the slot comes back within the retry window
+	// (5 s), so only SlotWait stops the delivery from waiting for it.
+	c := s.client(func(o *Options) { o.Budget = NewBudget(1, 2*time.Second) })
+	if err := c.budgets[0].Wait(context.Background(), ClassResync, time.Time{}); err != nil {
+		t.Fatal(err)
+	}
+	var oc outcomes
+	p, err := NewDispatcher(DispatcherOptions{Client: c, Slots: noSlots{}, SlotWait: 50 * time.Millisecond, OnOutcome: oc.add})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	go p.Run(ctx)
+	if err := p.Deliver(engine.Delivery{ConversationID: "c1", Expert: "u1", Holder: "h1"}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the outcome", func() bool { return len(oc.list()) == 1 })
+	o := oc.list()[0]
+	if o.Result != engine.DeliveryError || o.Fault != engine.FaultTransient || !strings.Contains(o.Detail, "budget") {
+		t.Errorf("outcome %+v; want a transient DeliveryError for want of budget", o)
+	}
+	if n := s.count("POST /api/v2/conversations/{id}/assign"); n != 0 {
+		t.Errorf("%d /assign sent without a budget slot", n)
+	}
+}
+
+// noSlots admits everything (a SlotCounter that always has room), so the
+// test reaches the worker's own slot wait.
+type noSlots struct{}
+
+func (noSlots) DeliverySlotsWithin(time.Duration) int { return 1 << 20 }
+func (noSlots) NoteDeliveryRefused()                  {}

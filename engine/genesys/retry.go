@@ -55,7 +55,7 @@ func (c *Client) send(ctx context.Context, op string, deadline time.Time, ex exc
 		// window: a resync or history read is background work that had
 		// better wait for the next window than fail (a 10,000-expert
 		// resync is a whole token's minute of requests).
-		budgetDeadline := deadline
+		budgetDeadline := slotDeadline(ctx, deadline)
 		if cl != ClassDelivery {
 			budgetDeadline = time.Time{}
 		}
