@@ -121,3 +121,87 @@ func TestReportInBrowser(t *testing.T) {
 		t.Errorf("screenshot: %v, %dx%d", err, cfg.Width, cfg.Height)
 	}
 }
+
+// The multi-day report in a real browser: the per-day and hour-of-week
+// tables of scenarios/tier3-week.yaml render with one row per day (28,
+// Sundays without figures) and per hour of week with arrivals, in the
+// scenario's time zone. A screenshot of the per-day table is taken; set
+// SHADOWQ_WEEK_SCREENSHOT=FILE to keep it.
+func TestWeekReportInBrowser(t *testing.T) {
+	if _, err := os.Stat(chromium); err != nil {
+		t.Skipf("%s not installed (apt-get install -y chromium): the browser check of report.html is skipped", chromium)
+	}
+	dir := t.TempDir()
+	code, _, stderr := runCLI(t, "sim", "../../scenarios/tier3-week.yaml", "--replications", "2", "--records", "none", "--out", dir)
+	if code == exitBadInput {
+		t.Fatalf("sim: exit %d\n%s", code, stderr)
+	}
+	dom := string(browse(t, "--virtual-time-budget=5000", "--dump-dom", "file://"+filepath.Join(dir, "report.html")))
+	section := func(id string) string {
+		i := strings.Index(dom, `<section id="`+id+`">`)
+		if i < 0 {
+			t.Fatalf("rendered page lacks section %q", id)
+		}
+		j := strings.Index(dom[i:], "</section>")
+		return dom[i : i+j]
+	}
+	days := section("per-day")
+	if n := strings.Count(days, "<tr>") - 1; n != 28 {
+		t.Errorf("per-day table has %d rows, want 28", n)
+	}
+	for _, want := range []string{"<h2>Per day</h2>", "1 Mon", "2026-03-09", "7 Sun", "2026-04-05", "shadowq SL", "today util."} {
+		if !strings.Contains(days, want) {
+			t.Errorf("per-day table lacks %q", want)
+		}
+	}
+	sunday := regexp.MustCompile(`<tr><td>7 Sun</td>.*?</tr>`).FindString(days)
+	if strings.Count(sunday, "–") != 9 { // SL, p95 and utilization of 3 arms
+		t.Errorf("Sunday row %q: want – for every service level, p95 and utilization", sunday)
+	}
+	hours := section("hour-of-week")
+	for _, want := range []string{"<h2>By hour of week</h2>", "Europe/Berlin", "Mon 08:00", "Sat 16:00", "shadowq arrivals/h"} {
+		if !strings.Contains(hours, want) {
+			t.Errorf("hour-of-week table lacks %q", want)
+		}
+	}
+	if strings.Contains(hours, "Sun ") || strings.Contains(hours, "Mon 07:00") {
+		t.Error("hour-of-week table lists an hour without arrivals")
+	}
+	// The screenshot: the page's head (its styles) with the two tables
+	// only (headless Chromium does not scroll to a #fragment before it
+	// shoots). It must show something: some pixels far from white.
+	page, err := os.ReadFile(filepath.Join(dir, "report.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	head, _, _ := strings.Cut(string(page), "<body")
+	tables := filepath.Join(dir, "tables.html")
+	if err := os.WriteFile(tables, []byte(head+"<body>"+days+"</section>"+hours+"</section></body></html>"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	shot := filepath.Join(dir, "week.png")
+	if s := os.Getenv("SHADOWQ_WEEK_SCREENSHOT"); s != "" {
+		shot = s
+	}
+	browse(t, "--hide-scrollbars", "--window-size=1280,1400", "--screenshot="+shot, "file://"+tables)
+	f, err := os.Open(shot)
+	if err != nil {
+		t.Fatalf("no screenshot: %v", err)
+	}
+	defer f.Close()
+	img, err := png.Decode(f)
+	if err != nil || img.Bounds().Dx() != 1280 {
+		t.Fatalf("screenshot: %v", err)
+	}
+	ink := 0
+	for y := img.Bounds().Min.Y; y < img.Bounds().Max.Y; y += 2 {
+		for x := img.Bounds().Min.X; x < img.Bounds().Max.X; x += 2 {
+			if r, g, b, _ := img.At(x, y).RGBA(); r+g+b < 3*0xc000 {
+				ink++
+			}
+		}
+	}
+	if ink < 2000 {
+		t.Errorf("screenshot is nearly blank: %d dark pixels sampled", ink)
+	}
+}
