@@ -205,6 +205,16 @@ func gatherAudit(ctx context.Context, f auditFlags, from, to time.Time, stderr i
 	if in.Presence, in.Routing, err = client.UserStatus(ctx, pool, from, to); err != nil {
 		return nil, nil, err
 	}
+	// Names for the report: the org's users (the config's names win).
+	if users, err := client.Users(ctx); err == nil {
+		for _, u := range users {
+			if in.Names[string(u.ID)] == "" && u.Name != "" {
+				in.Names[string(u.ID)] = u.Name
+			}
+		}
+	} else {
+		fmt.Fprintf(stderr, "shadowq audit: users unavailable, experts shown by id: %v\n", err)
+	}
 	if defs, err := client.PresenceDefinitions(ctx); err == nil {
 		for _, d := range defs {
 			in.PresenceNames[string(d.ID)] = d.Label

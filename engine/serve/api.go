@@ -301,6 +301,10 @@ func response(d engine.Decision) EscalationResponse {
 		r.Action, r.Message = "abandoned", "The caller hung up."
 	default:
 		r.Action, r.Message = "fallback", "All experts are busy; transferring to the queue."
+		if d.Observed {
+			// Observe mode: nobody was found busy; the queue routes it.
+			r.Message = "Transferring you to the queue."
+		}
 	}
 	return r
 }

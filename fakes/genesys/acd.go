@@ -3,6 +3,7 @@ package genesys
 import (
 	"cmp"
 	"fmt"
+	"net/http"
 	"slices"
 	"time"
 )
@@ -130,4 +131,31 @@ func (s *Server) acdRefused(u *userState) {
 			s.offerPreferredAll()
 		}
 	})
+}
+
+// handleAdminReleaseToACD is POST /_fake/conversations/{id}/acd: what the
+// in-queue flow does on a fallback (ReleaseToACD).
+func (s *Server) handleAdminReleaseToACD(w http.ResponseWriter, r *http.Request, c *call) {
+	id := r.PathValue("conversationId")
+	if err := s.ReleaseToACD(id); err != nil {
+		writeError(w, c, notFound("conversation", id))
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// handleAdminAbandon is POST /_fake/conversations/{id}/abandon: the
+// customer hangs up in queue (AbandonConversation); 409 when an agent has
+// it or it ended.
+func (s *Server) handleAdminAbandon(w http.ResponseWriter, r *http.Request, c *call) {
+	id := r.PathValue("conversationId")
+	ok, err := s.AbandonConversation(id)
+	switch {
+	case err != nil:
+		writeError(w, c, notFound("conversation", id))
+	case !ok:
+		writeError(w, c, apiError(http.StatusConflict, "request.conflict", "Conversation %s is connected to an agent or has ended.", id))
+	default:
+		w.WriteHeader(http.StatusNoContent)
+	}
 }

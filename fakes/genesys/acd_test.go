@@ -24,8 +24,8 @@ func TestACDRoutesReleasedConversations(t *testing.T) {
 	if err := s.SetAnswer(ada, AnswerModel{Decline: 1}); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.ReleaseToACD(held); err != nil {
-		t.Fatal(err)
+	if res, body := f.admin("POST", "/_fake/conversations/"+held+"/acd", ""); res.StatusCode != 204 {
+		t.Fatalf("release over the admin API: %s %s", res.Status, body)
 	}
 	waitFor(t, "Ada's refusal", func() bool {
 		d := s.State().Deliveries
@@ -52,6 +52,10 @@ func TestACDRoutesReleasedConversations(t *testing.T) {
 		}
 		return false
 	})
+	res, body := f.admin("POST", "/_fake/conversations/"+held+"/abandon", "")
+	checkError(t, res, body, 409, "request.conflict") // Ada has it
+	res, body = f.admin("POST", "/_fake/conversations/nope/abandon", "")
+	checkError(t, res, body, 404, "not.found")
 	if st.RoutingCalls != 0 {
 		t.Fatalf("the fake's own ACD counted as %d routing calls", st.RoutingCalls)
 	}

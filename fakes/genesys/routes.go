@@ -61,6 +61,8 @@ func (s *Server) routes() {
 	s.admin("GET /_fake/state", s.handleAdminState)
 	s.admin("GET /_fake/truth", s.handleAdminTruth)
 	s.admin("POST /_fake/conversations", s.handleAdminCreateConversation)
+	s.admin("POST /_fake/conversations/{conversationId}/acd", s.handleAdminReleaseToACD)
+	s.admin("POST /_fake/conversations/{conversationId}/abandon", s.handleAdminAbandon)
 	s.admin("PUT /_fake/users/{userId}/presence", s.handleAdminSetPresence)
 	s.admin("PUT /_fake/users/{userId}/answer", s.handleAdminSetAnswer)
 	s.admin("GET /_fake/faults", s.handleAdminGetFaults)

@@ -28,8 +28,8 @@ func TestObserveModeMakesNoRoutingCalls(t *testing.T) {
 		conv := newConv(t, f, skill, 3)
 		convs = append(convs, conv)
 		code, resp := post(t, r, conv, skill, "P3")
-		if code != 200 || resp.Action != "fallback" {
-			t.Fatalf("%s: %d %+v, want fallback", conv, code, resp)
+		if code != 200 || resp.Action != "fallback" || resp.Message != "Transferring you to the queue." {
+			t.Fatalf("%s: %d %+v, want fallback, transferring to the queue", conv, code, resp)
 		}
 	}
 	// The first Databases escalation would have gone to Ada (On Queue,
