@@ -38,6 +38,7 @@ func commands() []command {
 		{"chaos", chaosSynopsis, "seeded fault schedules against serve replicas, the fake and Redis; invariants checked against the fake's truth (exit 1 on a violation)", runChaos, true},
 		{"audit", auditSynopsis, "join the decision log with Genesys' records: counterfactual (observe mode) or deliveries (assign), cherry-pick report, ROI metrics; --publish feeds daily values back as external metrics", runAudit, true},
 		{"calibrate", calibrateSynopsis, "read the org's history (conversation and user details, skills, WFM schedules) and write a fitted scenario plus calibration.md/.html", runCalibrate, true},
+		{"healthcheck", "shadowq healthcheck [--url http://127.0.0.1:8080/readyz]", "exit 0 when the URL answers 200, else 1 (container health checks without curl)", runHealthcheck, false},
 		{"version", "shadowq version (or shadowq --version)", "print the version", runVersion, false},
 		{"policy", "shadowq policy check FILE...", "validate routing policy files (all problems, with file:line:column)", runPolicy, true},
 		{"help", "shadowq help [COMMAND]", "show help", nil, false},

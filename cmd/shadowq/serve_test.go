@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -126,5 +128,24 @@ func TestServeRuntimeFailuresExit1(t *testing.T) {
 	code, _, errs = runCLI(t, "serve", "--config", exampleConfig, "--listen", ln.Addr().String())
 	if code != exitFailed || !strings.Contains(errs, "address already in use") {
 		t.Errorf("port in use: exit %d, want 1\n%s", code, errs)
+	}
+}
+
+// healthcheck: 200 → exit 0, anything else or nothing listening → exit 1.
+func TestHealthcheckCommand(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/readyz" {
+			http.Error(w, `{"code":"not.ready"}`, 503)
+		}
+	}))
+	defer srv.Close()
+	if code, _, errs := runCLI(t, "healthcheck", "--url", srv.URL+"/readyz"); code != exitOK {
+		t.Errorf("200: exit %d %s", code, errs)
+	}
+	if code, _, errs := runCLI(t, "healthcheck", "--url", srv.URL+"/other"); code != exitFailed || !strings.Contains(errs, "503") {
+		t.Errorf("503: exit %d %s", code, errs)
+	}
+	if code, _, _ := runCLI(t, "healthcheck", "--url", "http://127.0.0.1:1/readyz"); code != exitFailed {
+		t.Errorf("nothing listening: exit %d", code)
 	}
 }

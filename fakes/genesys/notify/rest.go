@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/url"
 	"strings"
@@ -114,7 +115,9 @@ func (h *Hub) connectURI(r *http.Request, id string) string {
 		scheme = "wss"
 	}
 	if h.opts.BaseURL != nil {
-		if u, err := url.Parse(h.opts.BaseURL()); err == nil && u.Host != "" {
+		// A server bound to every interface (0.0.0.0, [::]) cannot be
+		// dialled at that address: the Host the client used reaches it.
+		if u, err := url.Parse(h.opts.BaseURL()); err == nil && u.Host != "" && !unspecified(u.Hostname()) {
 			host = u.Host
 			scheme = "ws"
 			if u.Scheme == "https" || u.Scheme == "wss" {
@@ -123,6 +126,11 @@ func (h *Hub) connectURI(r *http.Request, id string) string {
 		}
 	}
 	return scheme + "://" + host + "/channels/" + id
+}
+
+func unspecified(host string) bool {
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsUnspecified()
 }
 
 // channelsHandler: POST creates a channel (no body), GET lists the
