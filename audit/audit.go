@@ -69,6 +69,9 @@ func Build(in *Input) *Report {
 	}
 	if observed > 0 {
 		r.Counterfactual = counterfactual(r.Rows, in, rates, ring, refusal)
+		if pooled.N == 0 {
+			r.Notes = append(r.Notes, "no offer to any agent finished in the window: acceptance rates are unknown (shown as 0), so the expected savings and 'sooner' are not estimated")
+		}
 	}
 	if acted > 0 {
 		r.Deliveries = deliveries(r.Rows, convs)

@@ -147,7 +147,7 @@ func TestAuditWithoutSchedulesScoresNobody(t *testing.T) {
 	in.SchedulesKnown, in.Schedules = false, nil
 	r := Build(in)
 	for _, x := range r.CherryPick.Experts {
-		if x.Suspicion != 0 || x.Flagged || x.UnscheduledMeetingS != nil || !strings.Contains(x.Evidence, "no WFM schedules") {
+		if x.Suspicion != 0 || x.Flagged || x.UnscheduledMeetingS != nil || !strings.Contains(x.Evidence, "no WFM schedule") {
 			t.Errorf("%+v", x)
 		}
 	}
@@ -190,5 +190,25 @@ func TestAuditCounterfactualUsesKnownAnswers(t *testing.T) {
 	// p = ON_QUEUE's 4/6; a refusal would cost the median refused ring, 10 s.
 	if e1 := r.Rows[0]; e1.KnownAnswer != "" || math.Abs(e1.PAccept-4.0/6) > 1e-9 || math.Abs(e1.ExpectedSaveS-(4.0/6*(610-11)-2.0/6*10)) > 1e-6 {
 		t.Fatalf("e1 with an expert never offered it: %+v, want p = ON_QUEUE's 4/6", e1)
+	}
+}
+
+// An expert without any WFM shift in the window is not scored, even when
+// the org has WFM: "no meetings scheduled" and "no schedule" differ.
+func TestAuditUnscheduledExpertIsNotScored(t *testing.T) {
+	in := fixture()
+	in.Schedules = in.Schedules[:1] // honest's meeting only
+	r := Build(in)
+	seen := false
+	for _, x := range r.CherryPick.Experts {
+		if x.ID == "picker" {
+			seen = true
+			if x.Flagged || x.UnscheduledMeetingS != nil || !strings.Contains(x.Evidence, "no WFM schedule for this expert") {
+				t.Fatalf("picker without a schedule: %+v", x)
+			}
+		}
+	}
+	if !seen {
+		t.Fatal("picker missing from the table")
 	}
 }

@@ -19,7 +19,9 @@ const unscheduledRef = 0.10
 func cherryPick(in *Input, tl *timeline) CherryPickReport {
 	rep := CherryPickReport{Threshold: SuspicionThreshold, SchedulesKnown: in.SchedulesKnown, Flagged: []string{}}
 	meetings := map[string][]Activity{}
+	scheduled := map[string]bool{}
 	for _, a := range in.Schedules {
+		scheduled[a.User] = true
 		if strings.EqualFold(a.Category, "Meeting") {
 			meetings[a.User] = append(meetings[a.User], a)
 		}
@@ -33,7 +35,7 @@ func cherryPick(in *Input, tl *timeline) CherryPickReport {
 		users[u] = true
 	}
 	for u := range users {
-		row := expertRow(u, tl, meetings[u], in.SchedulesKnown)
+		row := expertRow(u, tl, meetings[u], in.SchedulesKnown && scheduled[u])
 		row.Name = in.Names[u]
 		row.Offers = offers[u]
 		if row.Offers == nil {
@@ -147,7 +149,7 @@ func offersByUser(cs []Conversation, tl *timeline) map[string]map[string]OfferCo
 func evidence(x *ExpertRow) string {
 	var parts []string
 	if x.UnscheduledMeetingS == nil {
-		parts = append(parts, "no WFM schedules: unscheduled meeting time unknown, no score")
+		parts = append(parts, "no WFM schedule for this expert: unscheduled meeting time unknown, no score")
 	} else if x.ShiftS > 0 && *x.UnscheduledMeetingS > 0 {
 		parts = append(parts, fmt.Sprintf("%.1f%% of shift (%s of %s) in meeting presences outside scheduled meetings, %d stretch(es)",
 			100**x.UnscheduledMeetingS/x.ShiftS, dur(*x.UnscheduledMeetingS), dur(x.ShiftS), x.UnscheduledStretch))

@@ -89,9 +89,15 @@ type RoutingSegment struct {
 	Status     string // IDLE, INTERACTING, COMMUNICATING, NOT_RESPONDING, OFF_QUEUE
 }
 
-// Activity is one scheduled WFM activity of a user.
+// Activity is one scheduled WFM activity of a user, or (CategoryShift) a
+// whole scheduled shift.
 type Activity struct {
 	User       string
 	Start, End time.Time
-	Category   string // Meeting, Break, Meal, OnQueueWork, Training, ...
+	Category   string // Meeting, Break, Meal, OnQueueWork, Training, ..., or CategoryShift
 }
+
+// CategoryShift marks an Activity that is a whole WFM shift: an expert
+// with none in the window has no schedule to compare with, and is not
+// scored (rather than counted as having no meetings).
+const CategoryShift = "Shift"

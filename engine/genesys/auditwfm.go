@@ -86,7 +86,9 @@ func (c *Client) scheduleSearch(ctx context.Context, base string, ids []engine.E
 			AgentSchedules []struct {
 				User   struct{ ID string } `json:"user"`
 				Shifts []struct {
-					Activities []struct {
+					StartDate     time.Time `json:"startDate"`
+					LengthMinutes int       `json:"lengthMinutes"`
+					Activities    []struct {
 						StartDate      time.Time `json:"startDate"`
 						LengthMinutes  int       `json:"lengthMinutes"`
 						ActivityCodeID string    `json:"activityCodeId"`
@@ -104,6 +106,9 @@ func (c *Client) scheduleSearch(ctx context.Context, base string, ids []engine.E
 	var out []audit.Activity
 	for _, s := range resp.Result.AgentSchedules {
 		for _, sh := range s.Shifts {
+			// The shift itself: the audit scores only experts with one.
+			out = append(out, audit.Activity{User: s.User.ID, Start: sh.StartDate, End: sh.StartDate.Add(time.Duration(sh.LengthMinutes) * time.Minute),
+				Category: audit.CategoryShift})
 			for _, x := range sh.Activities {
 				out = append(out, audit.Activity{User: s.User.ID, Start: x.StartDate, End: x.StartDate.Add(time.Duration(x.LengthMinutes) * time.Minute),
 					Category: category[x.ActivityCodeID]})
