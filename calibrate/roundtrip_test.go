@@ -25,6 +25,16 @@ import (
 // back through the live adapter.
 func read(t *testing.T, sc *scenarios.Scenario, days int, opts fake.Options, tweak func(*fake.History)) *calibrate.Data {
 	t.Helper()
+	d, err := readQuery(t, sc, days, opts, tweak, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// readQuery is read with the query adjusted by q, returning the error.
+func readQuery(t *testing.T, sc *scenarios.Scenario, days int, opts fake.Options, tweak func(*fake.History), q func(*genesys.CalibrationQuery)) (*calibrate.Data, error) {
+	t.Helper()
 	end := time.Now().UTC().Truncate(24 * time.Hour)
 	h := fake.NewHistory()
 	if _, err := playback.History(h, sc, days, end); err != nil {
@@ -52,11 +62,11 @@ func read(t *testing.T, sc *scenarios.Scenario, days int, opts fake.Options, twe
 	if err != nil {
 		t.Fatal(err)
 	}
-	d, err := c.CalibrationData(context.Background(), genesys.CalibrationQuery{From: end.AddDate(0, 0, -days), To: end})
-	if err != nil {
-		t.Fatal(err)
+	query := genesys.CalibrationQuery{From: end.AddDate(0, 0, -days), To: end}
+	if q != nil {
+		q(&query)
 	}
-	return d
+	return c.CalibrationData(context.Background(), query)
 }
 
 func load(t *testing.T) *scenarios.Scenario {
@@ -364,4 +374,41 @@ func metricOf(t *testing.T, r *reports.Results, policy, name string) reports.Met
 	}
 	t.Fatalf("no %s %s", policy, name)
 	return reports.Metric{}
+}
+
+// 429s (with Retry-After) and 503s on a share of calls and in bursts do
+// not change what is read: every call is retried by the live adapter.
+func TestReadThroughFaults(t *testing.T) {
+	sc := load(t)
+	clean := read(t, sc, 2, fake.Options{}, nil)
+	faulty := read(t, sc, 2, fake.Options{Faults: fake.Faults{RateLimitShare: 0.05, ServerErrorShare: 0.05, RateLimitBurst: 2, ServerErrorBurst: 2}}, nil)
+	if len(faulty.Conversations) != len(clean.Conversations) || len(faulty.Users) != len(clean.Users) || len(faulty.Presence) != len(clean.Presence) {
+		t.Fatalf("with faults: %d conversations, %d users, %d with presence; without: %d, %d, %d",
+			len(faulty.Conversations), len(faulty.Users), len(faulty.Presence), len(clean.Conversations), len(clean.Users), len(clean.Presence))
+	}
+	for i := range clean.Conversations {
+		if faulty.Conversations[i].ID != clean.Conversations[i].ID || faulty.Conversations[i].Wait != clean.Conversations[i].Wait {
+			t.Fatalf("conversation %d differs", i)
+		}
+	}
+}
+
+// --queue takes a name or an id: a name is resolved with GET
+// /api/v2/routing/queues?name=; an unknown name stops with the names the
+// org has.
+func TestQueueByName(t *testing.T) {
+	sc := load(t)
+	all := read(t, sc, 1, fake.Options{}, nil)
+	byName, err := readQuery(t, sc, 1, fake.Options{}, nil, func(q *genesys.CalibrationQuery) { q.Queues = []string{"tier 3 escalations"} })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(byName.Conversations) != len(all.Conversations) || len(byName.Users) != len(all.Users) || byName.Queues[0] != playback.QueueID {
+		t.Fatalf("by name: %d conversations, %d users, queues %v; all: %d, %d", len(byName.Conversations), len(byName.Users), byName.Queues,
+			len(all.Conversations), len(all.Users))
+	}
+	_, err = readQuery(t, sc, 1, fake.Options{}, nil, func(q *genesys.CalibrationQuery) { q.Queues = []string{"Tier 2"} })
+	if err == nil || !strings.Contains(err.Error(), `no queue is named "Tier 2"`) {
+		t.Fatalf("unknown queue: %v", err)
+	}
 }

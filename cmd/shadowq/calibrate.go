@@ -16,7 +16,7 @@ import (
 	"github.com/shadowq/shadowq/scenarios"
 )
 
-const calibrateSynopsis = "shadowq calibrate (--since 28d | --from DATE --to DATE) [--queue ID...] [--users FILE] [--priorities P1=0.05,...] [--policy FILE] [--week] [--time-zone TZ] [--no-jobs] --out scenario.yaml"
+const calibrateSynopsis = "shadowq calibrate (--since 28d | --from DATE --to DATE) [--queue NAME...] [--users FILE] [--priorities P1=0.05,...] [--policy FILE] [--week] [--time-zone TZ] [--no-jobs] --out scenario.yaml"
 
 // runCalibrate implements `shadowq calibrate`: read the org's history
 // through the live adapter, fit, write a scenario and its report.
@@ -27,7 +27,7 @@ func runCalibrate(args []string, stdout, stderr io.Writer) int {
 	fromS := fs.String("from", "", "first day to read (YYYY-MM-DD, UTC)")
 	toS := fs.String("to", "", "day after the last to read (YYYY-MM-DD, UTC)")
 	var queues listFlag
-	fs.Var(&queues, "queue", "queue id to calibrate (repeatable); default every conversation and user")
+	fs.Var(&queues, "queue", "queue to calibrate, by name or id (repeatable); default every conversation and user")
 	users := fs.String("users", "", "file of user ids (one a line) to keep")
 	prios := fs.String("priorities", "", "priority mix, e.g. P1=0.05,P2=0.15,P3=0.8 (conversation details carry none)")
 	policy := fs.String("policy", "", "policy file the scenario names (default: the engine's default policy)")

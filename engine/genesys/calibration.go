@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/shadowq/shadowq/calibrate"
@@ -104,7 +105,16 @@ func (c *Client) calUsers(ctx context.Context, d *calibrate.Data, q CalibrationQ
 		keep[id] = true
 	}
 	member := map[string]bool{}
-	for _, qid := range q.Queues {
+	for i, qid := range q.Queues {
+		if !looksLikeID(qid) {
+			id, err := c.queueByName(ctx, qid)
+			if err != nil {
+				return nil, err
+			}
+			q.Queues[i], d.Queues[i] = id, id
+			progress(fmt.Sprintf("queue %q is %s", qid, id))
+			qid = id
+		}
 		ms, err := c.QueueMembers(ctx, qid)
 		if err != nil {
 			return nil, err
@@ -237,4 +247,42 @@ func (c *Client) calSchedules(ctx context.Context, d *calibrate.Data, ids []stri
 		}
 	}
 	d.ScheduleNote = fmt.Sprintf("%d scheduled activities read from business unit %s", n, bu)
+}
+
+// looksLikeID: a GUID (36 characters, dashes at 8, 13, 18, 23).
+func looksLikeID(s string) bool {
+	return len(s) == 36 && s[8] == '-' && s[13] == '-' && s[18] == '-' && s[23] == '-'
+}
+
+// queueByName resolves a queue name with GET /api/v2/routing/queues?name=
+// (exact, case-insensitive); none or several is an error naming them.
+func (c *Client) queueByName(ctx context.Context, name string) (string, error) {
+	const op = "GET /api/v2/routing/queues"
+	a, err := c.do(ctx, op, c.raw("GET", "/api/v2/routing/queues", url.Values{"name": {name}, "pageSize": {"100"}}, nil))
+	if err != nil {
+		return "", fmt.Errorf("queue %q: %w", name, err)
+	}
+	var p struct {
+		Entities []struct {
+			ID   string `json:"id"`
+			Name string `json:"name"`
+		} `json:"entities"`
+	}
+	if err := json.Unmarshal(a.body, &p); err != nil {
+		return "", fmt.Errorf("genesys: %s: decoding: %w", op, err)
+	}
+	var ids, names []string
+	for _, e := range p.Entities {
+		names = append(names, e.Name)
+		if strings.EqualFold(e.Name, name) {
+			ids = append(ids, e.ID)
+		}
+	}
+	switch len(ids) {
+	case 1:
+		return ids[0], nil
+	case 0:
+		return "", fmt.Errorf("calibrate: no queue is named %q (the org answered %d for that name: %s)", name, len(names), strings.Join(names, ", "))
+	}
+	return "", fmt.Errorf("calibrate: %d queues are named %q (%s): give its id", len(ids), name, strings.Join(ids, ", "))
 }

@@ -18,6 +18,7 @@ func (s *Server) routes() {
 	s.api("GET /api/v2/users/{userId}", s.handleUser)
 	s.api("GET /api/v2/users/{userId}/routingskills", s.handleUserSkills)
 	s.api("GET /api/v2/users/{userId}/routingstatus", s.handleRoutingStatus)
+	s.api("GET /api/v2/routing/queues", s.handleQueues)
 	s.api("GET /api/v2/routing/queues/{queueId}/members", s.handleQueueMembers)
 
 	// Presence.
