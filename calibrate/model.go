@@ -143,6 +143,7 @@ func Calibrate(d *Data, opt Options) (*Model, error) {
 	if err := m.traffic(); err != nil {
 		return nil, err
 	}
+	m.crossCheckWFM()
 	return m, nil
 }
 
@@ -321,4 +322,27 @@ func (m *Model) presenceAt(user string, t time.Time) string {
 		}
 	}
 	return ""
+}
+
+// crossCheckWFM compares the meetings WFM scheduled with those presence
+// shows (fixed and random, per expert-day). The scenario's meetings come
+// from presence (what experts actually showed); the comparison says how
+// far the calendar is from it.
+func (m *Model) crossCheckWFM() {
+	if m.Data.Schedules == nil {
+		return
+	}
+	scheduled, days, shown := 0, 0, 0.0
+	for _, g := range m.Groups {
+		days += g.Days
+		shown += float64(g.Days) * (g.MeetPerDay + float64(len(g.Fixed)))
+		for _, u := range g.Users {
+			scheduled += len(m.Data.Schedules[u])
+		}
+	}
+	if days == 0 {
+		return
+	}
+	m.WFM = fmt.Sprintf("WFM scheduled %.2f activities per expert-day; presence showed %.2f meetings per expert-day (fixed and random, as observed)",
+		float64(scheduled)/float64(days), shown/float64(days))
 }

@@ -32,6 +32,9 @@ func (m *Model) WriteReport(dir string) error {
 	if m.Data.ScheduleNote != "" {
 		fmt.Fprintf(&md, "WFM schedules: %s.\n\n", m.Data.ScheduleNote)
 	}
+	if m.WFM != "" {
+		fmt.Fprintf(&md, "%s.\n\n", m.WFM)
+	}
 	for _, w := range m.Warnings {
 		fmt.Fprintf(&md, "- **Warning:** %s\n", w)
 	}
@@ -55,6 +58,9 @@ func (m *Model) WriteReport(dir string) error {
 		m.Data.From.Format("2006-01-02"), m.Data.To.Format("2006-01-02"), m.Days, len(m.Data.Conversations), len(m.Data.Users))
 	if m.Data.ScheduleNote != "" {
 		fmt.Fprintf(&body, "<p>WFM schedules: %s.</p>\n", html.EscapeString(m.Data.ScheduleNote))
+	}
+	if m.WFM != "" {
+		fmt.Fprintf(&body, "<p>%s.</p>\n", html.EscapeString(m.WFM))
 	}
 	for _, w := range m.Warnings {
 		fmt.Fprintf(&body, "<p class=warn>Warning: %s</p>\n", html.EscapeString(w))

@@ -2,6 +2,7 @@ package calibrate_test
 
 import (
 	"context"
+	"fmt"
 	"math"
 	"net/http"
 	"net/http/httptest"
@@ -106,6 +107,12 @@ func TestRoundTripTier3(t *testing.T) {
 	}
 	if m.ACW.Kind != "fixed" || math.Abs(m.ACW.Mean-120) > 0.5 {
 		t.Errorf("after-call work %s %.1fs, scenario fixed 2m", m.ACW.Kind, m.ACW.Mean)
+	}
+	// The fake schedules every calendar meeting: WFM and presence agree
+	// (within rounding: they differ by the meetings churn or hides moved).
+	var sched, pres float64
+	if _, err := fmt.Sscanf(m.WFM, "WFM scheduled %f activities per expert-day; presence showed %f", &sched, &pres); err != nil || math.Abs(sched/pres-1) > 0.05 {
+		t.Errorf("WFM cross-check %q (%v)", m.WFM, err)
 	}
 	y := m.YAML()
 	for _, want := range []string{"{start: 1h, length: 30m, presence: in-a-meeting-do-not-disturb}", "{start: 4h, length: 45m, presence: meal}",

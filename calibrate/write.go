@@ -27,6 +27,9 @@ func (m *Model) YAML() string {
 	if d.ScheduleNote != "" {
 		w("# WFM: %s\n", d.ScheduleNote)
 	}
+	if m.WFM != "" {
+		w("# %s\n", m.WFM)
+	}
 	for _, x := range m.Warnings {
 		w("# WARNING: %s\n", x)
 	}

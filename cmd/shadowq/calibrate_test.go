@@ -64,6 +64,9 @@ func TestCalibrateCLI(t *testing.T) {
 			t.Errorf("calibrate %v: exit %d, %q; want 2 and %q", c.args, code, stderr, c.want)
 		}
 	}
+	if code, _, stderr := runCLI(t, "calibrate", "--help"); code != exitOK || !strings.Contains(stderr, "--time-zone") {
+		t.Errorf("calibrate --help: exit %d\n%s", code, stderr)
+	}
 	calibFake(t, 0, false)
 	out := filepath.Join(t.TempDir(), "cal.yaml")
 	code, _, stderr := runCLI(t, "calibrate", "--since", "7d", "--out", out)
