@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/shadowq/shadowq/calibrate"
+	"github.com/shadowq/shadowq/calibrate/record"
 )
 
 // CalibrationQuery says what `shadowq calibrate` reads.
@@ -44,7 +44,7 @@ const (
 // licensed (a 403 or 404 is recorded in ScheduleNote, not an error). Every
 // call goes through the client's retries (429 with Retry-After, 5xx) and
 // its per-token budget; analytics calls count to the history class.
-func (c *Client) CalibrationData(ctx context.Context, q CalibrationQuery) (*calibrate.Data, error) {
+func (c *Client) CalibrationData(ctx context.Context, q CalibrationQuery) (*record.Data, error) {
 	progress := q.Progress
 	if progress == nil {
 		progress = func(string) {}
@@ -52,14 +52,14 @@ func (c *Client) CalibrationData(ctx context.Context, q CalibrationQuery) (*cali
 	if !q.To.After(q.From) {
 		return nil, fmt.Errorf("calibrate: empty interval %s/%s", q.From.Format(time.RFC3339), q.To.Format(time.RFC3339))
 	}
-	d := &calibrate.Data{From: q.From.UTC(), To: q.To.UTC(), Queues: q.Queues, Presence: map[string][]calibrate.Segment{}, Routing: map[string][]calibrate.Segment{}}
+	d := &record.Data{From: q.From.UTC(), To: q.To.UTC(), Queues: q.Queues, Presence: map[string][]record.Segment{}, Routing: map[string][]record.Segment{}}
 	defs, err := c.PresenceDefinitions(ctx)
 	if err != nil {
 		return nil, err
 	}
 	sys := map[string]string{}
 	for _, p := range defs {
-		d.Presences = append(d.Presences, calibrate.PresenceDef{ID: string(p.ID), System: p.System.String(), Label: p.Label})
+		d.Presences = append(d.Presences, record.PresenceDef{ID: string(p.ID), System: p.System.String(), Label: p.Label})
 		sys[string(p.ID)] = p.System.String()
 	}
 	skillNames, err := c.calUsers(ctx, d, q, progress)
@@ -76,11 +76,11 @@ func (c *Client) CalibrationData(ctx context.Context, q CalibrationQuery) (*cali
 	if err := c.calUserDetails(ctx, d, ids, progress); err != nil {
 		return nil, err
 	}
-	for _, m := range []map[string][]calibrate.Segment{d.Presence, d.Routing} {
+	for _, m := range []map[string][]record.Segment{d.Presence, d.Routing} {
 		for u, segs := range m {
 			// Pieces of the interval overlap at their seams: sort, drop repeats.
-			slices.SortFunc(segs, func(a, b calibrate.Segment) int { return a.Start.Compare(b.Start) })
-			m[u] = slices.CompactFunc(segs, func(a, b calibrate.Segment) bool { return a.Start.Equal(b.Start) && a.Value == b.Value })
+			slices.SortFunc(segs, func(a, b record.Segment) int { return a.Start.Compare(b.Start) })
+			m[u] = slices.CompactFunc(segs, func(a, b record.Segment) bool { return a.Start.Equal(b.Start) && a.Value == b.Value })
 		}
 	}
 	c.calSchedules(ctx, d, ids, progress)
@@ -97,7 +97,7 @@ func chunks(from, to time.Time) [][2]time.Time {
 
 // calUsers reads users with skills, narrowed to the queues' members and
 // the --users list; it returns skill id → name.
-func (c *Client) calUsers(ctx context.Context, d *calibrate.Data, q CalibrationQuery, progress func(string)) (map[string]string, error) {
+func (c *Client) calUsers(ctx context.Context, d *record.Data, q CalibrationQuery, progress func(string)) (map[string]string, error) {
 	const op = "GET /api/v2/users"
 	skillNames := map[string]string{}
 	keep := map[string]bool{}
@@ -148,7 +148,7 @@ func (c *Client) calUsers(ctx context.Context, d *calibrate.Data, q CalibrationQ
 			if len(keep) > 0 && !keep[e.ID] || len(q.Queues) > 0 && !member[e.ID] {
 				continue
 			}
-			u := calibrate.User{ID: e.ID, Name: e.Name, Skills: map[string]float64{}}
+			u := record.User{ID: e.ID, Name: e.Name, Skills: map[string]float64{}}
 			for _, s := range e.Skills {
 				u.Skills[s.Name] = s.Proficiency
 				skillNames[s.ID] = s.Name
@@ -160,7 +160,7 @@ func (c *Client) calUsers(ctx context.Context, d *calibrate.Data, q CalibrationQ
 			break
 		}
 	}
-	slices.SortFunc(d.Users, func(a, b calibrate.User) int { return cmpStr(a.ID, b.ID) })
+	slices.SortFunc(d.Users, func(a, b record.User) int { return cmpStr(a.ID, b.ID) })
 	return skillNames, nil
 }
 
@@ -176,7 +176,7 @@ func cmpStr(a, b string) int {
 
 // calSchedules reads WFM agent schedules; a 403/404 (no WFM licence, no
 // business unit) is noted and calibration goes on from presence alone.
-func (c *Client) calSchedules(ctx context.Context, d *calibrate.Data, ids []string, progress func(string)) {
+func (c *Client) calSchedules(ctx context.Context, d *record.Data, ids []string, progress func(string)) {
 	note := func(err error) {
 		var ae *APIError
 		if errors.As(err, &ae) && (ae.Status == http.StatusForbidden || ae.Status == http.StatusNotFound) {
@@ -202,7 +202,7 @@ func (c *Client) calSchedules(ctx context.Context, d *calibrate.Data, ids []stri
 	bu := bus.Entities[0].ID
 	const op = "POST /api/v2/workforcemanagement/businessunits/{buId}/agentschedules/search"
 	path := "/api/v2/workforcemanagement/businessunits/" + url.PathEscape(bu) + "/agentschedules/search"
-	d.Schedules = map[string][]calibrate.Meeting{}
+	d.Schedules = map[string][]record.Meeting{}
 	n := 0
 	for _, iv := range chunks(d.From, d.To) {
 		for lo := 0; lo < len(ids); lo += calSchedUsers {
@@ -238,7 +238,7 @@ func (c *Client) calSchedules(ctx context.Context, d *calibrate.Data, ids []stri
 			for _, s := range r.Result.AgentSchedules {
 				for _, sh := range s.Shifts {
 					for _, act := range sh.Activities {
-						d.Schedules[s.User.ID] = append(d.Schedules[s.User.ID], calibrate.Meeting{Start: act.StartDate, Len: time.Duration(act.LengthMinutes) * time.Minute})
+						d.Schedules[s.User.ID] = append(d.Schedules[s.User.ID], record.Meeting{Start: act.StartDate, Len: time.Duration(act.LengthMinutes) * time.Minute})
 						n++
 					}
 				}

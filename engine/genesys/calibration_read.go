@@ -10,7 +10,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/shadowq/shadowq/calibrate"
+	"github.com/shadowq/shadowq/calibrate/record"
 )
 
 type calConversation struct {
@@ -39,7 +39,7 @@ type calConversation struct {
 
 // calConversations pages through conversation details, interval by
 // interval (≤ 31 days), optionally filtered to the queues.
-func (c *Client) calConversations(ctx context.Context, d *calibrate.Data, q CalibrationQuery, skillNames map[string]string, progress func(string)) error {
+func (c *Client) calConversations(ctx context.Context, d *record.Data, q CalibrationQuery, skillNames map[string]string, progress func(string)) error {
 	var segFilters []map[string]any
 	if len(q.Queues) > 0 {
 		var preds []map[string]string
@@ -76,7 +76,7 @@ var errJobStarted = errors.New("details job started")
 // jobs API: submit, poll until FULFILLED, page the results by cursor (1,000
 // a page) — a 28-day pull of a 200-expert org in tens of requests instead
 // of hundreds, so it fits one token's minute.
-func (c *Client) calConversationsJob(ctx context.Context, d *calibrate.Data, iv [2]time.Time, segFilters []map[string]any, skillNames map[string]string, progress func(string)) error {
+func (c *Client) calConversationsJob(ctx context.Context, d *record.Data, iv [2]time.Time, segFilters []map[string]any, skillNames map[string]string, progress func(string)) error {
 	const base = "/api/v2/analytics/conversations/details/jobs"
 	req := map[string]any{"interval": isoInterval(iv[0], iv[1]), "order": "asc", "orderBy": "conversationStart"}
 	if segFilters != nil {
@@ -151,7 +151,7 @@ func (c *Client) calConversationsJob(ctx context.Context, d *calibrate.Data, iv 
 
 // calConversationsSync pages one interval through the synchronous query
 // (100 a page).
-func (c *Client) calConversationsSync(ctx context.Context, d *calibrate.Data, iv [2]time.Time, segFilters []map[string]any, skillNames map[string]string, progress func(string)) error {
+func (c *Client) calConversationsSync(ctx context.Context, d *record.Data, iv [2]time.Time, segFilters []map[string]any, skillNames map[string]string, progress func(string)) error {
 	const op = "POST /api/v2/analytics/conversations/details/query"
 	{
 		for page := 1; ; page++ {
@@ -189,8 +189,8 @@ func (c *Client) calConversationsSync(ctx context.Context, d *calibrate.Data, iv
 // convert reads one detail record: the queue wait from the acd
 // participant (tAcd, tAbandon), offers from agents' alert segments, talk,
 // hold and after-call work from the answering agent's metrics.
-func convert(cv *calConversation, skillNames map[string]string, to time.Time) calibrate.Conversation {
-	out := calibrate.Conversation{ID: cv.ConversationID, Start: cv.ConversationStart, Open: cv.ConversationEnd == nil}
+func convert(cv *calConversation, skillNames map[string]string, to time.Time) record.Conversation {
+	out := record.Conversation{ID: cv.ConversationID, Start: cv.ConversationStart, Open: cv.ConversationEnd == nil}
 	var queueEnd *time.Time
 	for _, p := range cv.Participants {
 		for _, s := range p.Sessions {
@@ -224,7 +224,7 @@ func convert(cv *calConversation, skillNames map[string]string, to time.Time) ca
 					if g.SegmentType != "alert" || g.SegmentEnd == nil {
 						continue
 					}
-					a := calibrate.Alert{UserID: p.UserID, Start: g.SegmentStart, Dur: g.SegmentEnd.Sub(g.SegmentStart), Outcome: "accepted"}
+					a := record.Alert{UserID: p.UserID, Start: g.SegmentStart, Dur: g.SegmentEnd.Sub(g.SegmentStart), Outcome: "accepted"}
 					switch {
 					case metric["tNotResponding"] > 0 || g.DisconnectType == "timeout":
 						a.Outcome = "noAnswer"
@@ -257,7 +257,7 @@ func convert(cv *calConversation, skillNames map[string]string, to time.Time) ca
 
 // calUserDetails reads presence and routing-status segments, ≤ 25 users
 // and ≤ 31 days a query, paged.
-func (c *Client) calUserDetails(ctx context.Context, d *calibrate.Data, ids []string, progress func(string)) error {
+func (c *Client) calUserDetails(ctx context.Context, d *record.Data, ids []string, progress func(string)) error {
 	const op = "POST /api/v2/analytics/users/details/query"
 	done := 0
 	for lo := 0; lo < len(ids); lo += calUsersPerQuery {
@@ -299,14 +299,14 @@ func (c *Client) calUserDetails(ctx context.Context, d *calibrate.Data, ids []st
 				}
 				for _, u := range r.UserDetails {
 					for _, p := range u.PrimaryPresence {
-						s := calibrate.Segment{Start: p.StartTime, Value: p.OrganizationPresenceID, System: p.SystemPresence}
+						s := record.Segment{Start: p.StartTime, Value: p.OrganizationPresenceID, System: p.SystemPresence}
 						if p.EndTime != nil {
 							s.End = *p.EndTime
 						}
 						d.Presence[u.UserID] = append(d.Presence[u.UserID], s)
 					}
 					for _, p := range u.RoutingStatus {
-						s := calibrate.Segment{Start: p.StartTime, Value: p.RoutingStatus}
+						s := record.Segment{Start: p.StartTime, Value: p.RoutingStatus}
 						if p.EndTime != nil {
 							s.End = *p.EndTime
 						}
