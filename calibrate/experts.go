@@ -33,6 +33,7 @@ type userDays struct {
 	work     string
 	workTime time.Duration // in the work presence, not interacting
 	time     map[string]time.Duration
+	lens     map[string][]time.Duration // segment lengths by presence
 	workDays int
 }
 
@@ -100,11 +101,20 @@ func (m *Model) experts() error {
 		m.Groups = append(m.Groups, g)
 	}
 	var all time.Duration
+	days := 0
+	lens := map[string][]time.Duration{}
 	for _, ud := range uds {
+		days += ud.workDays
 		for n, t := range ud.time {
 			m.Shares[n] += t.Seconds()
 			all += t
+			lens[n] = append(lens[n], ud.lens[n]...)
 		}
+	}
+	m.Starts, m.SegMedian = map[string]float64{}, map[string]time.Duration{}
+	for n, l := range lens {
+		m.Starts[n] = float64(len(l)) / float64(days)
+		m.SegMedian[n] = medianDur(l)
 	}
 	for n := range m.Shares {
 		m.Shares[n] /= all.Seconds()
@@ -132,7 +142,7 @@ func groupName(g *group, taken map[string]bool) string {
 
 // readUser splits one user's presence into working days.
 func (m *Model) readUser(id string) *userDays {
-	ud := &userDays{id: id, time: map[string]time.Duration{}}
+	ud := &userDays{id: id, time: map[string]time.Duration{}, lens: map[string][]time.Duration{}}
 	d := m.Data
 	type s2 struct {
 		seg
@@ -154,6 +164,7 @@ func (m *Model) readUser(id string) *userDays {
 		day, tod, _ := m.local(a)
 		segs = append(segs, s2{seg{day: day, start: tod, len: b.Sub(a), name: p.Name, system: p.System}, a})
 		ud.time[p.Name] += b.Sub(a)
+		ud.lens[p.Name] = append(ud.lens[p.Name], b.Sub(a))
 	}
 	if len(segs) == 0 {
 		return ud

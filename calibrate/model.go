@@ -53,7 +53,11 @@ type Model struct {
 	// Shares is each presence's share of shift time over all experts
 	// (on-queue usage among them), by presence name.
 	Shares map[string]float64
-	WFM    string // what the WFM schedules said
+	// Starts is how often each presence starts per expert working day;
+	// SegMedian its median segment length.
+	Starts    map[string]float64
+	SegMedian map[string]time.Duration
+	WFM       string // what the WFM schedules said
 	// Week mode: expected arrivals per weekday (time.Weekday) and their
 	// shares by local hour of day.
 	ByDay  [7]float64

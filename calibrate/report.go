@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"gonum.org/v1/gonum/stat/distuv"
 	"gonum.org/v1/plot"
@@ -47,9 +48,9 @@ func (m *Model) WriteReport(dir string) error {
 	for h, r := range m.Rates {
 		fmt.Fprintf(&md, "| %d | %.2f |\n", h, r)
 	}
-	md.WriteString("\n## Presence shares (logged-in time)\n\n| presence | system | share |\n|---|---|--:|\n")
+	md.WriteString("\n## Presences (logged-in time)\n\n| presence | GUID | system | share | starts per expert-day | median segment |\n|---|---|---|--:|--:|--:|\n")
 	for _, p := range m.Presences {
-		fmt.Fprintf(&md, "| %s | %s | %.1f%% |\n", p.Label, p.System, 100*m.Shares[p.Name])
+		fmt.Fprintf(&md, "| %s | %s | %s | %.1f%% | %.2f | %s |\n", p.Label, p.ID, p.System, 100*m.Shares[p.Name], m.Starts[p.Name], dur(m.SegMedian[p.Name].Round(time.Second)))
 	}
 	if err := os.WriteFile(filepath.Join(dir, "calibration.md"), []byte(md.String()), 0o644); err != nil {
 		return err
@@ -69,6 +70,11 @@ func (m *Model) WriteReport(dir string) error {
 	for _, f := range fits {
 		fmt.Fprintf(&body, "<tr><td>%s</td><td>%s</td><td>%d</td><td>%s</td><td>%s</td><td>%s</td></tr>\n", html.EscapeString(f.What), f.Kind, f.N,
 			secs(f.Mean), secs(f.Median), html.EscapeString(f.comment()))
+	}
+	body.WriteString("</table>\n<h2>Presences</h2>\n<table><tr><th>presence</th><th>GUID</th><th>system</th><th>share of logged-in time</th><th>starts per expert-day</th><th>median segment</th></tr>\n")
+	for _, p := range m.Presences {
+		fmt.Fprintf(&body, "<tr><td>%s</td><td>%s</td><td>%s</td><td>%.1f%%</td><td>%.2f</td><td>%s</td></tr>\n", html.EscapeString(p.Label), p.ID, p.System,
+			100*m.Shares[p.Name], m.Starts[p.Name], dur(m.SegMedian[p.Name].Round(time.Second)))
 	}
 	body.WriteString("</table>\n<h2>Fitted against observed</h2>\n<p>Left: histogram of the observations (bars) and the fitted density (line). Right: QQ plot, observed quantiles against the fitted distribution's; on the diagonal when the fit is right. Durations in minutes.</p>\n")
 	for _, f := range fits {

@@ -126,7 +126,7 @@ func TestCalibrationReportInBrowser(t *testing.T) {
 	}
 	dom := string(browse(t, "--virtual-time-budget=5000", "--dump-dom", "file://"+probed))
 	for _, want := range []string{"Calibration: Tier 3 from the fake", "handle time (tTalk + tHeld)", "after-call work (tAcw)",
-		"Fitted against observed", "Kaplan–Meier", "censored MLE", "QQ plot", "WFM schedules: not available (403"} {
+		"Fitted against observed", "Kaplan–Meier", "censored MLE", "QQ plot", "WFM schedules: not available (403", "starts per expert-day", "In a Meeting – Do Not Disturb"} {
 		if !strings.Contains(dom, want) {
 			t.Errorf("rendered page lacks %q", want)
 		}
