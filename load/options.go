@@ -39,6 +39,9 @@ type Options struct {
 	// RedisURL is the shared Redis; empty: one embedded miniredis for all
 	// replicas.
 	RedisURL string
+	// ResyncInterval is the replicas' periodic full resync [1 min, as
+	// serve's default].
+	ResyncInterval time.Duration
 	// Seed seeds the fake [1].
 	Seed uint64
 	// ReadyTimeout bounds the wait for every replica to be ready [5 min].
@@ -67,6 +70,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.OAuthClients <= 0 {
 		o.OAuthClients = 1
+	}
+	if o.ResyncInterval <= 0 {
+		o.ResyncInterval = time.Minute
 	}
 	if o.Seed == 0 {
 		o.Seed = 1

@@ -82,6 +82,7 @@ func Run(ctx context.Context, o Options) (*Result, error) {
 	if err := os.Setenv(tokenEnv, apiToken); err != nil {
 		return nil, err
 	}
+	cfg.Resync.Interval = o.ResyncInterval
 	cfg.Redis.Prefix = fmt.Sprintf("shadowq-load:%d:", time.Now().UnixNano())
 	// The replicas' budget is the fake's per-token limit, as a deployment
 	// would be configured for its org.

@@ -29,6 +29,7 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 	c.fs.IntVar(&o.Replicas, "replicas", 1, "serve replicas in-process")
 	c.fs.IntVar(&o.OAuthClients, "oauth-clients", 1, "OAuth clients per replica (each adds 300 requests a minute)")
 	c.fs.Uint64Var(&o.Seed, "seed", 1, "the fake's seed")
+	c.fs.DurationVar(&o.ResyncInterval, "resync-interval", time.Minute, "the replicas' periodic full resync (serve's resync.interval)")
 	faults := c.fs.String("faults", "", "the fake's fault knobs: rateLimitShare=0.05,serverErrorShare=0.01,latency=20ms,latencyJitter=D,assignDelay=D,requestsPerMinute=300,noTokenRateLimit (the per-token limit is on by default)")
 	format := c.fs.String("format", "table", "table or json")
 	out := c.fs.String("out", "", "also write result.json and load.html (time series plots) to this directory")
