@@ -330,13 +330,13 @@ func (e *Engine) rankFrom(gr *group, es *esc, now int64, w0 int, top []ranked) [
 		if beaten(c.bound, -1) {
 			break
 		}
-		time := gt.fresh
+		tset := gt.fresh
 		if c.bucket >= 0 {
-			time = gt.buckets[gt.keys[c.bucket]]
+			tset = gt.buckets[gt.keys[c.bucket]]
 		}
 		bandSet := gt.bands[c.band].set
 		for w := w0; w < len(open); w++ {
-			s := open[w] & time[w]
+			s := open[w] & tset[w]
 			if bandSet != nil {
 				s &= bandSet[w]
 			}
