@@ -212,3 +212,31 @@ func TestAuditUnscheduledExpertIsNotScored(t *testing.T) {
 		t.Fatal("picker missing from the table")
 	}
 }
+
+// Daily splits the window at UTC midnight: each expert gets one value per
+// day, from that day's offers and presence only.
+func TestAuditDailySplitsAtMidnight(t *testing.T) {
+	d0 := time.Date(2026, 11, 2, 20, 0, 0, 0, time.UTC)
+	in := &Input{From: d0, To: d0.Add(8 * time.Hour), SchedulesKnown: true}
+	in.Presence = []PresenceSegment{{User: "x", Start: d0, End: d0.Add(8 * time.Hour), System: "ON_QUEUE"}}
+	in.Schedules = []Activity{{User: "x", Start: d0, End: d0.Add(8 * time.Hour), Category: CategoryShift}}
+	off := func(h float64, r OfferResult) Offer {
+		s := d0.Add(time.Duration(h * float64(time.Hour)))
+		return Offer{User: "x", Start: s, End: s.Add(5 * time.Second), Result: r}
+	}
+	in.Conversations = []Conversation{
+		{ID: "a", Start: d0.Add(time.Hour), Offers: []Offer{off(1, Accepted)}},
+		{ID: "b", Start: d0.Add(2 * time.Hour), Offers: []Offer{off(2, Declined), off(2.1, Accepted)}},
+		{ID: "c", Start: d0.Add(6 * time.Hour), Offers: []Offer{off(6, NotAnswered)}},
+	}
+	got := Daily(in)
+	if len(got) != 2 || got[0].Day != "2026-11-02" || got[1].Day != "2026-11-03" {
+		t.Fatalf("days %+v", got)
+	}
+	if got[0].Offered != 3 || got[0].Refused != 1 || got[1].Offered != 1 || got[1].Refused != 1 {
+		t.Errorf("offers per day %+v, want 3 (1 refused) then 1 (1 refused)", got)
+	}
+	if got[0].Suspicion == nil || *got[0].Suspicion != 0 || *got[0].UnscheduledMeetingMin != 0 {
+		t.Errorf("day 1 suspicion %+v", got[0])
+	}
+}
