@@ -159,3 +159,32 @@ func (s *Server) handleAdminAbandon(w http.ResponseWriter, r *http.Request, c *c
 		w.WriteHeader(http.StatusNoContent)
 	}
 }
+
+// OnAgentFree sets f to be called, each time in a goroutine of its own,
+// with the id of every agent whose conversation ended (free again): the
+// scenario playback makes cherry-pickers hide then, as the simulator does.
+func (s *Server) OnAgentFree(f func(userID string)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.onFree = f
+}
+
+// SetPresenceIf sets the user's presence to def only if it is from now
+// (compare and set), and reports whether it did.
+func (s *Server) SetPresenceIf(userID, from, def string) (bool, error) {
+	d := s.defs[def]
+	if d == nil {
+		return false, fmt.Errorf("genesys: presence definition %q does not exist", def)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u := s.users[userID]
+	if u == nil {
+		return false, fmt.Errorf("genesys: user %q does not exist", userID)
+	}
+	if u.presence.ID != from {
+		return false, nil
+	}
+	s.setPresence(u, d, "")
+	return true, nil
+}

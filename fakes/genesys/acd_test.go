@@ -2,6 +2,7 @@ package genesys
 
 import (
 	"testing"
+	"time"
 )
 
 // The fake's ACD routes a released conversation to the longest-idle On
@@ -58,5 +59,37 @@ func TestACDRoutesReleasedConversations(t *testing.T) {
 	checkError(t, res, body, 404, "not.found")
 	if st.RoutingCalls != 0 {
 		t.Fatalf("the fake's own ACD counted as %d routing calls", st.RoutingCalls)
+	}
+}
+
+// OnAgentFree hears of an agent whose conversation ended; SetPresenceIf
+// changes a presence only from the one named.
+func TestAgentFreeHookAndPresenceCompareAndSet(t *testing.T) {
+	f := newFixture(t, Options{})
+	s := f.srv
+	ada := "0d3a1e00-05e0-4e00-8000-000000000001"
+	freed := make(chan string, 4)
+	s.OnAgentFree(func(u string) { freed <- u })
+	s.SetAnswer(ada, AnswerModel{Accept: 1, HandleTime: time.Minute})
+	id, _ := s.CreateConversation(NewConversation{Skills: []string{"Databases"}, Priority: 3})
+	if err := s.ReleaseToACD(id); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case u := <-freed:
+		if u != ada {
+			t.Fatalf("freed %s, want Ada", u)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("no OnAgentFree call after the conversation's handle time")
+	}
+	if ok, err := s.SetPresenceIf(ada, PresenceAvailable, PresenceMeetingDoNotDisturb); ok || err != nil {
+		t.Fatalf("Ada is On Queue, not Available: changed %v, %v", ok, err)
+	}
+	if ok, err := s.SetPresenceIf(ada, PresenceOnQueue, PresenceMeetingDoNotDisturb); !ok || err != nil {
+		t.Fatalf("from On Queue: changed %v, %v", ok, err)
+	}
+	if p := f.userState(ada).PresenceID; p != PresenceMeetingDoNotDisturb {
+		t.Fatalf("Ada's presence %s", p)
 	}
 }

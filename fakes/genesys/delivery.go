@@ -200,6 +200,9 @@ func (s *Server) endConversation(c *conversation) {
 	s.publishConversation(c)
 	for _, u := range freed {
 		s.setRouting(u, u.idleRouting())
+		if s.onFree != nil {
+			go s.onFree(u.ID)
+		}
 	}
 	s.offerPreferredAll()
 }

@@ -58,6 +58,7 @@ type Server struct {
 	convOrder   []*conversation
 	preferred   map[*conversation]struct{} // not ended, with scored agents
 	acdQueue    map[*conversation]struct{} // released to the fake's ACD (acd.go), not yet connected
+	onFree      func(userID string)        // OnAgentFree
 	deliveries  []*delivery
 	answerRand  *mrand.Rand
 	timers      map[uint64]*time.Timer

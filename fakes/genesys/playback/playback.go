@@ -13,6 +13,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/shadowq/shadowq/engine"
@@ -169,6 +170,51 @@ func steps(sc *scenarios.Scenario, p *sim.Plan) []step {
 	return out
 }
 
+// hideAfterCalls makes hide-mode cherry-pickers hide whenever a call of
+// theirs ends, as the simulator's do: they show the hide presence (if
+// they were in their work presence) for their next hide length, then go
+// back to work unless something else changed their presence meanwhile.
+// Dynamic hides take their lengths from the end of the planned ones, the
+// static hides (steps) from the start.
+func hideAfterCalls(ctx context.Context, srv *genesys.Server, sc *scenarios.Scenario, p *sim.Plan, timeScale float64) {
+	cp := sc.CherryPickers.Presence
+	if cp == "" {
+		return
+	}
+	hideDef := string(sc.Presences[cp].ID)
+	type picker struct {
+		work  string
+		hides []time.Duration
+		next  int
+	}
+	var mu sync.Mutex
+	pickers := map[string]*picker{}
+	for _, x := range p.Experts {
+		if len(x.Hides) > 0 {
+			pickers[UserID(x.ID)] = &picker{work: string(sc.Presences[x.WorkPresence].ID), hides: x.Hides}
+		}
+	}
+	if len(pickers) == 0 {
+		return
+	}
+	srv.OnAgentFree(func(user string) {
+		mu.Lock()
+		pk := pickers[user]
+		var d time.Duration
+		if pk != nil && pk.next < len(pk.hides) {
+			pk.next++
+			d = pk.hides[len(pk.hides)-pk.next]
+		}
+		mu.Unlock()
+		if d == 0 || ctx.Err() != nil {
+			return
+		}
+		if ok, _ := srv.SetPresenceIf(user, pk.work, hideDef); ok {
+			time.AfterFunc(time.Duration(float64(d)/timeScale), func() { srv.SetPresenceIf(user, hideDef, pk.work) })
+		}
+	})
+}
+
 // Stats counts what a playback did.
 type Stats struct {
 	PresenceChanges int
@@ -193,7 +239,9 @@ func PlayFlow(ctx context.Context, srv *genesys.Server, sc *scenarios.Scenario, 
 	}
 	var st Stats
 	start := time.Now()
-	for _, s := range steps(sc, sim.MakePlan(sc, rep)) {
+	plan := sim.MakePlan(sc, rep)
+	hideAfterCalls(ctx, srv, sc, plan, timeScale)
+	for _, s := range steps(sc, plan) {
 		wait := time.Until(start.Add(time.Duration(float64(s.at) / timeScale)))
 		if wait > 0 {
 			select {
