@@ -675,6 +675,7 @@ func FuzzParse(f *testing.F) {
 		}
 	}
 	f.Add([]byte(minimal))
+	f.Add([]byte(week)) // a multi-day world (week_test.go)
 	noFiles := func(string) ([]byte, error) { return nil, errors.New("no files while fuzzing") }
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := Parse("fuzz.yaml", data, noFiles)
