@@ -534,7 +534,7 @@ func TestSDKNotificationsEndToEnd(t *testing.T) {
 				return e.EventBody
 			}
 		}
-		timeout := time.After(5 * time.Second)
+		timeout := time.After(30 * time.Second)
 		for {
 			select {
 			case e, ok := <-events:
