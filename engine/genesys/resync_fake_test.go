@@ -3,6 +3,7 @@ package genesys
 import (
 	"context"
 	"fmt"
+	"sync"
 	"testing"
 	"time"
 
@@ -123,4 +124,38 @@ func BenchmarkFakeResync10k(b *testing.B) {
 		}
 	}
 	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/resync")
+}
+
+// forChunks reads at most resyncInFlight chunks at once, or the paced
+// number a periodic resync asks for.
+func TestForChunksInFlight(t *testing.T) {
+	ids := make([]engine.ExpertID, 400)
+	for i := range ids {
+		ids[i] = engine.ExpertID(fmt.Sprint(i))
+	}
+	peak := func(ctx context.Context) int {
+		var mu sync.Mutex
+		cur, top := 0, 0
+		err := forChunks(ctx, ids, 10, func([]engine.ExpertID) error {
+			mu.Lock()
+			cur++
+			top = max(top, cur)
+			mu.Unlock()
+			time.Sleep(2 * time.Millisecond) // overlap, so the bound is reached
+			mu.Lock()
+			cur--
+			mu.Unlock()
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return top
+	}
+	if got := peak(context.Background()); got > resyncInFlight {
+		t.Errorf("full speed: %d reads at once, want at most %d", got, resyncInFlight)
+	}
+	if got := peak(withInFlight(context.Background(), pacedInFlight)); got > pacedInFlight {
+		t.Errorf("paced: %d reads at once, want at most %d", got, pacedInFlight)
+	}
 }

@@ -58,17 +58,19 @@ func (r *Resyncer) Run(ctx context.Context) error {
 	t := time.NewTicker(r.interval)
 	defer t.Stop()
 	for {
+		rctx := ctx
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
+			rctx = withInFlight(ctx, pacedInFlight) // periodic: paced, see pacedInFlight
 		case <-r.trigger:
 			if !r.settle(ctx) {
 				return nil
 			}
 			t.Reset(r.interval)
 		}
-		snap, err := r.c.Resync(ctx, r.ids)
+		snap, err := r.c.Resync(rctx, r.ids)
 		if ctx.Err() != nil {
 			return nil
 		}
