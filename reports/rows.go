@@ -253,8 +253,10 @@ func runSummary(r *Results) []string {
 		l := fmt.Sprintf("warm-up check (%s on %s's queue length): suggests %s", c.Method, c.Arm, formatValue(UnitSeconds, c.SuggestedS, false))
 		if c.Warning != "" {
 			l += "; WARNING: " + c.Warning
-		} else {
+		} else if c.SuggestedS <= c.ChosenS {
 			l += "; the chosen warm-up covers it"
+		} else {
+			l += "; the chosen warm-up (" + formatValue(UnitSeconds, c.ChosenS, false) + ") is shorter, by less than one MSER-5 batch (the check's resolution)"
 		}
 		lines = append(lines, l)
 	}
