@@ -90,6 +90,11 @@ func runCalibrate(args []string, stdout, stderr io.Writer) int {
 			}
 		}
 	}
+	// The output directory is made and tried before minutes of reading,
+	// so an unwritable --out stops at once instead of losing what was read.
+	if err := writableDir(filepath.Dir(*out)); err != nil {
+		return bad("--out %s: %v", *out, err)
+	}
 	client, err := auditClient(live.EnvFromOS())
 	if err != nil {
 		return bad("%v", err)
@@ -129,6 +134,19 @@ func runCalibrate(args []string, stdout, stderr io.Writer) int {
 
 // writeCalibration writes the scenario, checks that it loads, and writes
 // the report next to it.
+// writableDir makes dir when missing and checks a file can be created in it.
+func writableDir(dir string) error {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	f, err := os.CreateTemp(dir, ".shadowq-calibrate-*")
+	if err != nil {
+		return err
+	}
+	f.Close()
+	return os.Remove(f.Name())
+}
+
 func writeCalibration(m *calibrate.Model, out string) error {
 	if err := os.WriteFile(out, []byte(m.YAML()), 0o644); err != nil {
 		return err

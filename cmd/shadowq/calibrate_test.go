@@ -58,6 +58,7 @@ func TestCalibrateCLI(t *testing.T) {
 		{[]string{"--from", "2026-11-05", "--to", "2026-11-02", "--out", "x.yaml"}, "the interval is empty"},
 		{[]string{"--since", "four weeks", "--out", "x.yaml"}, "not a number of days"},
 		{[]string{"--since", "7d", "--priorities", "P1=lots", "--out", "x.yaml"}, `"P1=lots" is not NAME=WEIGHT`},
+		{[]string{"--since", "7d", "--out", "/dev/null/cal.yaml"}, "--out /dev/null/cal.yaml: mkdir /dev/null"},
 	} {
 		code, _, stderr := runCLI(t, append([]string{"calibrate"}, c.args...)...)
 		if code != exitBadInput || !strings.Contains(stderr, c.want) {
@@ -85,7 +86,7 @@ func TestCalibrateCLI(t *testing.T) {
 // SHADOWQ_CALIBRATION_SCREENSHOT=FILE to keep it.
 func TestCalibrationReportInBrowser(t *testing.T) {
 	calibFake(t, 7, true)
-	dir := t.TempDir()
+	dir := filepath.Join(t.TempDir(), "not-yet") // --out's directory is made
 	out := filepath.Join(dir, "cal.yaml")
 	code, stdout, stderr := runCLI(t, "calibrate", "--since", "7d", "--out", out, "--policy", "../../scenarios/policy.yaml", "--name", "Tier 3 from the fake")
 	if code != exitOK || !strings.Contains(stdout, "calibrated ") {
