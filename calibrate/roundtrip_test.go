@@ -116,7 +116,8 @@ func TestRoundTripTier3(t *testing.T) {
 	}
 	y := m.YAML()
 	for _, want := range []string{"{start: 1h, length: 30m, presence: in-a-meeting-do-not-disturb}", "{start: 4h, length: 45m, presence: meal}",
-		"workPresence: on-queue", "alertTimeout: 20s"} {
+		"workPresence: on-queue", "alertTimeout: 20s",
+		"{name: available-on-queue, onQueue: [available, on-queue], select: best-skill, voicemailAfter: 10m}"} {
 		if !strings.Contains(y, want) {
 			t.Errorf("scenario lacks %q", want)
 		}

@@ -63,12 +63,38 @@ func (m *Model) YAML() string {
 	}
 	m.writeDeliveries(&b)
 	m.writeEscalations(&b)
-	w("\n# The ACD as it is: On Queue presences, longest idle.\nbaselines:\n  - {name: today")
+	vm := ""
 	if m.Voicemail > 0 {
-		w(", voicemailAfter: %s", dur(m.Voicemail))
+		vm = ", voicemailAfter: " + dur(m.Voicemail)
 	}
-	w("}\n")
+	w("\n# The ACD as it is: On Queue presences, longest idle.\nbaselines:\n  - {name: today%s}\n", vm)
+	if q := m.availableOnQueue(); q != nil {
+		w("  # The honest bar: the same ACD with the idle presences experts actually use (AVAILABLE\n")
+		w("  # and IDLE) counted as On Queue, best skill first; shadowq must beat this, not just today.\n")
+		w("  - {name: available-on-queue, onQueue: [%s], select: best-skill%s}\n", strings.Join(q, ", "), vm)
+	}
 	return b.String()
+}
+
+// availableOnQueue names the ON_QUEUE presences and the idle ones
+// (AVAILABLE, IDLE) seen in the history, or nil when there is no idle
+// presence besides On Queue (the second baseline would equal today's).
+func (m *Model) availableOnQueue() []string {
+	var q []string
+	idle := false
+	for _, p := range m.Presences {
+		switch p.System {
+		case "ON_QUEUE":
+			q = append(q, p.Name)
+		case "AVAILABLE", "IDLE":
+			q = append(q, p.Name)
+			idle = true
+		}
+	}
+	if !idle {
+		return nil
+	}
+	return q
 }
 
 func (m *Model) writeGroup(b *strings.Builder, g *group) {
