@@ -21,8 +21,9 @@ type StatusPage struct {
 	ResyncAge        time.Duration
 	Stalest          time.Duration
 	ByPresence       []Count
-	EligibleBy       []Count // by priority
-	Experts          []StatusExpert
+	EligibleBy       []Count        // by priority
+	Experts          []StatusExpert // the first rows of the pool
+	PoolSize         int
 	InFlight         []StatusEscalation
 	Decisions        []StatusDecision
 }
@@ -138,7 +139,7 @@ th{background:#f3f3f3}.ok{color:#06702a;font-weight:600}.bad{color:#b00020;font-
 {{if .Decisions}}<table><tr><th>time (UTC)</th><th>conversation</th><th>priority</th><th>action</th><th>expert</th><th>eligible / skill holders</th><th>ranked candidates</th><th>why</th></tr>
 {{range .Decisions}}<tr><td>{{clock .At}}</td><td>{{.ConversationID}}</td><td>{{.Priority}}</td><td>{{.Action}}</td><td>{{.Expert}}</td><td>{{.Eligible}} / {{.SkillHolders}}</td><td class="why">{{.Candidates}}</td><td class="why">{{.Why}}</td></tr>
 {{end}}</table>{{else}}<p class="muted">no decision yet</p>{{end}}</section>
-<section id="experts"><h2>Experts ({{len .Experts}})</h2>
+<section id="experts"><h2>Experts ({{.PoolSize}}{{if lt (len .Experts) .PoolSize}}, the first {{len .Experts}} shown{{end}})</h2>
 <table><tr><th>name</th><th>user id</th><th>presence</th><th>system presence</th><th>routing status</th><th>eligible for</th><th>confirmed</th></tr>
 {{range .Experts}}<tr><td>{{.Name}}</td><td>{{.ID}}</td><td>{{.Presence}}</td><td>{{.System}}</td><td>{{.Routing}}</td><td>{{.Eligible}}</td><td>{{ago .Staleness}} ago</td></tr>
 {{end}}</table></section>

@@ -11,12 +11,16 @@ import (
 	"github.com/shadowq/shadowq/engine/serve"
 )
 
+// statusExpertRows bounds the expert table (a 10,000-expert pool would
+// make a page of megabytes); the counts cover the whole pool.
+const statusExpertRows = 300
+
 // statusPage gathers GET /status: the pool from the engine (on its
 // goroutine), in-flight escalations and recent decisions from opsMetrics,
 // health from the readiness parts.
 func (s *Server) statusPage(ctx context.Context) (*serve.StatusPage, error) {
 	now := time.Now()
-	p := &serve.StatusPage{Replica: s.replica, Version: Version, Now: now, Ready: "ready",
+	p := &serve.StatusPage{Replica: s.replica, PoolSize: len(s.pool), Version: Version, Now: now, Ready: "ready",
 		FeedConnected: s.health.feedUp.Load(), RedisUp: s.health.storeErr.Load() == nil, ResyncAge: now.Sub(s.ops.resyncAt())}
 	if err := s.health.ready(); err != nil {
 		p.Ready = err.Error()
@@ -57,7 +61,9 @@ func (s *Server) statusPage(ctx context.Context) (*serve.StatusPage, error) {
 				row.Eligible = "–"
 			}
 			byPresence[row.System]++
-			p.Experts = append(p.Experts, row)
+			if len(p.Experts) < statusExpertRows {
+				p.Experts = append(p.Experts, row)
+			}
 		}
 		return nil
 	})
