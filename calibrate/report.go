@@ -27,7 +27,7 @@ import (
 // QQ plot; for patience the Kaplan–Meier curve against the censored fit.
 func (m *Model) WriteReport(dir string) error {
 	var md, body strings.Builder
-	title := "Calibration: " + m.Opt.Name
+	title := "Calibration: " + m.name()
 	fmt.Fprintf(&md, "# %s\n\n%s to %s, %.0f days: %d conversations, %d users.\n\n", title, m.Data.From.Format("2006-01-02"), m.Data.To.Format("2006-01-02"),
 		m.Days, len(m.Data.Conversations), len(m.Data.Users))
 	if m.Data.ScheduleNote != "" {

@@ -15,10 +15,7 @@ func (m *Model) YAML() string {
 	var b strings.Builder
 	w := func(format string, args ...any) { fmt.Fprintf(&b, format, args...) }
 	d := m.Data
-	name := m.Opt.Name
-	if name == "" {
-		name = "Calibrated org"
-	}
+	name := m.name()
 	w("# Calibrated by `shadowq calibrate` from %s to %s (%.0f days): %d conversations,\n", d.From.Format("2006-01-02"), d.To.Format("2006-01-02"), m.Days, len(d.Conversations))
 	w("# %d users' presence and routing-status segments. Each fitted value says how many\n", len(d.Users))
 	w("# observations it rests on and how well the chosen distribution fits (KS D and p, or for\n")
@@ -261,4 +258,12 @@ func sqrtF(x float64) float64 {
 		z = (z + x/z) / 2
 	}
 	return z
+}
+
+// name is the scenario's name: --name, else "Calibrated org".
+func (m *Model) name() string {
+	if m.Opt.Name == "" {
+		return "Calibrated org"
+	}
+	return m.Opt.Name
 }
