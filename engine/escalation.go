@@ -378,8 +378,18 @@ func (e *Engine) planHold(es *esc, now time.Time) (holdPlan, bool) {
 		return holdPlan{why: "no eligible expert; hold window used up"}, false
 	}
 	best, who := 0.0, int32(-1)
+	memo := &e.scratch.probs
+	memo.reset()
 	for _, idx := range e.blockedHolders(es, now) {
-		p := e.pred.ProbFreeWithin(e.blocking(idx, es), now, window)
+		// The predictor is pure (its contract): holders in the same state
+		// since the same moment, like a shift's experts offline since its
+		// start, share one call.
+		b := e.blocking(idx, es)
+		p, ok := memo.get(&b)
+		if !ok {
+			p = e.pred.ProbFreeWithin(b, now, window)
+			memo.put(&b, p)
+		}
 		if p > best || (p == best && who >= 0 && e.experts[idx].ID < e.experts[who].ID) {
 			best, who = p, idx
 		}

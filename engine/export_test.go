@@ -38,3 +38,36 @@ func (e *Engine) IndexDiff(x Escalation, tried []ExpertID) string {
 	}
 	return ""
 }
+
+// HoldDiff plans a hold for a probe escalation (no patience, so the
+// window is MaxHold) at the clock's time without acting on it, and checks
+// the chosen holder and probability against a direct call of the
+// predictor for every blocked holder (no memo). It describes the first
+// difference ("" when they agree) and reports whether a hold was planned.
+func (e *Engine) HoldDiff(x Escalation) (string, bool) {
+	es := &esc{Escalation: x, expert: -1}
+	for _, s := range x.Skills {
+		if id, ok := e.skillIDs[s]; ok {
+			es.skillIDs = append(es.skillIDs, id)
+		} else {
+			es.unknownSkill = true
+		}
+	}
+	now := e.clock.Now()
+	got, ok := e.planHold(es, now)
+	best, who := 0.0, int32(-1)
+	for _, idx := range slices.Clone(e.blockedHolders(es, now)) {
+		p := e.pred.ProbFreeWithin(e.blocking(idx, es), now, e.pol.MicroWait.MaxHold)
+		if p > best || (p == best && who >= 0 && e.experts[idx].ID < e.experts[who].ID) {
+			best, who = p, idx
+		}
+	}
+	want := who >= 0 && best >= e.pol.MicroWait.Threshold
+	switch {
+	case ok != want:
+		return fmt.Sprintf("memo: hold %v (%s); scan: hold %v (best p=%v)", ok, got.why, want, best), ok
+	case ok && (got.who != who || got.prob != best):
+		return fmt.Sprintf("memo: %s p=%v; scan: %s p=%v", e.experts[got.who].ID, got.prob, e.experts[who].ID, best), ok
+	}
+	return "", ok
+}

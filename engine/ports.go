@@ -281,7 +281,9 @@ type ConversationChecker interface {
 // eligible within a window.
 //
 // Contract: pure and deterministic for equal inputs; safe to call many times
-// per decision (it is on the hold path, not the routing hot path).
+// per decision (it is on the hold path, not the routing hot path). A hold
+// decision asks once per distinct Blocking among the blocked holders and
+// reuses the answer for the others in the same state (probmemo.go).
 type Predictor interface {
 	// ProbFreeWithin returns P(the expert leaves its current blocking state
 	// within window | it has been in it since `since`), in [0,1].

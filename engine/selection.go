@@ -162,6 +162,7 @@ type scratch struct {
 	cands   []Candidate
 	ids     []ExpertID
 	states  []ExpertState
+	probs   probMemo
 }
 
 // evaluation is the result of scanning the skill holders.

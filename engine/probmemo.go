@@ -1,0 +1,46 @@
+package engine
+
+// probMemo remembers the predictor's answers within one hold decision
+// (planHold), keyed by the whole Blocking: at 10,000 experts a hold asks
+// about ~3,000 blocked holders in ~50 distinct states (a shift's experts
+// offline since the same moment), and the duration models' CDFs were a
+// fifth of the simulator's shadowq arm. The answer for equal inputs is
+// the same by the Predictor contract, so the hold is the same.
+type probMemo struct {
+	head    map[uint64]int32 // hash of (Since, BlockEnd) → first entry + 1
+	entries []probEntry
+}
+
+type probEntry struct {
+	b    Blocking
+	p    float64
+	next int32 // next entry with the same hash + 1; 0: none
+}
+
+func (m *probMemo) reset() {
+	if m.head == nil {
+		m.head = make(map[uint64]int32)
+	}
+	clear(m.head)
+	m.entries = m.entries[:0]
+}
+
+func probHash(b *Blocking) uint64 {
+	return uint64(b.Since.UnixNano())*0x9E3779B97F4A7C15 ^ uint64(b.BlockEnd.UnixNano())
+}
+
+// get returns the answer remembered for a Blocking equal to b.
+func (m *probMemo) get(b *Blocking) (float64, bool) {
+	for i := m.head[probHash(b)]; i != 0; i = m.entries[i-1].next {
+		if en := &m.entries[i-1]; en.b == *b {
+			return en.p, true
+		}
+	}
+	return 0, false
+}
+
+func (m *probMemo) put(b *Blocking, p float64) {
+	h := probHash(b)
+	m.entries = append(m.entries, probEntry{b: *b, p: p, next: m.head[h]})
+	m.head[h] = int32(len(m.entries))
+}
