@@ -65,7 +65,8 @@ type Engine struct {
 
 	escs      map[string]*esc   // in flight
 	done      map[string]ending // recently finished, for idempotent Submit
-	doneOrder []string          // FIFO of done, bounded by doneKeep
+	doneOrder []string          // FIFO of done, bounded by doneKeep (a ring from doneNext once full)
+	doneNext  int
 	doneKeep  int
 	held      []*esc // sorted by priority, arrival, conversation id
 	byHolder  map[string]*esc

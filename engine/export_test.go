@@ -71,3 +71,30 @@ func (e *Engine) HoldDiff(x Escalation) (string, bool) {
 	}
 	return "", ok
 }
+
+// RememberDiff remembers n endings of conversations drawn from ids (with
+// repeats) in an engine that keeps keep of them, and compares what it then
+// remembers with the first-in-first-out slice it replaced (append, then
+// drop the oldest), after every call. It describes the first difference.
+func RememberDiff(keep int, convs []string) string {
+	e := &Engine{done: map[string]ending{}, doneKeep: keep}
+	want := map[string]ending{}
+	var order []string
+	for i, c := range convs {
+		end := ending{Queue: fmt.Sprint(i)}
+		e.remember(c, end)
+		want[c] = end
+		order = append(order, c)
+		if len(order) > keep {
+			drop := len(order) - keep
+			for _, o := range order[:drop] {
+				delete(want, o)
+			}
+			order = append(order[:0], order[drop:]...)
+		}
+		if !reflect.DeepEqual(e.done, want) {
+			return fmt.Sprintf("after %d (%s): remembered %v, want %v", i, c, e.done, want)
+		}
+	}
+	return ""
+}
