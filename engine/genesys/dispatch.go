@@ -54,10 +54,10 @@ type DispatcherOptions struct {
 	// SlotWait bounds how long a delivery, once a worker starts it, waits
 	// for its request slot [3 × AdmitWait]: admission counted one within
 	// AdmitWait, but a conversation check or a 429 pause may take it
-	// meanwhile. Past SlotWait the delivery fails (ErrBudget,
-	// FaultTransient): the engine tries the next expert, which admission
-	// then holds with an estimate when the budget is short, so the Data
-	// Action's "routed" never waits on the budget.
+	// meanwhile. Past SlotWait the delivery fails (ErrBudget) as
+	// FaultCapacity with the time until a slot, so the engine holds the
+	// escalation (or falls back) and the Data Action's "routed" never
+	// waits on the budget.
 	SlotWait time.Duration
 	// Slots counts the request budget's delivery slots for admission;
 	// default: Client, when it is a SlotCounter (*Client is). Set it when
@@ -328,6 +328,17 @@ func (p *Dispatcher) fail(j job, err error) {
 		return
 	}
 	fault := deliveryFault(err)
+	var retry time.Duration
+	if errors.Is(err, ErrBudget) && !errors.Is(err, ErrOutcomeUnknown) {
+		// No request slot in time (SlotWait, or a 429's pause): the next
+		// expert would wait alike. Capacity, with the time until a slot,
+		// so the engine holds the escalation instead of trying another
+		// expert at the cost of another SlotWait.
+		fault = engine.FaultCapacity
+		if se, ok := p.o.Slots.(SlotEstimator); ok {
+			retry = p.promise(se, int(p.pending.Load()))
+		}
+	}
 	p.o.Logger.Warn("genesys: delivery failed", "conversation", d.ConversationID, "expert", d.Expert,
 		"attempt", d.Attempt, "mode", p.o.Mode, "fault", fault, "err", err)
 	p.o.OnOutcome(engine.Outcome{
@@ -336,6 +347,7 @@ func (p *Dispatcher) fail(j job, err error) {
 		Holder:         d.Holder,
 		Result:         engine.DeliveryError,
 		Fault:          fault,
+		RetryAfter:     retry,
 		At:             p.o.Now(),
 		Detail:         err.Error(),
 	})

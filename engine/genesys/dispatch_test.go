@@ -252,8 +252,9 @@ func TestDispatcherRefusalEstimatesItsSlot(t *testing.T) {
 
 // A started delivery waits at most SlotWait for its request slot: with the
 // budget spent (by requests admission did not see), the /assign is never
-// sent and the delivery fails with ErrBudget as a transient fault, so the
-// engine moves on instead of answering "routed" late.
+// sent and the delivery fails with ErrBudget as a capacity fault carrying
+// the time until a slot, so the engine holds instead of answering
+// "routed" late.
 func TestDispatcherDeliveryWaitsAtMostSlotWait(t *testing.T) {
 	s := newStub(t)
 	s.handle("POST /api/v2/conversations/{id}/assign", func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusAccepted) })
@@ -276,8 +277,8 @@ func TestDispatcherDeliveryWaitsAtMostSlotWait(t *testing.T) {
 	}
 	eventually(t, "the outcome", func() bool { return len(oc.list()) == 1 })
 	o := oc.list()[0]
-	if o.Result != engine.DeliveryError || o.Fault != engine.FaultTransient || !strings.Contains(o.Detail, "budget") {
-		t.Errorf("outcome %+v; want a transient DeliveryError for want of budget", o)
+	if o.Result != engine.DeliveryError || o.Fault != engine.FaultCapacity || o.RetryAfter != time.Second || !strings.Contains(o.Detail, "budget") {
+		t.Errorf("outcome %+v; want a capacity DeliveryError for want of budget, retry after the estimate (1 s)", o)
 	}
 	if n := s.count("POST /api/v2/conversations/{id}/assign"); n != 0 {
 		t.Errorf("%d /assign sent without a budget slot", n)
@@ -290,3 +291,5 @@ type noSlots struct{}
 
 func (noSlots) DeliverySlotsWithin(time.Duration) int { return 1 << 20 }
 func (noSlots) NoteDeliveryRefused()                  {}
+
+func (noSlots) DeliverySlotWait(int) (time.Duration, bool) { return time.Second, true }
