@@ -50,16 +50,16 @@ type timeIndex struct {
 	width   int64 // bucket width
 	special []uint64
 	fresh   []uint64
-	buckets map[int64][]uint64 // bucket id (lastTouch / width) → members
-	keys    []int64            // bucket ids, ascending
-	bands   []band             // by proficiency for one-skill sets, else one band of skill 1
+	buckets map[int64]*bucket // bucket id (lastTouch / width) → members
+	keys    []int64           // bucket ids, ascending
+	bands   []band            // by proficiency for one-skill sets, else one band of skill 1
 }
 
 // build (re)indexes every member as of now.
 func (gt *timeIndex) build(e *Engine, gr *group, now int64) {
 	words := gr.words()
 	*gt = timeIndex{on: true, now: now, horizon: int64(e.pol.FairnessHorizon), special: make([]uint64, words),
-		fresh: make([]uint64, words), buckets: map[int64][]uint64{}}
+		fresh: make([]uint64, words), buckets: map[int64]*bucket{}}
 	gt.width = max(1, gt.horizon/bucketWidthDiv)
 	gt.bands = []band{{skill: 1}}
 	if gr.oneSkill && len(gr.prof) == len(gr.members) {
@@ -110,12 +110,22 @@ func (gt *timeIndex) insert(pos int32, h *hot, words int) {
 	b := gt.bucketOf(h.lastTouch)
 	set, ok := gt.buckets[b]
 	if !ok {
-		set = make([]uint64, words)
+		set = &bucket{set: make([]uint64, words), nz: make([]uint64, (words+63)/64)}
 		gt.buckets[b] = set
 		i, _ := slices.BinarySearch(gt.keys, b)
 		gt.keys = slices.Insert(gt.keys, i, b)
 	}
-	set[w] |= bit
+	set.set[w] |= bit
+	set.nz[w>>6] |= 1 << (w & 63)
+}
+
+// bucket is the members whose last touch falls in one bucket of time. A
+// bucket holds few members of a large group, so nz marks its words that
+// are not zero: a decision ranking a bucket's class visits only those
+// (at 10,000 experts, 4% of the words).
+type bucket struct {
+	set []uint64
+	nz  []uint64 // bit w: set[w] != 0
 }
 
 // remove takes the member out of fresh or its bucket (its last touch when
@@ -128,7 +138,10 @@ func (gt *timeIndex) remove(pos int32, lt int64) {
 		return
 	}
 	if set, ok := gt.buckets[gt.bucketOf(lt)]; ok {
-		set[w] &^= bit
+		set.set[w] &^= bit
+		if set.set[w] == 0 {
+			set.nz[w>>6] &^= 1 << (w & 63)
+		}
 	}
 }
 
@@ -141,7 +154,7 @@ func (gt *timeIndex) advance(now int64) {
 		if (b+1)*gt.width-1 > now-gt.horizon {
 			break
 		}
-		set := gt.buckets[b]
+		set := gt.buckets[b].set
 		for w := range set {
 			gt.fresh[w] |= set[w]
 		}
@@ -330,12 +343,10 @@ func (e *Engine) rankFrom(gr *group, es *esc, now int64, w0 int, top []ranked) [
 		if beaten(c.bound, -1) {
 			break
 		}
-		tset := gt.fresh
-		if c.bucket >= 0 {
-			tset = gt.buckets[gt.keys[c.bucket]]
-		}
+		// word is the class's members in word w; more false once the
+		// ranking is beaten for the rest of the class.
 		bandSet := gt.bands[c.band].set
-		for w := w0; w < len(open); w++ {
+		word := func(tset []uint64, w int) (more bool) {
 			s := open[w] & tset[w]
 			if bandSet != nil {
 				s &= bandSet[w]
@@ -345,12 +356,35 @@ func (e *Engine) rankFrom(gr *group, es *esc, now int64, w0 int, top []ranked) [
 			} else {
 				s &^= gr.intr[w]
 			}
-			if s != 0 && !visit(w, s, c.bound) {
-				break
+			return s == 0 || visit(w, s, c.bound)
+		}
+		if c.bucket < 0 {
+			for w := w0; w < len(open) && word(gt.fresh, w); w++ {
+			}
+			continue
+		}
+		bk := gt.buckets[gt.keys[c.bucket]]
+		bk.each(w0, func(w int) bool { return word(bk.set, w) })
+	}
+	return top
+}
+
+// each calls f for the bucket's non-zero words from w0 on, in order, until
+// f returns false.
+func (bk *bucket) each(w0 int, f func(w int) bool) {
+	for j, nz := range bk.nz {
+		if lo := w0 - j*64; lo > 0 { // words before w0
+			if lo >= 64 {
+				continue
+			}
+			nz &^= 1<<lo - 1
+		}
+		for ; nz != 0; nz &= nz - 1 {
+			if !f(j*64 + bits.TrailingZeros64(nz)) {
+				return
 			}
 		}
 	}
-	return top
 }
 
 // class is a set of members a decision visits together (see rankFrom).

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"reflect"
 	"slices"
 )
@@ -94,6 +95,48 @@ func RememberDiff(keep int, convs []string) string {
 		}
 		if !reflect.DeepEqual(e.done, want) {
 			return fmt.Sprintf("after %d (%s): remembered %v, want %v", i, c, e.done, want)
+		}
+	}
+	return ""
+}
+
+// BucketDiff inserts and removes random members of a group of words words
+// in one time bucket, and after every change compares the words the
+// bucket's summary visits from random starting words (stopping after a
+// random number) with a scan of the bucket's words. It describes the first
+// difference.
+func BucketDiff(seed uint64, words int) string {
+	rng := rand.New(rand.NewPCG(seed, 3))
+	gt := &timeIndex{on: true, now: 1 << 40, horizon: 1 << 30, width: 1 << 26, special: make([]uint64, words),
+		fresh: make([]uint64, words), buckets: map[int64]*bucket{}}
+	const lt = 1<<40 - 1<<28 // one bucket, not fresh
+	var in []int32
+	for step := range 2000 {
+		if len(in) > 0 && rng.IntN(2) == 0 {
+			i := rng.IntN(len(in))
+			gt.remove(in[i], lt)
+			in = slices.Delete(in, i, i+1)
+		} else {
+			pos := int32(rng.IntN(words * 64))
+			if !slices.Contains(in, pos) {
+				gt.insert(pos, &hot{lastTouch: lt}, words)
+				in = append(in, pos)
+			}
+		}
+		if len(gt.keys) != 1 {
+			return fmt.Sprintf("step %d: %d buckets, want 1", step, len(gt.keys))
+		}
+		bk := gt.buckets[gt.keys[0]]
+		w0, stop := rng.IntN(words), 1+rng.IntN(words)
+		var want, got []int
+		for w := w0; w < words && len(want) < stop; w++ {
+			if bk.set[w] != 0 {
+				want = append(want, w)
+			}
+		}
+		bk.each(w0, func(w int) bool { got = append(got, w); return len(got) < stop })
+		if !slices.Equal(got, want) {
+			return fmt.Sprintf("step %d, from word %d, stop after %d: visited %v, want %v", step, w0, stop, got, want)
 		}
 	}
 	return ""
