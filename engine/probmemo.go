@@ -6,9 +6,13 @@ package engine
 // offline since the same moment), and the duration models' CDFs were a
 // fifth of the simulator's shadowq arm. The answer for equal inputs is
 // the same by the Predictor contract, so the hold is the same.
+//
+// Holders come in expert order, and 93% of them are in the state of the
+// one before (teams share shifts), so the last answer is tried first.
 type probMemo struct {
 	head    map[uint64]int32 // hash of (Since, BlockEnd) → first entry + 1
 	entries []probEntry
+	last    int32 // entry + 1 of the last answer given or stored; 0: none
 }
 
 type probEntry struct {
@@ -23,6 +27,7 @@ func (m *probMemo) reset() {
 	}
 	clear(m.head)
 	m.entries = m.entries[:0]
+	m.last = 0
 }
 
 func probHash(b *Blocking) uint64 {
@@ -31,8 +36,12 @@ func probHash(b *Blocking) uint64 {
 
 // get returns the answer remembered for a Blocking equal to b.
 func (m *probMemo) get(b *Blocking) (float64, bool) {
+	if m.last != 0 && m.entries[m.last-1].b == *b {
+		return m.entries[m.last-1].p, true
+	}
 	for i := m.head[probHash(b)]; i != 0; i = m.entries[i-1].next {
 		if en := &m.entries[i-1]; en.b == *b {
+			m.last = i
 			return en.p, true
 		}
 	}
@@ -43,4 +52,5 @@ func (m *probMemo) put(b *Blocking, p float64) {
 	h := probHash(b)
 	m.entries = append(m.entries, probEntry{b: *b, p: p, next: m.head[h]})
 	m.head[h] = int32(len(m.entries))
+	m.last = m.head[h]
 }
