@@ -1,7 +1,6 @@
 package main
 
 import (
-	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -39,17 +38,5 @@ func checkAuditInBrowser(t *testing.T, dir string, rep *audit.Report) {
 	if n := strings.Count(dom, "<tr>") - 2; n != len(rep.Rows)+len(rep.CherryPick.Experts)-len(rep.CherryPick.Flagged) {
 		t.Errorf("audit.html has %d plain body rows; want %d escalations + %d unflagged experts", n, len(rep.Rows), len(rep.CherryPick.Experts)-len(rep.CherryPick.Flagged))
 	}
-	shot := filepath.Join(dir, "audit.png")
-	if s := os.Getenv("SHADOWQ_AUDIT_SCREENSHOT"); s != "" {
-		shot = s
-	}
-	browse(t, "--hide-scrollbars", "--window-size=1280,1600", "--screenshot="+shot, page)
-	f, err := os.Open(shot)
-	if err != nil {
-		t.Fatalf("no screenshot: %v", err)
-	}
-	defer f.Close()
-	if cfg, err := png.DecodeConfig(f); err != nil || cfg.Width != 1280 {
-		t.Errorf("screenshot: %v, %dx%d", err, cfg.Width, cfg.Height)
-	}
+	screenshot(t, page, filepath.Join(dir, "audit.png"), "SHADOWQ_AUDIT_SCREENSHOT", 1280, 1600)
 }

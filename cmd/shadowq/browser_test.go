@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/base64"
+	"fmt"
 	"image/png"
 	"os"
 	"os/exec"
@@ -37,6 +38,53 @@ func browse(t *testing.T, args ...string) []byte {
 		t.Fatalf("chromium %v: %v\n%s", args, err, stderr.String())
 	}
 	return out
+}
+
+// browseProbed renders page (an HTML document, written into dir with a
+// probe that records, once loaded, whether each image decoded and its
+// natural size) in the browser and returns the DOM; it fails the test
+// unless the browser saw images images, each decoded with a size.
+func browseProbed(t *testing.T, dir string, page []byte, images int) string {
+	t.Helper()
+	probe := `<script>addEventListener("load", () => document.body.setAttribute("data-images",
+  [...document.images].map(i => i.complete + ":" + i.naturalWidth + "x" + i.naturalHeight).join(",")));</script></body>`
+	probed := filepath.Join(dir, "probe.html")
+	if err := os.WriteFile(probed, bytes.Replace(page, []byte("</body>"), []byte(probe), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	dom := string(browse(t, "--virtual-time-budget=5000", "--dump-dom", "file://"+probed))
+	m := regexp.MustCompile(`data-images="([^"]*)"`).FindStringSubmatch(dom)
+	if m == nil {
+		t.Fatal("the probe did not run: no data-images on <body>")
+	}
+	states := strings.Split(m[1], ",")
+	if len(states) != images {
+		t.Errorf("browser saw %d images, want %d: %s", len(states), images, m[1])
+	}
+	for i, s := range states {
+		if !strings.HasPrefix(s, "true:") || strings.HasPrefix(s, "true:0x") {
+			t.Errorf("image %d is broken in the browser: %s", i, s)
+		}
+	}
+	return dom
+}
+
+// screenshot takes a width×height screenshot of url into file (or into
+// $env when set, to keep it) and checks it is a PNG that wide.
+func screenshot(t *testing.T, url, file, env string, width, height int) {
+	t.Helper()
+	if s := os.Getenv(env); s != "" {
+		file = s
+	}
+	browse(t, "--hide-scrollbars", fmt.Sprintf("--window-size=%d,%d", width, height), "--screenshot="+file, url)
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatalf("no screenshot: %v", err)
+	}
+	defer f.Close()
+	if cfg, err := png.DecodeConfig(f); err != nil || cfg.Width != width {
+		t.Errorf("screenshot: %v, %dx%d", err, cfg.Width, cfg.Height)
+	}
 }
 
 // The report in a real browser: headless Chromium (the Debian package)
@@ -77,15 +125,7 @@ func TestReportInBrowser(t *testing.T) {
 		}
 	}
 
-	// In the browser: a copy of the page with a probe that records, once
-	// loaded, whether each image decoded and its natural size.
-	probe := `<script>addEventListener("load", () => document.body.setAttribute("data-images",
-  [...document.images].map(i => i.complete + ":" + i.naturalWidth + "x" + i.naturalHeight).join(",")));</script></body>`
-	probed := filepath.Join(dir, "probe.html")
-	if err := os.WriteFile(probed, bytes.Replace(page, []byte("</body>"), []byte(probe), 1), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	dom := string(browse(t, "--virtual-time-budget=5000", "--dump-dom", "file://"+probed))
+	dom := browseProbed(t, dir, page, 3)
 	for _, want := range []string{`<section id="verdict">`, "<h2>Verdict</h2>", "Against today", "Against available-on-queue",
 		"Design targets", "+20% expert utilization", "−15% escalation loop time", `id="latency-cdf"`, `id="utilization"`, `id="timeline"`,
 		`id="per-priority"`, `id="per-group"`, `id="glossary"`} {
@@ -93,33 +133,8 @@ func TestReportInBrowser(t *testing.T) {
 			t.Errorf("rendered page lacks %q", want)
 		}
 	}
-	m := regexp.MustCompile(`data-images="([^"]*)"`).FindStringSubmatch(dom)
-	if m == nil {
-		t.Fatal("the probe did not run: no data-images on <body>")
-	}
-	states := strings.Split(m[1], ",")
-	if len(states) != 3 {
-		t.Errorf("browser saw %d images: %s", len(states), m[1])
-	}
-	for i, s := range states {
-		if !strings.HasPrefix(s, "true:") || strings.HasPrefix(s, "true:0x") {
-			t.Errorf("image %d is broken in the browser: %s", i, s)
-		}
-	}
 
-	shot := filepath.Join(dir, "report.png")
-	if s := os.Getenv("SHADOWQ_SCREENSHOT"); s != "" {
-		shot = s
-	}
-	browse(t, "--hide-scrollbars", "--window-size=1280,2000", "--screenshot="+shot, "file://"+filepath.Join(dir, "report.html"))
-	f, err := os.Open(shot)
-	if err != nil {
-		t.Fatalf("no screenshot: %v", err)
-	}
-	defer f.Close()
-	if cfg, err := png.DecodeConfig(f); err != nil || cfg.Width != 1280 {
-		t.Errorf("screenshot: %v, %dx%d", err, cfg.Width, cfg.Height)
-	}
+	screenshot(t, "file://"+filepath.Join(dir, "report.html"), filepath.Join(dir, "report.png"), "SHADOWQ_SCREENSHOT", 1280, 2000)
 }
 
 // The multi-day report in a real browser: the per-day and hour-of-week

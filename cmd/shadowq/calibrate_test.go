@@ -119,43 +119,12 @@ func TestCalibrationReportInBrowser(t *testing.T) {
 			t.Fatalf("image %d: %v", i, err)
 		}
 	}
-	probe := `<script>addEventListener("load", () => document.body.setAttribute("data-images",
-  [...document.images].map(i => i.complete + ":" + i.naturalWidth + "x" + i.naturalHeight).join(",")));</script></body>`
-	probed := filepath.Join(dir, "probe.html")
-	if err := os.WriteFile(probed, bytes.Replace(page, []byte("</body>"), []byte(probe), 1), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	dom := string(browse(t, "--virtual-time-budget=5000", "--dump-dom", "file://"+probed))
+	dom := browseProbed(t, dir, page, len(imgs))
 	for _, want := range []string{"Calibration: Tier 3 from the fake", "handle time (tTalk + tHeld)", "after-call work (tAcw)",
 		"Fitted against observed", "Kaplan–Meier", "censored MLE", "QQ plot", "WFM schedules: not available (403", "starts per expert-day", "In a Meeting – Do Not Disturb"} {
 		if !strings.Contains(dom, want) {
 			t.Errorf("rendered page lacks %q", want)
 		}
 	}
-	m := regexp.MustCompile(`data-images="([^"]*)"`).FindStringSubmatch(dom)
-	if m == nil {
-		t.Fatal("the probe did not run")
-	}
-	states := strings.Split(m[1], ",")
-	if len(states) != len(imgs) {
-		t.Errorf("browser saw %d images, page has %d", len(states), len(imgs))
-	}
-	for i, s := range states {
-		if !strings.HasPrefix(s, "true:") || strings.HasPrefix(s, "true:0x") {
-			t.Errorf("image %d is broken in the browser: %s", i, s)
-		}
-	}
-	shot := filepath.Join(dir, "calibration.png")
-	if s := os.Getenv("SHADOWQ_CALIBRATION_SCREENSHOT"); s != "" {
-		shot = s
-	}
-	browse(t, "--hide-scrollbars", "--window-size=1280,2400", "--screenshot="+shot, "file://"+filepath.Join(dir, "calibration.html"))
-	f, err := os.Open(shot)
-	if err != nil {
-		t.Fatalf("no screenshot: %v", err)
-	}
-	defer f.Close()
-	if cfg, err := png.DecodeConfig(f); err != nil || cfg.Width != 1280 {
-		t.Errorf("screenshot: %v, %dx%d", err, cfg.Width, cfg.Height)
-	}
+	screenshot(t, "file://"+filepath.Join(dir, "calibration.html"), filepath.Join(dir, "calibration.png"), "SHADOWQ_CALIBRATION_SCREENSHOT", 1280, 2400)
 }

@@ -55,13 +55,7 @@ func TestLoadReportInBrowser(t *testing.T) {
 			t.Fatalf("image %d: %v, %dx%d", i, err, cfg.Width, cfg.Height)
 		}
 	}
-	probe := `<script>addEventListener("load", () => document.body.setAttribute("data-images",
-  [...document.images].map(i => i.complete + ":" + i.naturalWidth + "x" + i.naturalHeight).join(",")));</script></body>`
-	probed := filepath.Join(dir, "probe.html")
-	if err := os.WriteFile(probed, bytes.Replace(page, []byte("</body>"), []byte(probe), 1), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	dom := string(browse(t, "--virtual-time-budget=5000", "--dump-dom", "file://"+probed))
+	dom := browseProbed(t, dir, page, 4)
 	sent := regexp.MustCompile(`(\d+) sent: (\d+) routed`).FindStringSubmatch(dom)
 	if sent == nil || sent[1] != itoa(res.Escalations.Sent) || sent[2] != itoa(res.Escalations.Routed) {
 		t.Errorf("rendered summary %q disagrees with result.json %+v", sent, res.Escalations)
@@ -72,32 +66,7 @@ func TestLoadReportInBrowser(t *testing.T) {
 			t.Errorf("rendered page lacks %q", want)
 		}
 	}
-	m := regexp.MustCompile(`data-images="([^"]*)"`).FindStringSubmatch(dom)
-	if m == nil {
-		t.Fatal("the probe did not run: no data-images on <body>")
-	}
-	states := strings.Split(m[1], ",")
-	if len(states) != 4 {
-		t.Errorf("browser saw %d images: %s", len(states), m[1])
-	}
-	for i, s := range states {
-		if !strings.HasPrefix(s, "true:") || strings.HasPrefix(s, "true:0x") {
-			t.Errorf("image %d is broken in the browser: %s", i, s)
-		}
-	}
-	shot := filepath.Join(dir, "load.png")
-	if s := os.Getenv("SHADOWQ_SCREENSHOT"); s != "" {
-		shot = s
-	}
-	browse(t, "--hide-scrollbars", "--window-size=1280,2200", "--screenshot="+shot, "file://"+filepath.Join(dir, "load.html"))
-	f, err := os.Open(shot)
-	if err != nil {
-		t.Fatalf("no screenshot: %v", err)
-	}
-	defer f.Close()
-	if cfg, err := png.DecodeConfig(f); err != nil || cfg.Width != 1280 {
-		t.Errorf("screenshot: %v, %dx%d", err, cfg.Width, cfg.Height)
-	}
+	screenshot(t, "file://"+filepath.Join(dir, "load.html"), filepath.Join(dir, "load.png"), "SHADOWQ_SCREENSHOT", 1280, 2200)
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
