@@ -201,6 +201,14 @@ func TestRunTargetSmall(t *testing.T) {
 	if e.Sent != 15 || e.Routed+e.Hold+e.Fallback != e.Sent || e.Routed == 0 || e.Lost != 0 || e.Delivered < e.Routed {
 		t.Fatalf("escalations %+v: want 15 sent, some routed, every routed delivered", e)
 	}
+	// Presence events only (the generator's 600 changes also publish
+	// routing-status events, which the rate must not count).
+	if g := res.Generated; g == nil || g.Generated != 600 || g.Due != 600 {
+		t.Fatalf("generated %+v: want 600 of 600 presence changes", g)
+	}
+	if res.EventsPerSecond > 200 {
+		t.Fatalf("ingested %.0f events/s of 200 presence changes/s: counts more than presence events", res.EventsPerSecond)
+	}
 	if res.EventsPerSecond < 100 || res.Staleness.P99Ms <= 0 || res.Staleness.P99Ms < res.Staleness.P50Ms || res.APICalls["delivery"] < e.Routed {
 		t.Fatalf("figures from serve's metrics look wrong: %+v", res)
 	}

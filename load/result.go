@@ -3,6 +3,7 @@ package load
 import (
 	"encoding/json"
 	"fmt"
+	fake "github.com/shadowq/shadowq/fakes/genesys"
 	"io"
 	"slices"
 	"sort"
@@ -38,6 +39,9 @@ type Result struct {
 	// Series is the measured phase second by second (the HTML report's
 	// plots); not in the JSON.
 	Series Series `json:"-"`
+	// Generated is what the fake's presence generator made (--target
+	// runs only; nil otherwise). Not in the JSON.
+	Generated *fake.GenerateStatus `json:"-"`
 }
 
 // Percentiles in milliseconds.
@@ -101,6 +105,9 @@ func (r *Result) rows() [][2]string {
 		{"delivered", fmt.Sprintf("%d (the fake's delivery log)", e.Delivered)},
 		{"budget wait", fmt.Sprintf("%d delivery-class requests, %d waited > 150 ms for a slot, %d > 1 s", r.DeliveryBudgetWaits.Requests, r.DeliveryBudgetWaits.Over150ms, r.DeliveryBudgetWaits.Over1s)},
 		{"lost", fmt.Sprintf("%d (answered routed, never delivered)", e.Lost)},
+	}
+	if g := r.Generated; g != nil {
+		rows = append(rows[:2], append([][2]string{{"generated", fmt.Sprintf("%d of %d presence changes due at %g/s (the fake's generator)", g.Generated, g.Due, g.EventsPerSecond)}}, rows[2:]...)...)
 	}
 	classes := make([]string, 0, len(r.APICalls))
 	for c := range r.APICalls {

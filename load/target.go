@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	fake "github.com/shadowq/shadowq/fakes/genesys"
 	"io"
 	"log/slog"
 	"math"
@@ -32,12 +33,9 @@ type TargetOptions struct {
 	EventsPerSecond      float64       // [5000]
 	EscalationsPerSecond float64       // [20]
 	Duration             time.Duration // [30 s]
-	// Workers bounds the presence changes in flight at the fake [64]:
-	// each is one admin HTTP request.
-	Workers      int
-	ReadyTimeout time.Duration // [5 min]
-	DrainTimeout time.Duration // [20 s]
-	Log          *slog.Logger
+	ReadyTimeout         time.Duration // [5 min]
+	DrainTimeout         time.Duration // [20 s]
+	Log                  *slog.Logger
 }
 
 // Validate reports every problem with o at once.
@@ -63,10 +61,14 @@ func (o TargetOptions) Validate() error {
 	return errors.Join(errs...)
 }
 
-// RunTarget is Run against an existing deployment. Staleness and the
-// ingest rate come from serve's own metrics
-// (shadowq_presence_event_lag_seconds, a histogram: percentiles are read
-// at its bucket bounds, an upper estimate; shadowq_presence_events_total),
+// RunTarget is Run against an existing deployment. The fake's presence
+// generator (POST /_fake/presence/generate) makes the presence changes
+// inside the fake's process. Staleness and the ingest rate come from
+// serve's own metrics: shadowq_presence_event_lag_seconds, a histogram of
+// presence events only (percentiles are read at its bucket bounds, 1 ms
+// apart from 1 to 12 ms: an upper estimate; its count is the presence
+// events applied — shadowq_presence_events_total also counts routing and
+// conversation events),
 // read before and after the measured phase and once a second for the
 // series; decisions are timed here; delivered comes from the fake's
 // delivery log.
@@ -103,11 +105,17 @@ func RunTarget(ctx context.Context, o TargetOptions) (*Result, error) {
 	end := begin.Add(o.Duration)
 	var wg sync.WaitGroup
 	wg.Add(2)
-	go func() { defer wg.Done(); pushPresence(ctx, w, users, o.EventsPerSecond, o.Workers, begin, end) }()
+	var gen fake.GenerateStatus
+	var genErr error
+	go func() { defer wg.Done(); gen, genErr = generatePresence(ctx, w, o.EventsPerSecond, o.Duration, end) }()
 	var snaps []scrape
 	go func() { defer wg.Done(); snaps = scrapeEverySecond(ctx, o.Targets, begin, end) }()
 	esc := sendEscalations(ctx, w, SkillNames(), o.Targets, o.APIToken, o.EscalationsPerSecond, begin, end)
 	wg.Wait()
+	if genErr != nil {
+		return nil, genErr
+	}
+	res.Generated = &gen
 	time.Sleep(500 * time.Millisecond) // the last events land
 	after, err := scrapeAll(ctx, o.Targets)
 	if err != nil {
@@ -122,7 +130,7 @@ func RunTarget(ctx context.Context, o TargetOptions) (*Result, error) {
 	res.DecisionByAction = esc.byAction()
 	lag := after.lag.minus(before.lag)
 	res.Staleness = Percentiles{P50Ms: lag.quantileMs(0.5), P99Ms: lag.quantileMs(0.99)}
-	res.EventsPerSecond = (after.events - before.events) / float64(len(o.Targets)) / elapsed.Seconds()
+	res.EventsPerSecond = lag.total / float64(len(o.Targets)) / elapsed.Seconds()
 	res.APICalls = map[string]int{}
 	for c, n := range after.calls {
 		res.APICalls[c] = n
@@ -139,9 +147,6 @@ func (o TargetOptions) withDefaults() TargetOptions {
 		ReadyTimeout: o.ReadyTimeout, DrainTimeout: o.DrainTimeout, Log: o.Log}.withDefaults()
 	o.EventsPerSecond, o.EscalationsPerSecond, o.Duration = d.EventsPerSecond, d.EscalationsPerSecond, d.Duration
 	o.ReadyTimeout, o.DrainTimeout, o.Log = d.ReadyTimeout, d.DrainTimeout, d.Log
-	if o.Workers <= 0 {
-		o.Workers = 64
-	}
 	return o
 }
 
@@ -370,7 +375,7 @@ func targetSeries(n, replicas int, before scrape, snaps []scrape, answers []answ
 		i := secondOf(begin, cur.at.Add(-500*time.Millisecond))
 		if i >= 0 && i < n {
 			dt := cur.at.Sub(prev.at).Seconds()
-			s.EventsPerSecond[i] = (cur.events - prev.events) / float64(max(1, replicas)) / max(dt, 1e-3)
+			s.EventsPerSecond[i] = (cur.lag.total - prev.lag.total) / float64(max(1, replicas)) / max(dt, 1e-3)
 			s.StalenessP99Ms[i] = cur.lag.minus(prev.lag).quantileMs(0.99)
 		}
 		prev = cur
@@ -381,4 +386,28 @@ func targetSeries(n, replicas int, before scrape, snaps []scrape, answers []answ
 // waitsOf summarises the delivery-class budget waits.
 func waitsOf(h histogram) BudgetWaits {
 	return BudgetWaits{Requests: int(h.total), Over150ms: int(h.above(0.15)), Over1s: int(h.above(1))}
+}
+
+// generatePresence has the fake generate presence changes at rate for d
+// and returns its count once the run is over (end).
+func generatePresence(ctx context.Context, w *adminWorld, rate float64, d time.Duration, end time.Time) (fake.GenerateStatus, error) {
+	var st fake.GenerateStatus
+	req := fake.GenerateRequest{EventsPerSecond: rate, DurationMs: d.Milliseconds()}
+	if err := w.do(ctx, "POST", "/_fake/presence/generate", req, &st); err != nil {
+		return st, fmt.Errorf("starting the fake's presence generator: %w", err)
+	}
+	select {
+	case <-ctx.Done():
+		return st, ctx.Err()
+	case <-time.After(time.Until(end)):
+	}
+	for {
+		if err := w.do(ctx, "GET", "/_fake/presence/generate", nil, &st); err != nil {
+			return st, fmt.Errorf("reading the fake's presence generator: %w", err)
+		}
+		if !st.Running || ctx.Err() != nil {
+			return st, nil
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

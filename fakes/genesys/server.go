@@ -37,8 +37,9 @@ type Server struct {
 	routingCalls atomic.Int64
 	xm           externalMetrics // external metric definitions and data
 
-	history *History // Options.History or a new, empty one
-	jobs    jobStore // asynchronous conversation details jobs
+	history *History    // Options.History or a new, empty one
+	jobs    jobStore    // asynchronous conversation details jobs
+	gen     presenceGen // POST /_fake/presence/generate
 
 	// Static org data: built in New, read-only afterwards.
 	org       Org
