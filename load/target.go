@@ -130,7 +130,7 @@ func RunTarget(ctx context.Context, o TargetOptions) (*Result, error) {
 	res.DecisionByAction = esc.byAction()
 	lag := after.lag.minus(before.lag)
 	res.Staleness = Percentiles{P50Ms: lag.quantileMs(0.5), P99Ms: lag.quantileMs(0.99)}
-	res.EventsPerSecond = lag.total / float64(len(o.Targets)) / elapsed.Seconds()
+	res.EventsPerSecond = ingestRate(before, snaps, after, len(o.Targets), begin, elapsed)
 	res.APICalls = map[string]int{}
 	for c, n := range after.calls {
 		res.APICalls[c] = n
@@ -410,4 +410,16 @@ func generatePresence(ctx context.Context, w *adminWorld, rate float64, d time.D
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// ingestRate is the presence events applied per second and replica within
+// the measured phase: up to the last once-a-second read (at its end), else
+// up to after (which includes the half second for the last events to land,
+// so it under-states the rate a little).
+func ingestRate(before scrape, snaps []scrape, after scrape, replicas int, begin time.Time, elapsed time.Duration) float64 {
+	last, dt := after, elapsed
+	if n := len(snaps); n > 0 {
+		last, dt = snaps[n-1], snaps[n-1].at.Sub(begin)
+	}
+	return (last.lag.total - before.lag.total) / float64(max(1, replicas)) / max(dt.Seconds(), 1e-3)
 }

@@ -6,6 +6,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/shadowq/shadowq/engine/serve"
@@ -15,7 +16,7 @@ import (
 // getenv is os.Getenv; tests replace it.
 var getenv = os.Getenv
 
-// runServe implements `shadowq serve --config shadowq.yaml [--listen ADDR] [--check]`.
+// runServe implements `shadowq serve --config shadowq.yaml [--listen ADDR] [--check] [--cpuprofile FILE]`.
 // Exit 2: bad input (flags, config, policy, a missing or malformed
 // environment variable), found before anything connects; exit 1: a
 // runtime failure (Genesys refuses the OAuth client, Redis unreachable,
@@ -25,9 +26,10 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	config := fs.String("config", "shadowq.yaml", "config file")
 	listen := fs.String("listen", "", "Data Action API address (overrides the config's listen)")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run to this file (stopped on SIGINT/SIGTERM)")
 	check := fs.Bool("check", false, "validate the config, its policy and the environment, print what is wrong, and exit 0 (good) or 2 without connecting to anything")
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: shadowq serve --config shadowq.yaml [--listen ADDR] [--check]\n\nenvironment (docs/config.md):")
+		fmt.Fprintln(stderr, "usage: shadowq serve --config shadowq.yaml [--listen ADDR] [--check] [--cpuprofile FILE]\n\nenvironment (docs/config.md):")
 		for _, v := range live.EnvVars() {
 			req := ""
 			if v.Required {
@@ -66,6 +68,14 @@ func runServe(args []string, stdout, stderr io.Writer) int {
 		return exitOK
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	if *cpuProfile != "" {
+		stopProfile, err := startCPUProfile(*cpuProfile)
+		if err != nil {
+			fmt.Fprintf(stderr, "shadowq serve: --cpuprofile: %v\n", err)
+			return exitBadInput
+		}
+		defer stopProfile()
+	}
 	ctx, stop := runContext()
 	defer stop()
 	live.Version = version
@@ -99,4 +109,18 @@ func policyNote(p string) string {
 		return "(built-in default)"
 	}
 	return p
+}
+
+// startCPUProfile starts a CPU profile into path; the function returned
+// stops it and closes the file.
+func startCPUProfile(path string) (func(), error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); f.Close() }, nil
 }
