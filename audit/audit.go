@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -100,19 +101,9 @@ func group(ds []engine.Decision) []escalation {
 		if c := a.arrival.Compare(b.arrival); c != 0 {
 			return c
 		}
-		return compareStrings(a.id, b.id)
+		return cmp.Compare(a.id, b.id)
 	})
 	return out
-}
-
-func compareStrings(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // acceptance is the observed acceptance rate of offers by the agent's

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 	"strings"
@@ -51,7 +52,7 @@ func cherryPick(in *Input, tl *timeline) CherryPickReport {
 			}
 			return 1
 		}
-		return compareStrings(a.ID, b.ID)
+		return cmp.Compare(a.ID, b.ID)
 	})
 	for _, x := range rep.Experts {
 		if x.Flagged {

@@ -1,6 +1,7 @@
 package audit
 
 import (
+	"cmp"
 	"slices"
 	"time"
 )
@@ -49,9 +50,9 @@ func Daily(in *Input) []DailyValue {
 func sortDaily(vs []DailyValue) {
 	slices.SortStableFunc(vs, func(a, b DailyValue) int {
 		if a.Day != b.Day {
-			return compareStrings(a.Day, b.Day)
+			return cmp.Compare(a.Day, b.Day)
 		}
-		return compareStrings(a.User, b.User)
+		return cmp.Compare(a.User, b.User)
 	})
 }
 

@@ -2,6 +2,7 @@ package calibrate
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/base64"
 	"fmt"
 	"html"
@@ -197,22 +198,12 @@ func fitPlots(f Fit) ([]byte, []byte, error) {
 		return nil, nil, err
 	}
 	q.Add(sc)
-	hi := slices.MaxFunc(pts, func(a, b plotter.XY) int { return cmpF(max(a.X, a.Y), max(b.X, b.Y)) })
+	hi := slices.MaxFunc(pts, func(a, b plotter.XY) int { return cmp.Compare(max(a.X, a.Y), max(b.X, b.Y)) })
 	diag, _ := plotter.NewLine(plotter.XYs{{X: 0, Y: 0}, {X: max(hi.X, hi.Y), Y: max(hi.X, hi.Y)}})
 	diag.Color = color.RGBA{R: 200, A: 255}
 	q.Add(diag)
 	qq, err := png(q)
 	return hist, qq, err
-}
-
-func cmpF(a, b float64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func (m *Model) kmPlot() ([]byte, error) {

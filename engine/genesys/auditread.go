@@ -165,60 +165,22 @@ func auditConversation(d *detailConversation) audit.Conversation {
 // [from, to) with POST /api/v2/analytics/users/details/query (100 users a
 // query, 31-day pieces). Open segments are kept with a zero End.
 func (c *Client) UserStatus(ctx context.Context, ids []engine.ExpertID, from, to time.Time) ([]audit.PresenceSegment, []audit.RoutingSegment, error) {
-	const op = "POST /api/v2/analytics/users/details/query"
 	var ps []audit.PresenceSegment
 	var rs []audit.RoutingSegment
-	type pred struct {
-		Dimension string `json:"dimension"`
-		Value     string `json:"value"`
+	users := make([]string, len(ids))
+	for i, id := range ids {
+		users[i] = string(id)
 	}
-	for _, iv := range pieces(from, to, maxDetailInterval) {
-		for lo := 0; lo < len(ids); lo += historyUsersPerQuery {
-			chunk := ids[lo:min(lo+historyUsersPerQuery, len(ids))]
-			preds := make([]pred, len(chunk))
-			for i, id := range chunk {
-				preds[i] = pred{Dimension: "userId", Value: string(id)}
-			}
-			for page := 1; ; page++ {
-				body, _ := json.Marshal(map[string]any{"interval": isoInterval(iv[0], iv[1]), "order": "asc",
-					"userFilters": []map[string]any{{"type": "or", "predicates": preds}},
-					"paging":      map[string]int{"pageSize": historyPageSize, "pageNumber": page}})
-				a, err := c.do(ctx, op, c.raw("POST", "/api/v2/analytics/users/details/query", nil, body))
-				if err != nil {
-					return ps, rs, fmt.Errorf("user details page %d: %w", page, err)
-				}
-				var resp struct {
-					UserDetails []struct {
-						UserID          string `json:"userId"`
-						PrimaryPresence []struct {
-							StartTime              time.Time  `json:"startTime"`
-							EndTime                *time.Time `json:"endTime"`
-							SystemPresence         string     `json:"systemPresence"`
-							OrganizationPresenceID string     `json:"organizationPresenceId"`
-						} `json:"primaryPresence"`
-						RoutingStatus []struct {
-							StartTime     time.Time  `json:"startTime"`
-							EndTime       *time.Time `json:"endTime"`
-							RoutingStatus string     `json:"routingStatus"`
-						} `json:"routingStatus"`
-					} `json:"userDetails"`
-				}
-				if err := json.Unmarshal(a.body, &resp); err != nil {
-					return ps, rs, fmt.Errorf("genesys: %s: decoding: %w", op, err)
-				}
-				for _, u := range resp.UserDetails {
-					for _, p := range u.PrimaryPresence {
-						ps = append(ps, audit.PresenceSegment{User: u.UserID, Start: p.StartTime, End: deref(p.EndTime), System: p.SystemPresence, DefID: p.OrganizationPresenceID})
-					}
-					for _, r := range u.RoutingStatus {
-						rs = append(rs, audit.RoutingSegment{User: u.UserID, Start: r.StartTime, End: deref(r.EndTime), Status: r.RoutingStatus})
-					}
-				}
-				if len(resp.UserDetails) < historyPageSize {
-					break
-				}
-			}
+	err := c.userDetails(ctx, users, from, to, historyUsersPerQuery, historyPageSize, func(u userDetail) {
+		for _, p := range u.PrimaryPresence {
+			ps = append(ps, audit.PresenceSegment{User: u.UserID, Start: p.StartTime, End: deref(p.EndTime), System: p.SystemPresence, DefID: p.OrganizationPresenceID})
 		}
+		for _, r := range u.RoutingStatus {
+			rs = append(rs, audit.RoutingSegment{User: u.UserID, Start: r.StartTime, End: deref(r.EndTime), Status: r.RoutingStatus})
+		}
+	}, nil)
+	if err != nil {
+		return ps, rs, err
 	}
 	// A segment spanning two pieces comes back from both: keep one.
 	ps = dedupeKeep(ps, func(s audit.PresenceSegment) string { return s.User + "|" + s.Start.String() })

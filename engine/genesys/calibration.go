@@ -1,6 +1,7 @@
 package genesys
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -160,18 +161,8 @@ func (c *Client) calUsers(ctx context.Context, d *record.Data, q CalibrationQuer
 			break
 		}
 	}
-	slices.SortFunc(d.Users, func(a, b record.User) int { return cmpStr(a.ID, b.ID) })
+	slices.SortFunc(d.Users, func(a, b record.User) int { return cmp.Compare(a.ID, b.ID) })
 	return skillNames, nil
-}
-
-func cmpStr(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // calSchedules reads WFM agent schedules; a 403/404 (no WFM licence, no

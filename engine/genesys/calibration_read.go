@@ -258,68 +258,12 @@ func convert(cv *calConversation, skillNames map[string]string, to time.Time) re
 // calUserDetails reads presence and routing-status segments, ≤ 25 users
 // and ≤ 31 days a query, paged.
 func (c *Client) calUserDetails(ctx context.Context, d *record.Data, ids []string, progress func(string)) error {
-	const op = "POST /api/v2/analytics/users/details/query"
-	done := 0
-	for lo := 0; lo < len(ids); lo += calUsersPerQuery {
-		chunk := ids[lo:min(lo+calUsersPerQuery, len(ids))]
-		var preds []map[string]string
-		for _, id := range chunk {
-			preds = append(preds, map[string]string{"dimension": "userId", "value": id})
+	return c.userDetails(ctx, ids, d.From, d.To, calUsersPerQuery, 100, func(u userDetail) {
+		for _, p := range u.PrimaryPresence {
+			d.Presence[u.UserID] = append(d.Presence[u.UserID], record.Segment{Start: p.StartTime, End: deref(p.EndTime), Value: p.OrganizationPresenceID, System: p.SystemPresence})
 		}
-		for _, iv := range pieces(d.From, d.To, maxDetailInterval) {
-			for page := 1; ; page++ {
-				body, err := json.Marshal(map[string]any{"interval": isoInterval(iv[0], iv[1]), "order": "asc",
-					"userFilters": []map[string]any{{"type": "or", "predicates": preds}},
-					"paging":      map[string]int{"pageSize": 100, "pageNumber": page}})
-				if err != nil {
-					return err
-				}
-				a, err := c.do(ctx, op, c.raw("POST", "/api/v2/analytics/users/details/query", nil, body))
-				if err != nil {
-					return fmt.Errorf("user details page %d: %w", page, err)
-				}
-				var r struct {
-					UserDetails []struct {
-						UserID          string `json:"userId"`
-						PrimaryPresence []struct {
-							StartTime              time.Time  `json:"startTime"`
-							EndTime                *time.Time `json:"endTime"`
-							SystemPresence         string     `json:"systemPresence"`
-							OrganizationPresenceID string     `json:"organizationPresenceId"`
-						} `json:"primaryPresence"`
-						RoutingStatus []struct {
-							StartTime     time.Time  `json:"startTime"`
-							EndTime       *time.Time `json:"endTime"`
-							RoutingStatus string     `json:"routingStatus"`
-						} `json:"routingStatus"`
-					} `json:"userDetails"`
-				}
-				if err := json.Unmarshal(a.body, &r); err != nil {
-					return fmt.Errorf("genesys: %s: decoding: %w", op, err)
-				}
-				for _, u := range r.UserDetails {
-					for _, p := range u.PrimaryPresence {
-						s := record.Segment{Start: p.StartTime, Value: p.OrganizationPresenceID, System: p.SystemPresence}
-						if p.EndTime != nil {
-							s.End = *p.EndTime
-						}
-						d.Presence[u.UserID] = append(d.Presence[u.UserID], s)
-					}
-					for _, p := range u.RoutingStatus {
-						s := record.Segment{Start: p.StartTime, Value: p.RoutingStatus}
-						if p.EndTime != nil {
-							s.End = *p.EndTime
-						}
-						d.Routing[u.UserID] = append(d.Routing[u.UserID], s)
-					}
-				}
-				if len(r.UserDetails) < 100 {
-					break
-				}
-			}
+		for _, p := range u.RoutingStatus {
+			d.Routing[u.UserID] = append(d.Routing[u.UserID], record.Segment{Start: p.StartTime, End: deref(p.EndTime), Value: p.RoutingStatus})
 		}
-		done += len(chunk)
-		progress(fmt.Sprintf("user details: %d of %d users", done, len(ids)))
-	}
-	return nil
+	}, func(done int) { progress(fmt.Sprintf("user details: %d of %d users", done, len(ids))) })
 }
