@@ -33,9 +33,13 @@ type TargetOptions struct {
 	EventsPerSecond      float64       // [5000]
 	EscalationsPerSecond float64       // [20]
 	Duration             time.Duration // [30 s]
-	ReadyTimeout         time.Duration // [5 min]
-	DrainTimeout         time.Duration // [20 s]
-	Log                  *slog.Logger
+	// Warmup is generated presence changes before the measured phase
+	// (no escalations, not measured): the first seconds after ready carry
+	// serve's start-up work, such as the presence history reads [0].
+	Warmup       time.Duration
+	ReadyTimeout time.Duration // [5 min]
+	DrainTimeout time.Duration // [20 s]
+	Log          *slog.Logger
 }
 
 // Validate reports every problem with o at once.
@@ -54,6 +58,9 @@ func (o TargetOptions) Validate() error {
 	}
 	if o.AdminToken == "" {
 		errs = append(errs, errors.New("the fake's admin token is missing: set SHADOWQ_FAKE_ADMIN_TOKEN or --admin-token"))
+	}
+	if o.Warmup < 0 {
+		errs = append(errs, fmt.Errorf("--warmup %v: want 0 or more", o.Warmup))
 	}
 	if o.APIToken == "" {
 		errs = append(errs, errors.New("the Data Action token is missing: set SHADOWQ_API_TOKEN"))
@@ -97,17 +104,29 @@ func RunTarget(ctx context.Context, o TargetOptions) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{ReadySeconds: time.Since(start).Seconds()}
+	// The generator runs through the warm-up and the measured phase.
+	end := time.Now().Add(o.Warmup + o.Duration)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	var gen fake.GenerateStatus
+	var genErr error
+	go func() {
+		defer wg.Done()
+		gen, genErr = generatePresence(ctx, w, o.EventsPerSecond, o.Warmup+o.Duration, end)
+	}()
+	if o.Warmup > 0 {
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(o.Warmup):
+		}
+	}
 	before, err := scrapeAll(ctx, o.Targets)
 	if err != nil {
 		return nil, err
 	}
 	begin := time.Now()
-	end := begin.Add(o.Duration)
-	var wg sync.WaitGroup
-	wg.Add(2)
-	var gen fake.GenerateStatus
-	var genErr error
-	go func() { defer wg.Done(); gen, genErr = generatePresence(ctx, w, o.EventsPerSecond, o.Duration, end) }()
+	wg.Add(1)
 	var snaps []scrape
 	go func() { defer wg.Done(); snaps = scrapeEverySecond(ctx, o.Targets, begin, end) }()
 	esc := sendEscalations(ctx, w, SkillNames(), o.Targets, o.APIToken, o.EscalationsPerSecond, begin, end)

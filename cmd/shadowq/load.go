@@ -13,7 +13,7 @@ import (
 	"github.com/shadowq/shadowq/load"
 )
 
-const loadSynopsis = "shadowq load [--experts N] [--events-per-second R] [--escalations-per-second E] [--duration D] [--replicas K] [--oauth-clients C] [--faults NAME=V,...] [--target URL[,URL...] --fake-admin URL] [--format table|json] [--out DIR]"
+const loadSynopsis = "shadowq load [--experts N] [--events-per-second R] [--escalations-per-second E] [--duration D] [--replicas K] [--oauth-clients C] [--faults NAME=V,...] [--target URL[,URL...] --fake-admin URL [--warmup D]] [--format table|json] [--out DIR]"
 
 // runLoad implements `shadowq load`: the fake Genesys Cloud and serve
 // replicas in-process under a fixed presence and escalation rate.
@@ -39,6 +39,7 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 	c.fs.DurationVar(&th.MaxReady, "max-ready", 0, "exit 1 when ready later than this")
 	c.fs.IntVar(&th.MaxLost, "max-lost", -1, "exit 1 when more escalations than this were answered routed and never delivered (-1: not checked)")
 	target := c.fs.String("target", "", "drive these running serve replicas (comma-separated base URLs) instead of starting any; needs --fake-admin")
+	warmup := c.fs.Duration("warmup", 0, "with --target: generate presence changes this long before the measured phase (start-up work such as presence history reads is then not measured)")
 	fakeAdmin := c.fs.String("fake-admin", "", "with --target: the running fake's base URL (its /_fake/ admin API)")
 	adminToken := c.fs.String("admin-token", os.Getenv("SHADOWQ_FAKE_ADMIN_TOKEN"), "with --target: the fake's admin token (default $SHADOWQ_FAKE_ADMIN_TOKEN)")
 	verbose := c.fs.Bool("v", false, "print the replicas' logs to stderr")
@@ -77,7 +78,7 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 	if *target != "" || *fakeAdmin != "" {
 		to := load.TargetOptions{Targets: strings.Split(*target, ","), FakeAdmin: *fakeAdmin, AdminToken: *adminToken,
 			APIToken: os.Getenv("SHADOWQ_API_TOKEN"), EventsPerSecond: o.EventsPerSecond, EscalationsPerSecond: o.EscalationsPerSecond,
-			Duration: o.Duration, Log: o.Log}
+			Duration: o.Duration, Warmup: *warmup, Log: o.Log}
 		if *target == "" {
 			to.Targets = nil
 		}
@@ -86,6 +87,9 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 		}
 		res, err = load.RunTarget(ctx, to)
 	} else {
+		if *warmup != 0 {
+			return c.fail("--warmup: only with --target (in-process runs measure from ready)")
+		}
 		res, err = load.Run(ctx, o)
 	}
 	if err != nil {
@@ -101,8 +105,8 @@ func runLoad(args []string, stdout, stderr io.Writer) int {
 		settings := fmt.Sprintf("%d experts, %g presence events/s, %g escalations/s for %v, %d replica(s), %d OAuth client(s) each, faults %q, seed %d",
 			o.Experts, o.EventsPerSecond, o.EscalationsPerSecond, o.Duration, o.Replicas, o.OAuthClients, *faults, o.Seed)
 		if *target != "" {
-			settings = fmt.Sprintf("target %s (fake %s): %g presence events/s, %g escalations/s for %v",
-				*target, *fakeAdmin, o.EventsPerSecond, o.EscalationsPerSecond, o.Duration)
+			settings = fmt.Sprintf("target %s (fake %s): %g presence events/s, %g escalations/s for %v after a %v warm-up",
+				*target, *fakeAdmin, o.EventsPerSecond, o.EscalationsPerSecond, o.Duration, *warmup)
 		}
 		err = writeLoadResult(*out, res, settings)
 	}
