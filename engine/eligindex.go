@@ -26,6 +26,8 @@ type group struct {
 	// oneSkill: the set has one skill, so prof is every member's skill part
 	// (for a set of several, prof is one skill's, the pool's).
 	oneSkill bool
+	// skills is the set, ascending without repeats.
+	skills []int32
 }
 
 // membership is one group an expert belongs to, and its position there.
@@ -149,6 +151,7 @@ func (e *Engine) groupOf(es *esc) *group {
 		id = int32(len(e.groups))
 		gr := e.buildGroup(es, id)
 		gr.oneSkill = len(set) == 1
+		gr.skills = slices.Clone(set)
 		e.groups = append(e.groups, gr)
 		if e.groupKey == nil {
 			e.groupKey = map[string]int32{}

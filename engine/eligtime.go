@@ -77,10 +77,39 @@ func (gt *timeIndex) build(e *Engine, gr *group, now int64) {
 				gt.bands = append(gt.bands, band{skill: float64(lvl) / 5, set: set})
 			}
 		}
+	} else if len(gr.skills) > 1 {
+		gt.bands = e.sumBands(gr, words)
 	}
 	for pos, idx := range gr.members {
 		gt.insert(int32(pos), &e.hot[idx], words)
 	}
+}
+
+// sumBands bands the members of a several-skill group by their summed
+// proficiency over the set, best first: a band's skill is then exactly the
+// skill part (skillPart) of an escalation asking for the set without
+// repeats, the bound rankFrom needs.
+func (e *Engine) sumBands(gr *group, words int) []band {
+	maxSum := 5 * len(gr.skills)
+	sets := make([][]uint64, maxSum+1)
+	for pos, idx := range gr.members {
+		sum := 0
+		row := e.profs[int(idx)*e.nSkills:]
+		for _, s := range gr.skills {
+			sum += int(row[s])
+		}
+		if sets[sum] == nil {
+			sets[sum] = make([]uint64, words)
+		}
+		sets[sum][pos>>6] |= 1 << (pos & 63)
+	}
+	var bands []band
+	for sum := maxSum; sum >= 0; sum-- {
+		if sets[sum] != nil {
+			bands = append(bands, band{skill: float64(sum) / float64(maxSum), set: sets[sum]})
+		}
+	}
+	return bands
 }
 
 func (gt *timeIndex) isSpecial(h *hot) bool {
@@ -312,24 +341,34 @@ func (e *Engine) rankFrom(gr *group, es *esc, now int64, w0 int, top []ranked) [
 		}
 		return true
 	}
+	// An escalation that repeats a skill weighs it twice: the bands of a
+	// several-skill group bound its skill part only by 1.
+	loose := !single && len(gt.bands) > 0 && len(es.skillIDs) != len(gr.skills) && len(gr.skills) > 1
 	cl := e.scratch.classes[:0]
 	for bi, band := range gt.bands {
+		if loose {
+			band.skill = 1
+		}
 		for _, intr := range [2]bool{false, true} {
 			pr := 1.0
 			if intr {
 				pr = 0
 			}
-			cl = append(cl, class{bound: wt.Skill*band.skill + wt.Presence*pr + wt.Fairness*1 + wt.Budget*1, band: int32(bi), intr: intr, bucket: -1})
-			for ki, bk := range gt.keys {
-				fa := max(0, min(1, float64(now-bk*gt.width)/float64(gt.horizon)))
-				cl = append(cl, class{bound: wt.Skill*band.skill + wt.Presence*pr + wt.Fairness*fa + wt.Budget*1, band: int32(bi), intr: intr, bucket: int32(ki)})
-			}
+			base := wt.Skill*band.skill + wt.Presence*pr
+			cl = append(cl, class{base: base, bound: base + wt.Fairness*1 + wt.Budget*1, band: int32(bi), intr: intr, bucket: -1})
 		}
 	}
-	// Visit order only decides how soon the ranking fills, not what it
-	// holds (ties break on expert order): an unstable sort will do.
-	slices.SortFunc(cl, func(a, b class) int { return cmpDesc(a.bound, b.bound) })
 	e.scratch.classes = cl
+	// A band and presence's classes are its fresh then its buckets oldest
+	// first, best bound first: a merge of these runs visits every class in
+	// order of bound without sorting them all (few are visited). Visit order
+	// only decides how soon the ranking fills, not what it holds (ties
+	// break on expert order).
+	fas := e.scratch.fas[:0]
+	for _, bk := range gt.keys {
+		fas = append(fas, max(0, min(1, float64(now-bk*gt.width)/float64(gt.horizon))))
+	}
+	e.scratch.fas = fas
 	open := e.scratch.open[:0]
 	for w := range gr.words() {
 		if w < w0 {
@@ -339,9 +378,19 @@ func (e *Engine) rankFrom(gr *group, es *esc, now int64, w0 int, top []ranked) [
 		}
 	}
 	e.scratch.open = open
-	for _, c := range cl {
-		if beaten(c.bound, -1) {
+	for {
+		m := -1
+		for j := range cl {
+			if int(cl[j].bucket) < len(fas) && (m < 0 || cl[j].bound > cl[m].bound) {
+				m = j
+			}
+		}
+		if m < 0 || beaten(cl[m].bound, -1) {
 			break
+		}
+		c := cl[m]
+		if cl[m].bucket++; int(cl[m].bucket) < len(fas) {
+			cl[m].bound = cl[m].base + wt.Fairness*fas[cl[m].bucket] + wt.Budget*1
 		}
 		// word is the class's members in word w; more false once the
 		// ranking is beaten for the rest of the class.
@@ -389,6 +438,7 @@ func (bk *bucket) each(w0 int, f func(w int) bool) {
 
 // class is a set of members a decision visits together (see rankFrom).
 type class struct {
+	base   float64 // skill and presence parts
 	bound  float64
 	band   int32 // index into timeIndex.bands
 	bucket int32 // index into timeIndex.keys; -1 = fresh

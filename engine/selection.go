@@ -158,6 +158,7 @@ type scratch struct {
 	blocked []int32
 	top     []ranked
 	classes []class
+	fas     []float64 // per time bucket: its members' best fairness
 	open    []uint64
 	cands   []Candidate
 	ids     []ExpertID
