@@ -292,7 +292,8 @@ func (e *Engine) posIn(gr *group, idx int32) (int32, bool) {
 
 // rankFrom ranks the eligible members from word w0 on into top (which
 // holds the best of the words before). Members fall into classes by skill
-// band (one-skill sets), whether they would be interrupted, and fresh or
+// band (proficiency, or summed proficiency for a set of several skills),
+// whether they would be interrupted, and fresh or
 // last-touch bucket; a class's bound is the best score any member of it
 // can have. Classes are visited best bound first, each in expert order,
 // until no class left can beat the ranking's last.
