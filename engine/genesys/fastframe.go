@@ -95,7 +95,7 @@ func fastPresence(data []byte, recv time.Time) (f frame, ok bool) {
 		return frame{}, false
 	}
 	sysP, _ := engine.ParseSystemPresence(string(sys)) // no allocation: the conversion does not escape
-	f = frame{kind: frameEvent, topic: intern(topic), hasEvt: true}
+	f = frame{kind: frameEvent, hasEvt: true}
 	f.key = frameKeyBytes(topic, corr, body)
 	f.event = engine.Event{
 		Kind:     engine.EvPresence,
@@ -373,7 +373,7 @@ func (s *scanner) skipString() bool {
 }
 
 // internTable keeps the ids the feed sees over and over (experts, presence
-// definitions, topics) so a frame allocates none of them; bounded, so
+// definitions) so a frame allocates none of them; bounded, so
 // hostile input cannot grow it without limit.
 var internTable = struct {
 	sync.RWMutex

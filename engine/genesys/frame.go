@@ -25,8 +25,7 @@ const (
 
 // frame is one decoded message.
 type frame struct {
-	kind  frameKind
-	topic string
+	kind frameKind
 	// key identifies the event for de-duplication: a hash of the topic and
 	// the correlation id, or of the topic and the body when there is no
 	// correlation id. Zero for control messages.
@@ -85,7 +84,7 @@ func decodeFrameGeneral(data []byte, recv time.Time) (frame, error) {
 		}
 		return f, nil
 	}
-	f := frame{kind: frameEvent, topic: env.TopicName}
+	f := frame{kind: frameEvent}
 	switch env.TopicName {
 	case topicMetadata:
 		var b struct {
