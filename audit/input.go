@@ -3,7 +3,7 @@
 // segments, WFM schedules) and reports what shadowq would have done
 // (observe mode) or did (assign mode), who looks like a cherry-picker,
 // and the three ROI metrics, measured. It is pure: the inputs are plain
-// values read elsewhere (engine/genesys reads them from the Platform API;
+// values read elsewhere (genesys reads them from the Platform API;
 // cmd/shadowq/audit.go wires it), the output a Report rendered as JSON,
 // Markdown and HTML.
 package audit

@@ -4,7 +4,7 @@
 // rates, handle and after-call-work times, offer outcomes, caller
 // patience (with censoring), presence shares, meetings, breaks and churn,
 // and writes a commented scenario YAML plus a calibration report. It is
-// pure: the reading is done by engine/genesys (Client.CalibrationData).
+// pure: the reading is done by genesys (Client.CalibrationData).
 package calibrate
 
 import "github.com/shadowq/shadowq/calibrate/record"

@@ -14,9 +14,9 @@ import (
 	"time"
 
 	"github.com/shadowq/shadowq/calibrate"
-	"github.com/shadowq/shadowq/engine/genesys"
 	fake "github.com/shadowq/shadowq/fakes/genesys"
 	"github.com/shadowq/shadowq/fakes/genesys/playback"
+	"github.com/shadowq/shadowq/genesys"
 	"github.com/shadowq/shadowq/reports"
 	"github.com/shadowq/shadowq/scenarios"
 	"github.com/shadowq/shadowq/sim"

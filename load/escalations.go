@@ -9,7 +9,7 @@ import (
 	"sync"
 	"time"
 
-	"github.com/shadowq/shadowq/engine/serve"
+	"github.com/shadowq/shadowq/serve"
 )
 
 // escalations is what was sent and answered.

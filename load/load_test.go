@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/shadowq/shadowq/engine/redisstore"
-	"github.com/shadowq/shadowq/engine/serve/live"
 	fake "github.com/shadowq/shadowq/fakes/genesys"
 	"github.com/shadowq/shadowq/fakes/genesys/notify"
+	"github.com/shadowq/shadowq/serve/live"
 )
 
 // A small run end to end: every escalation answered, every routed one in

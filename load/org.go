@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/shadowq/shadowq/engine"
-	"github.com/shadowq/shadowq/engine/serve"
 	fake "github.com/shadowq/shadowq/fakes/genesys"
+	"github.com/shadowq/shadowq/serve"
 )
 
 // Org is the load-test org of n experts over 20 skills (skill-00 …

@@ -10,9 +10,9 @@ import (
 
 	"github.com/shadowq/shadowq/engine"
 	"github.com/shadowq/shadowq/engine/redisstore"
-	"github.com/shadowq/shadowq/engine/serve/live"
 	fake "github.com/shadowq/shadowq/fakes/genesys"
 	"github.com/shadowq/shadowq/fakes/genesys/notify"
+	"github.com/shadowq/shadowq/serve/live"
 )
 
 // tokenEnv carries the Data Action bearer token to the replicas (serve

@@ -1,5 +1,5 @@
 // Package record holds what `shadowq calibrate` reads from an
-// organisation's history, as plain values: engine/genesys fills them,
+// organisation's history, as plain values: genesys fills them,
 // calibrate fits them. It has no dependencies, so the adapter does not
 // pull in the simulator.
 package record

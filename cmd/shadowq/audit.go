@@ -19,10 +19,10 @@ import (
 
 	"github.com/shadowq/shadowq/audit"
 	"github.com/shadowq/shadowq/engine"
-	"github.com/shadowq/shadowq/engine/genesys"
 	"github.com/shadowq/shadowq/engine/redisstore"
-	"github.com/shadowq/shadowq/engine/serve"
-	"github.com/shadowq/shadowq/engine/serve/live"
+	"github.com/shadowq/shadowq/genesys"
+	"github.com/shadowq/shadowq/serve"
+	"github.com/shadowq/shadowq/serve/live"
 )
 
 const auditSynopsis = "shadowq audit [--since 14d | --from T --to T] [--out DIR] [--decisions FILE | REDIS_URL] [--config shadowq.yaml] [--export-decisions FILE] [--wfm-business-unit ID | --no-wfm] [--publish [--apply]]"

@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/shadowq/shadowq/calibrate"
-	"github.com/shadowq/shadowq/engine/genesys"
-	"github.com/shadowq/shadowq/engine/serve/live"
+	"github.com/shadowq/shadowq/genesys"
 	"github.com/shadowq/shadowq/scenarios"
+	"github.com/shadowq/shadowq/serve/live"
 )
 
 const calibrateSynopsis = "shadowq calibrate (--since 28d | --from DATE --to DATE) [--queue NAME...] [--users FILE] [--priorities P1=0.05,...] [--policy FILE] [--week] [--time-zone TZ] [--no-jobs] --out scenario.yaml"

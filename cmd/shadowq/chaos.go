@@ -11,7 +11,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/shadowq/shadowq/engine/serve/live"
+	"github.com/shadowq/shadowq/serve/live"
 )
 
 const chaosSynopsis = "shadowq chaos [--seed N] [--duration D] [--seeds K] [--replicas R] [--faults KIND,...] [--parallel P] [--plan]"

@@ -18,13 +18,13 @@ import (
 	"github.com/alicebob/miniredis/v2"
 
 	"github.com/shadowq/shadowq/audit"
-	"github.com/shadowq/shadowq/engine/serve"
-	"github.com/shadowq/shadowq/engine/serve/live"
 	"github.com/shadowq/shadowq/fakes/genesys"
 	"github.com/shadowq/shadowq/fakes/genesys/notify"
 	"github.com/shadowq/shadowq/fakes/genesys/playback"
 	"github.com/shadowq/shadowq/reports"
 	"github.com/shadowq/shadowq/scenarios"
+	"github.com/shadowq/shadowq/serve"
+	"github.com/shadowq/shadowq/serve/live"
 	"github.com/shadowq/shadowq/sim"
 )
 

@@ -7,7 +7,7 @@ import (
 	"math"
 
 	"github.com/shadowq/shadowq/audit"
-	"github.com/shadowq/shadowq/engine/genesys"
+	"github.com/shadowq/shadowq/genesys"
 )
 
 // publishedMetrics are the external metrics `shadowq audit --publish`

@@ -9,8 +9,8 @@ import (
 	"runtime/pprof"
 	"strings"
 
-	"github.com/shadowq/shadowq/engine/serve"
-	"github.com/shadowq/shadowq/engine/serve/live"
+	"github.com/shadowq/shadowq/serve"
+	"github.com/shadowq/shadowq/serve/live"
 )
 
 // getenv is os.Getenv; tests replace it.

@@ -27,7 +27,7 @@ func TestServeMalformedRedisURLIsRedacted(t *testing.T) {
 	} {
 		t.Setenv("REDIS_URL", url)
 		var out, errb bytes.Buffer
-		code := run([]string{"serve", "--config", "../../engine/serve/shadowq.example.yaml"}, &out, &errb)
+		code := run([]string{"serve", "--config", "../../serve/shadowq.example.yaml"}, &out, &errb)
 		if code != exitBadInput || !strings.Contains(errb.String(), "REDIS_URL") || !strings.Contains(errb.String(), "xxxxx") {
 			t.Errorf("%q: code %d, stderr %q: want a bad-input exit naming REDIS_URL, redacted", url, code, errb.String())
 		}
@@ -37,7 +37,7 @@ func TestServeMalformedRedisURLIsRedacted(t *testing.T) {
 	}
 }
 
-const exampleConfig = "../../engine/serve/shadowq.example.yaml"
+const exampleConfig = "../../serve/shadowq.example.yaml"
 
 // serveEnv sets a complete environment for serve against base (nothing
 // listens there unless a test starts something).

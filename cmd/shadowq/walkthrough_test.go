@@ -78,7 +78,7 @@ func TestReadmeProductionWalkthrough(t *testing.T) {
 	if err != nil {
 		t.Fatalf("the walkthrough failed: %v\nstdout:\n%s\nstderr:\n%s", err, out.String(), errb.String())
 	}
-	for _, want := range []string{"shadowq serve --check: engine/serve/shadowq.example.yaml is valid", `{"status":"ready"}`,
+	for _, want := range []string{"shadowq serve --check: serve/shadowq.example.yaml is valid", `{"status":"ready"}`,
 		`"action":"routed","userId":"0d3a1e00-05e0-4e00-8000-000000000001"`, "shadowq fake: stopped"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("the walkthrough did not print %q\nstdout:\n%s\nstderr:\n%s", want, out.String(), errb.String())

@@ -15,7 +15,7 @@ import (
 
 	"github.com/getkin/kin-openapi/openapi3"
 
-	"github.com/shadowq/shadowq/engine/serve"
+	"github.com/shadowq/shadowq/serve"
 )
 
 // dataAction is a Genesys Data Action as its Export writes it (decoded

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/shadowq/shadowq/engine/serve"
+	"github.com/shadowq/shadowq/serve"
 )
 
 // instruction is one Dockerfile instruction, continuation lines joined.

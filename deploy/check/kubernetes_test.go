@@ -15,8 +15,8 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"sigs.k8s.io/yaml"
 
-	"github.com/shadowq/shadowq/engine/serve"
-	"github.com/shadowq/shadowq/engine/serve/live"
+	"github.com/shadowq/shadowq/serve"
+	"github.com/shadowq/shadowq/serve/live"
 )
 
 // manifests holds the decoded documents of one or more files.

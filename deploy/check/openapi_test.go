@@ -25,7 +25,7 @@ import (
 
 	"github.com/shadowq/shadowq/engine"
 	"github.com/shadowq/shadowq/engine/memstore"
-	"github.com/shadowq/shadowq/engine/serve"
+	"github.com/shadowq/shadowq/serve"
 )
 
 func init() {
@@ -331,7 +331,7 @@ func TestOpenAPIDecisionFieldsAreReal(t *testing.T) {
 func checkRoutesDocumented(t *testing.T, doc *openapi3.T) {
 	pat := regexp.MustCompile(`mux\.Handle(?:Func)?\("(?:(GET|POST|PUT|PATCH|DELETE) )?(/[^"]*)"`)
 	n := 0
-	for _, f := range []string{"../../engine/serve/api.go", "../../engine/serve/live/live.go"} {
+	for _, f := range []string{"../../serve/api.go", "../../serve/live/live.go"} {
 		src, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)

@@ -9,10 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shadowq/shadowq/engine/serve"
-	"github.com/shadowq/shadowq/engine/serve/live"
 	"github.com/shadowq/shadowq/fakes/genesys"
 	"github.com/shadowq/shadowq/fakes/genesys/notify"
+	"github.com/shadowq/shadowq/serve"
+	"github.com/shadowq/shadowq/serve/live"
 )
 
 const apiToken = "check-token"
@@ -36,7 +36,7 @@ func startServe(t *testing.T) *running {
 		t.Fatal(err)
 	}
 	t.Cleanup(f.Close)
-	cfg, err := serve.LoadConfig("../../engine/serve/shadowq.example.yaml")
+	cfg, err := serve.LoadConfig("../../serve/shadowq.example.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,7 @@ import (
 )
 
 // The twin reads its table the way the Genesys adapter reads a
-// conversation (engine/genesys: CheckDelivery).
+// conversation (genesys: CheckDelivery).
 func TestAnswers(t *testing.T) {
 	at := time.Date(2026, 11, 30, 9, 0, 0, 0, time.UTC)
 	c := New(engine.ClockFunc(func() time.Time { return at }))

@@ -1,6 +1,6 @@
 // Package live wires shadowq's production runtime: the engine on its loop
-// (engine/serve), fed by the Genesys Notification feed and bulk resync,
-// delivering through the Platform API (engine/genesys), sharing presence,
+// (serve), fed by the Genesys Notification feed and bulk resync,
+// delivering through the Platform API (genesys), sharing presence,
 // claims, conversation ownership and the decision log with other replicas
 // through Redis (engine/redisstore; an embedded miniredis without
 // REDIS_URL), and serving the Data Action API with health and metrics.
@@ -23,9 +23,9 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/shadowq/shadowq/engine"
-	"github.com/shadowq/shadowq/engine/genesys"
 	"github.com/shadowq/shadowq/engine/redisstore"
-	"github.com/shadowq/shadowq/engine/serve"
+	"github.com/shadowq/shadowq/genesys"
+	"github.com/shadowq/shadowq/serve"
 )
 
 // historyMinSamples is how many closed segments a presence definition needs

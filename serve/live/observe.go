@@ -9,7 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/shadowq/shadowq/engine"
-	"github.com/shadowq/shadowq/engine/genesys"
+	"github.com/shadowq/shadowq/genesys"
 )
 
 // Observe mode (delivery.mode: observe) runs the engine beside the ACD:

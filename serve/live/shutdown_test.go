@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"github.com/shadowq/shadowq/engine"
-	"github.com/shadowq/shadowq/engine/serve"
 	"github.com/shadowq/shadowq/fakes/genesys"
+	"github.com/shadowq/shadowq/serve"
 )
 
 // startReplicaCfg is startReplicaPrefix with the config edited first.

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/shadowq/shadowq/engine/serve"
+	"github.com/shadowq/shadowq/serve"
 )
 
 // yamlKeys lists every key of t as docs/config.md writes it: dotted paths,
@@ -37,7 +37,7 @@ func yamlKeys(t reflect.Type, prefix string) []string {
 // Every config key and every environment variable serve reads is in
 // docs/config.md's tables.
 func TestConfigDocumentsEveryKeyAndVariable(t *testing.T) {
-	doc, err := os.ReadFile("../../../docs/config.md")
+	doc, err := os.ReadFile("../../docs/config.md")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +61,7 @@ func TestConfigDocumentsEveryKeyAndVariable(t *testing.T) {
 		names[v.Name] = true
 	}
 	lit := regexp.MustCompile(`"((?:GENESYSCLOUD|SHADOWQ|REDIS)_[A-Z0-9_]*[A-Z0-9])_?"`)
-	for _, f := range []string{"live.go", "check.go", "../config.go", "../../../cmd/shadowq/serve.go"} {
+	for _, f := range []string{"live.go", "check.go", "../config.go", "../../cmd/shadowq/serve.go"} {
 		src, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)

@@ -11,7 +11,7 @@ var hotPresenceFrame = []byte(`{"topicName":"v2.users.0ad00000-0000-4000-8000-00
 // BenchmarkDecodePresenceFrame is the hot envelope: one presence frame decoded to
 // an engine event (the ingest ceiling's dominant cost).
 //
-//	go test -run '^$' -bench DecodePresenceFrame -benchmem -count 5 ./engine/genesys/
+//	go test -run '^$' -bench DecodePresenceFrame -benchmem -count 5 ./genesys/
 func BenchmarkDecodePresenceFrame(b *testing.B) {
 	recv := time.Now()
 	b.ReportAllocs()

@@ -88,7 +88,7 @@ func (recordingDispatcher) Deliver(engine.Delivery) error { return nil }
 // fake enforcing 300 requests a minute per token, with two OAuth clients
 // (one read is 300 requests: 200 bulk presence, 100 user pages). Run once:
 //
-//	go test -run '^$' -bench FakeResync10k -benchtime 1x -count 3 ./engine/genesys/
+//	go test -run '^$' -bench FakeResync10k -benchtime 1x -count 3 ./genesys/
 func BenchmarkFakeResync10k(b *testing.B) {
 	const n = 10000
 	org := fake.DemoOrg()

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/shadowq/shadowq/engine/serve"
 	"github.com/shadowq/shadowq/fakes/genesys"
+	"github.com/shadowq/shadowq/serve"
 )
 
 // Start-up with the shipped config reports the definitions the policy does

@@ -11,9 +11,9 @@ import (
 	"time"
 
 	"github.com/shadowq/shadowq/engine"
-	"github.com/shadowq/shadowq/engine/serve"
 	"github.com/shadowq/shadowq/fakes/genesys"
 	"github.com/shadowq/shadowq/fakes/genesys/notify"
+	"github.com/shadowq/shadowq/serve"
 )
 
 // chaosTokenEnv holds the Data Action token the chaos replicas accept.

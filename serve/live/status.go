@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/shadowq/shadowq/engine"
-	"github.com/shadowq/shadowq/engine/serve"
+	"github.com/shadowq/shadowq/serve"
 )
 
 // statusExpertRows bounds the expert table (a 10,000-expert pool would

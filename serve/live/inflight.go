@@ -6,7 +6,7 @@ import (
 	"time"
 
 	"github.com/shadowq/shadowq/engine"
-	"github.com/shadowq/shadowq/engine/genesys"
+	"github.com/shadowq/shadowq/genesys"
 )
 
 // deliveryClient is what the dispatcher needs from its client: making

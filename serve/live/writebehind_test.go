@@ -11,8 +11,8 @@ import (
 
 	"github.com/shadowq/shadowq/engine"
 	"github.com/shadowq/shadowq/engine/redisstore"
-	"github.com/shadowq/shadowq/engine/serve"
 	"github.com/shadowq/shadowq/fakes/genesys"
+	"github.com/shadowq/shadowq/serve"
 )
 
 // Issue 12 item 2, serve side: a presence write that fails while Redis is

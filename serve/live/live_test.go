@@ -16,9 +16,9 @@ import (
 	"github.com/alicebob/miniredis/v2"
 
 	"github.com/shadowq/shadowq/engine"
-	"github.com/shadowq/shadowq/engine/serve"
 	"github.com/shadowq/shadowq/fakes/genesys"
 	"github.com/shadowq/shadowq/fakes/genesys/notify"
+	"github.com/shadowq/shadowq/serve"
 )
 
 // End-to-end tests: shadowq serve's runtime against the fake Genesys Cloud

@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/shadowq/shadowq/engine"
-	"github.com/shadowq/shadowq/engine/genesys"
+	"github.com/shadowq/shadowq/genesys"
 )
 
 // definitionsRefresh is how often the org's presence definitions are read

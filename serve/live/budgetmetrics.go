@@ -6,7 +6,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/shadowq/shadowq/engine/genesys"
+	"github.com/shadowq/shadowq/genesys"
 )
 
 // budgetMetrics counts Platform API calls by budget class and status.

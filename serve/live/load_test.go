@@ -15,9 +15,9 @@ import (
 	"time"
 
 	"github.com/shadowq/shadowq/engine"
-	"github.com/shadowq/shadowq/engine/serve"
 	"github.com/shadowq/shadowq/fakes/genesys"
 	"github.com/shadowq/shadowq/fakes/genesys/notify"
+	"github.com/shadowq/shadowq/serve"
 )
 
 // BenchmarkLoad is the production load test: 5,000 experts over 5
@@ -27,7 +27,7 @@ import (
 // engine) and decision latency (POST /v1/escalations round trip)
 // percentiles, and lost escalations. Run it once:
 //
-//	REDIS_URL=redis://127.0.0.1:6379/0 go test -run=^$ -bench=Load -benchtime=1x ./engine/serve/live/
+//	REDIS_URL=redis://127.0.0.1:6379/0 go test -run=^$ -bench=Load -benchtime=1x ./serve/live/
 //
 // LOAD_SECONDS sets the duration (default 10).
 func BenchmarkLoad(b *testing.B) {

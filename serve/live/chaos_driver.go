@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/shadowq/shadowq/engine"
-	"github.com/shadowq/shadowq/engine/serve"
 	"github.com/shadowq/shadowq/fakes/genesys"
+	"github.com/shadowq/shadowq/serve"
 )
 
 // chaosEsc is one escalation as the Data Action saw it.

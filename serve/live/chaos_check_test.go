@@ -4,8 +4,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shadowq/shadowq/engine/serve"
 	"github.com/shadowq/shadowq/fakes/genesys"
+	"github.com/shadowq/shadowq/serve"
 )
 
 // The invariants on hand-made truth logs: each can fire, and the

@@ -18,7 +18,7 @@ import (
 // hands the events on, as in production. frames/s is the ceiling; the
 // server's encoding is not in it (frames are prepared before the timer).
 //
-//	go test -run '^$' -bench FeedIngest -benchtime 200000x -count 5 ./engine/genesys/
+//	go test -run '^$' -bench FeedIngest -benchtime 200000x -count 5 ./genesys/
 func BenchmarkFeedIngest(b *testing.B) {
 	const experts = 10000
 	frames := make([][]byte, experts)

@@ -9,8 +9,8 @@ import (
 	"time"
 
 	"github.com/shadowq/shadowq/engine"
-	"github.com/shadowq/shadowq/engine/serve"
 	"github.com/shadowq/shadowq/fakes/genesys"
+	"github.com/shadowq/shadowq/serve"
 )
 
 // Serve in observe mode against the fake: every Data Action answer is

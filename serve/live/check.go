@@ -4,9 +4,9 @@ import (
 	"fmt"
 	"strconv"
 
-	"github.com/shadowq/shadowq/engine/genesys"
 	"github.com/shadowq/shadowq/engine/redisstore"
-	"github.com/shadowq/shadowq/engine/serve"
+	"github.com/shadowq/shadowq/genesys"
+	"github.com/shadowq/shadowq/serve"
 )
 
 // EnvVar is one environment variable serve reads (docs/config.md lists

@@ -10,7 +10,7 @@ import (
 
 func TestLoadConfig(t *testing.T) {
 	dir := t.TempDir()
-	pol, _ := os.ReadFile("../../scenarios/policy.yaml")
+	pol, _ := os.ReadFile("../scenarios/policy.yaml")
 	os.WriteFile(filepath.Join(dir, "policy.yaml"), pol, 0o644)
 	good := filepath.Join(dir, "good.yaml")
 	os.WriteFile(good, []byte("policy: policy.yaml\nexperts:\n  - {id: u1, skills: {db: 5}}\n  - {id: u2, skills: {db: 2}, interruptBudgetPerHour: 2}\n"), 0o644)

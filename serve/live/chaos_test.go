@@ -223,7 +223,7 @@ func TestChaosRegressions(t *testing.T) {
 	// the replica that owns a ringing delivery, and no Data Action retry:
 	// nobody resumes the escalation, serve's log says "deliver" forever.
 	// A surviving replica must adopt it once the owner's lease runs out
-	// (takeOver in engine/serve/live/handoff.go).
+	// (takeOver in serve/live/handoff.go).
 	t.Run("kill9-orphan-no-retry", func(t *testing.T) {
 		res := runChaosT(t, scripted(3*time.Second, 2, 1500*time.Millisecond, 2*ownershipTTL(ChaosPolicy()),
 			Step{At: 100 * time.Millisecond, Kind: StepEscalate, Skill: "Databases", Priority: 3},
