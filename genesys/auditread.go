@@ -41,8 +41,8 @@ func minTime(a, b time.Time) time.Time {
 	return a
 }
 
-// detailConversation is the part of an analytics conversation record the
-// audit reads.
+// detailConversation is the part of an analytics conversation record
+// that the audit and calibration read.
 type detailConversation struct {
 	ConversationID    string     `json:"conversationId"`
 	ConversationStart time.Time  `json:"conversationStart"`
@@ -52,10 +52,12 @@ type detailConversation struct {
 		Purpose  string `json:"purpose"`
 		Sessions []struct {
 			Segments []struct {
-				SegmentStart   time.Time  `json:"segmentStart"`
-				SegmentEnd     *time.Time `json:"segmentEnd"`
-				SegmentType    string     `json:"segmentType"`
-				DisconnectType string     `json:"disconnectType"`
+				SegmentStart             time.Time  `json:"segmentStart"`
+				SegmentEnd               *time.Time `json:"segmentEnd"`
+				SegmentType              string     `json:"segmentType"`
+				QueueID                  string     `json:"queueId"`
+				DisconnectType           string     `json:"disconnectType"`
+				RequestedRoutingSkillIDs []string   `json:"requestedRoutingSkillIds"`
 			} `json:"segments"`
 			Metrics []struct {
 				Name  string `json:"name"`

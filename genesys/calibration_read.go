@@ -13,30 +13,6 @@ import (
 	"github.com/shadowq/shadowq/calibrate/record"
 )
 
-type calConversation struct {
-	ConversationID    string     `json:"conversationId"`
-	ConversationStart time.Time  `json:"conversationStart"`
-	ConversationEnd   *time.Time `json:"conversationEnd"`
-	Participants      []struct {
-		UserID   string `json:"userId"`
-		Purpose  string `json:"purpose"`
-		Sessions []struct {
-			Segments []struct {
-				SegmentStart             time.Time  `json:"segmentStart"`
-				SegmentEnd               *time.Time `json:"segmentEnd"`
-				SegmentType              string     `json:"segmentType"`
-				QueueID                  string     `json:"queueId"`
-				DisconnectType           string     `json:"disconnectType"`
-				RequestedRoutingSkillIDs []string   `json:"requestedRoutingSkillIds"`
-			} `json:"segments"`
-			Metrics []struct {
-				Name  string `json:"name"`
-				Value int64  `json:"value"`
-			} `json:"metrics"`
-		} `json:"sessions"`
-	} `json:"participants"`
-}
-
 // calConversations pages through conversation details, interval by
 // interval (≤ 31 days), optionally filtered to the queues.
 func (c *Client) calConversations(ctx context.Context, d *record.Data, q CalibrationQuery, skillNames map[string]string, progress func(string)) error {
@@ -132,8 +108,8 @@ func (c *Client) calConversationsJob(ctx context.Context, d *record.Data, iv [2]
 			return fmt.Errorf("details job %s results page %d: %w (%w)", job.JobID, page, err, errJobStarted)
 		}
 		var r struct {
-			Conversations []calConversation `json:"conversations"`
-			Cursor        string            `json:"cursor"`
+			Conversations []detailConversation `json:"conversations"`
+			Cursor        string               `json:"cursor"`
 		}
 		if err := json.Unmarshal(a.body, &r); err != nil {
 			return fmt.Errorf("details job %s results page %d: decoding: %w (%w)", job.JobID, page, err, errJobStarted)
@@ -169,8 +145,8 @@ func (c *Client) calConversationsSync(ctx context.Context, d *record.Data, iv [2
 				return fmt.Errorf("conversation details %s page %d: %w", isoInterval(iv[0], iv[1]), page, err)
 			}
 			var r struct {
-				Conversations []calConversation `json:"conversations"`
-				TotalHits     int               `json:"totalHits"`
+				Conversations []detailConversation `json:"conversations"`
+				TotalHits     int                  `json:"totalHits"`
 			}
 			if err := json.Unmarshal(a.body, &r); err != nil {
 				return fmt.Errorf("genesys: %s: page %d: decoding: %w", op, page, err)
@@ -189,7 +165,7 @@ func (c *Client) calConversationsSync(ctx context.Context, d *record.Data, iv [2
 // convert reads one detail record: the queue wait from the acd
 // participant (tAcd, tAbandon), offers from agents' alert segments, talk,
 // hold and after-call work from the answering agent's metrics.
-func convert(cv *calConversation, skillNames map[string]string, to time.Time) record.Conversation {
+func convert(cv *detailConversation, skillNames map[string]string, to time.Time) record.Conversation {
 	out := record.Conversation{ID: cv.ConversationID, Start: cv.ConversationStart, Open: cv.ConversationEnd == nil}
 	var queueEnd *time.Time
 	for _, p := range cv.Participants {
