@@ -239,19 +239,7 @@ func (e *Engine) evalGroup(gr *group, es *esc, now int64) evaluation {
 			} else {
 				skill = e.skillPart(idx, es.skillIDs)
 			}
-			if len(top) == k {
-				// With fairness and budget at their best: if even that
-				// cannot beat the k-th, consider would not rank it either
-				// (weights are ≥ 0, fairness ≤ 1; rounding is monotone).
-				pr := 1.0
-				if intr {
-					pr = 0
-				}
-				if wt.Skill*skill+wt.Presence*pr+wt.Fairness+wt.Budget < top[k-1].score {
-					continue
-				}
-			}
-			top = e.consider(top, idx, skill, intr, now)
+			top = e.considerBounded(top, k, wt, idx, skill, intr, now)
 		}
 	}
 	ev.cands = e.ranked(top, es, now)

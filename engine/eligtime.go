@@ -329,16 +329,7 @@ func (e *Engine) rankFrom(gr *group, es *esc, now int64, w0 int, top []ranked) [
 			} else {
 				skill = e.skillPart(idx, es.skillIDs)
 			}
-			if len(top) == k {
-				pr := 1.0
-				if intr {
-					pr = 0
-				}
-				if wt.Skill*skill+wt.Presence*pr+wt.Fairness+wt.Budget < top[k-1].score {
-					continue
-				}
-			}
-			top = e.consider(top, idx, skill, intr, now)
+			top = e.considerBounded(top, k, wt, idx, skill, intr, now)
 		}
 		return true
 	}

@@ -220,6 +220,23 @@ func (e *Engine) scanHolders(es *esc, now int64) evaluation {
 	return ev
 }
 
+// considerBounded is consider for a ranking of at most k that is full
+// already: with fairness and budget at their best, an expert who still
+// cannot beat the k-th is not ranked (weights are ≥ 0, fairness ≤ 1;
+// rounding is monotone), which is what consider would decide, cheaper.
+func (e *Engine) considerBounded(top []ranked, k int, wt *Weights, idx int32, skill float64, intr bool, now int64) []ranked {
+	if len(top) == k {
+		pr := 1.0
+		if intr {
+			pr = 0
+		}
+		if wt.Skill*skill+wt.Presence*pr+wt.Fairness+wt.Budget < top[k-1].score {
+			return top
+		}
+	}
+	return e.consider(top, idx, skill, intr, now)
+}
+
 // consider ranks eligible expert idx among the best so far.
 func (e *Engine) consider(top []ranked, idx int32, skill float64, intr bool, now int64) []ranked {
 	w := &e.pol.Weights
