@@ -2,9 +2,7 @@ package genesys
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/shadowq/shadowq/audit"
@@ -71,28 +69,13 @@ type detailConversation struct {
 // with POST /api/v2/analytics/conversations/details/query, page by page
 // (100 a page), in 31-day pieces.
 func (c *Client) ConversationDetails(ctx context.Context, from, to time.Time) ([]audit.Conversation, error) {
-	const op = "POST /api/v2/analytics/conversations/details/query"
 	var out []audit.Conversation
 	for _, iv := range pieces(from, to, maxDetailInterval) {
-		for page := 1; ; page++ {
-			body, _ := json.Marshal(map[string]any{"interval": isoInterval(iv[0], iv[1]), "order": "asc", "orderBy": "conversationStart",
-				"paging": map[string]int{"pageSize": historyPageSize, "pageNumber": page}})
-			a, err := c.do(ctx, op, c.raw("POST", "/api/v2/analytics/conversations/details/query", nil, body))
-			if err != nil {
-				return out, fmt.Errorf("conversation details page %d: %w", page, err)
-			}
-			var resp struct {
-				Conversations []detailConversation `json:"conversations"`
-			}
-			if err := json.Unmarshal(a.body, &resp); err != nil {
-				return out, fmt.Errorf("genesys: %s: decoding page %d: %w", op, page, err)
-			}
-			for i := range resp.Conversations {
-				out = append(out, auditConversation(&resp.Conversations[i]))
-			}
-			if len(resp.Conversations) < historyPageSize {
-				break
-			}
+		err := c.conversationPages(ctx, iv, nil, historyPageSize, func(cv *detailConversation) {
+			out = append(out, auditConversation(cv))
+		}, nil)
+		if err != nil {
+			return out, err
 		}
 	}
 	return out, nil

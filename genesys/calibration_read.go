@@ -128,36 +128,50 @@ func (c *Client) calConversationsJob(ctx context.Context, d *record.Data, iv [2]
 // calConversationsSync pages one interval through the synchronous query
 // (100 a page).
 func (c *Client) calConversationsSync(ctx context.Context, d *record.Data, iv [2]time.Time, segFilters []map[string]any, skillNames map[string]string, progress func(string)) error {
+	return c.conversationPages(ctx, iv, segFilters, calConversationPg, func(cv *detailConversation) {
+		d.Conversations = append(d.Conversations, convert(cv, skillNames, d.To))
+	}, func(page, read, total int) {
+		progress(fmt.Sprintf("conversations %s: page %d, %d of %d", iv[0].Format("2006-01-02"), page, read, total))
+	})
+}
+
+// conversationPages pages one interval (≤ 31 days) of the synchronous
+// POST /api/v2/analytics/conversations/details/query, oldest first,
+// pageSize a page: each sees every record, done (when set) the page
+// number, the records read so far and the total hits after each page.
+// Audit and calibration both read through it.
+func (c *Client) conversationPages(ctx context.Context, iv [2]time.Time, segFilters []map[string]any, pageSize int,
+	each func(*detailConversation), done func(page, read, total int)) error {
 	const op = "POST /api/v2/analytics/conversations/details/query"
-	{
-		for page := 1; ; page++ {
-			req := map[string]any{"interval": isoInterval(iv[0], iv[1]), "order": "asc", "orderBy": "conversationStart",
-				"paging": map[string]int{"pageSize": calConversationPg, "pageNumber": page}}
-			if segFilters != nil {
-				req["segmentFilters"] = segFilters
-			}
-			body, err := json.Marshal(req)
-			if err != nil {
-				return err
-			}
-			a, err := c.do(ctx, op, c.raw("POST", "/api/v2/analytics/conversations/details/query", nil, body))
-			if err != nil {
-				return fmt.Errorf("conversation details %s page %d: %w", isoInterval(iv[0], iv[1]), page, err)
-			}
-			var r struct {
-				Conversations []detailConversation `json:"conversations"`
-				TotalHits     int                  `json:"totalHits"`
-			}
-			if err := json.Unmarshal(a.body, &r); err != nil {
-				return fmt.Errorf("genesys: %s: page %d: decoding: %w", op, page, err)
-			}
-			for i := range r.Conversations {
-				d.Conversations = append(d.Conversations, convert(&r.Conversations[i], skillNames, d.To))
-			}
-			progress(fmt.Sprintf("conversations %s: page %d, %d of %d", iv[0].Format("2006-01-02"), page, min(page*calConversationPg, r.TotalHits), r.TotalHits))
-			if len(r.Conversations) < calConversationPg {
-				return nil
-			}
+	for page := 1; ; page++ {
+		req := map[string]any{"interval": isoInterval(iv[0], iv[1]), "order": "asc", "orderBy": "conversationStart",
+			"paging": map[string]int{"pageSize": pageSize, "pageNumber": page}}
+		if segFilters != nil {
+			req["segmentFilters"] = segFilters
+		}
+		body, err := json.Marshal(req)
+		if err != nil {
+			return err
+		}
+		a, err := c.do(ctx, op, c.raw("POST", "/api/v2/analytics/conversations/details/query", nil, body))
+		if err != nil {
+			return fmt.Errorf("conversation details %s page %d: %w", isoInterval(iv[0], iv[1]), page, err)
+		}
+		var r struct {
+			Conversations []detailConversation `json:"conversations"`
+			TotalHits     int                  `json:"totalHits"`
+		}
+		if err := json.Unmarshal(a.body, &r); err != nil {
+			return fmt.Errorf("genesys: %s: page %d: decoding: %w", op, page, err)
+		}
+		for i := range r.Conversations {
+			each(&r.Conversations[i])
+		}
+		if done != nil {
+			done(page, min(page*pageSize, r.TotalHits), r.TotalHits)
+		}
+		if len(r.Conversations) < pageSize {
+			return nil
 		}
 	}
 }
