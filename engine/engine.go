@@ -420,36 +420,59 @@ func (e *Engine) Apply(ctx context.Context, evs ...Event) error {
 	var errs []error
 	for k := range evs {
 		ev := &evs[k]
-		i, ok := e.index[ev.Expert]
-		if !ok {
-			continue
-		}
-		r := &e.experts[i]
-		res := applyEvent(&r.st, &r.prov, ev, now, e.rank)
-		if res == applyIgnored {
-			continue
-		}
-		if res == applyChanged {
-			if ev.Kind == EvPresence {
-				r.refreshRule(e.pol)
-				e.noteUnknown(r, now)
-			}
-			e.markDirty(i)
-			e.wakeHeld = e.wakeHeld || e.mayServe(i)
-		} else {
-			e.refresh(i) // confirmation only: see Store
-		}
-		if ev.Kind == EvConversation && r.pending != nil && r.pending.ConversationID == ev.Conversation {
-			if o, ok := conversationOutcome(r, ev); ok {
-				// A failure leaves the delivery pending (see
-				// HandleOutcome); the rest of the batch still applies.
-				if err := e.handleOutcome(ctx, o); err != nil {
-					errs = append(errs, err)
-				}
+		if i, ok := e.index[ev.Expert]; ok {
+			if err := e.applyOne(ctx, i, ev, now); err != nil {
+				errs = append(errs, err)
 			}
 		}
 	}
 	return joinErrs(errs, e.settle(ctx))
+}
+
+// IndexOf is the engine's index of an expert: 0..n-1 in expert id order,
+// the same for the engine's life. A caller that applies many events for
+// the same experts resolves each id once and passes the index to ApplyAt.
+func (e *Engine) IndexOf(id ExpertID) (int32, bool) {
+	i, ok := e.index[id]
+	return i, ok
+}
+
+// ApplyAt is Apply for one event whose expert the caller resolved with
+// IndexOf: it skips the id lookup, which at 10,000 experts was a quarter
+// of the cost of an event in the simulator. The result is Apply's. It
+// panics if i is not ev.Expert's index (a caller's bug, never the feed's).
+func (e *Engine) ApplyAt(ctx context.Context, i int32, ev Event) error {
+	if e.experts[i].ID != ev.Expert {
+		panic(fmt.Sprintf("engine: ApplyAt(%d) for expert %q, but %d is %q", i, ev.Expert, i, e.experts[i].ID))
+	}
+	return join2(e.applyOne(ctx, i, &ev, e.clock.Now()), e.settle(ctx))
+}
+
+// applyOne applies ev to expert i (see Apply); the caller settles.
+func (e *Engine) applyOne(ctx context.Context, i int32, ev *Event, now time.Time) error {
+	r := &e.experts[i]
+	res := applyEvent(&r.st, &r.prov, ev, now, e.rank)
+	if res == applyIgnored {
+		return nil
+	}
+	if res == applyChanged {
+		if ev.Kind == EvPresence {
+			r.refreshRule(e.pol)
+			e.noteUnknown(r, now)
+		}
+		e.markDirty(i)
+		e.wakeHeld = e.wakeHeld || e.mayServe(i)
+	} else {
+		e.refresh(i) // confirmation only: see Store
+	}
+	if ev.Kind == EvConversation && r.pending != nil && r.pending.ConversationID == ev.Conversation {
+		if o, ok := conversationOutcome(r, ev); ok {
+			// A failure leaves the delivery pending (see
+			// HandleOutcome); the rest of the batch still applies.
+			return e.handleOutcome(ctx, o)
+		}
+	}
+	return nil
 }
 
 // ApplySnapshot merges a bulk presence read (see Snapshot and the ordering

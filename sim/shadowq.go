@@ -27,6 +27,9 @@ type shadowqRouter struct {
 	// (nil snap: every one). A month's nightly resyncs rebuild nothing.
 	stale   []int
 	isStale []bool
+	// engIdx is each expert's engine index (engine.IndexOf), resolved
+	// once so that an event does not look the id up again.
+	engIdx []int32
 }
 
 func newShadowqRouter(w *world) (*shadowqRouter, error) {
@@ -43,7 +46,7 @@ func newShadowqRouter(w *world) (*shadowqRouter, error) {
 		experts[i] = w.sc.Experts[i].Engine()
 	}
 	eng, err := engine.New(engine.Config{
-		Clock: w.k, Store: memstore.New(w.k, memstore.WithoutDecisionLog()), Dispatcher: dispatcher{r},
+		Clock: w.k, Store: memstore.New(w.k, memstore.WithoutDecisionLog(), memstore.WithoutExpertStates()), Dispatcher: dispatcher{r},
 		Predictor: engine.DefaultPredictor(), Policy: &pol, Experts: experts, ReplicaID: "sim",
 		OnDecision: r.onDecision,
 	})
@@ -51,6 +54,13 @@ func newShadowqRouter(w *world) (*shadowqRouter, error) {
 		return nil, err
 	}
 	r.eng = eng
+	r.engIdx = make([]int32, len(w.xs))
+	for i := range w.xs {
+		var ok bool
+		if r.engIdx[i], ok = eng.IndexOf(w.xs[i].sc.ID); !ok {
+			return nil, fmt.Errorf("sim: the engine does not know expert %q", w.xs[i].sc.ID)
+		}
+	}
 	if iv := w.sc.Resync.Interval; iv > 0 {
 		var resync func()
 		resync = func() {
@@ -120,7 +130,7 @@ func (r *shadowqRouter) presenceChanged(x *expertState) {
 	if w.outage(w.now(), false) {
 		return
 	}
-	r.check(r.eng.Apply(r.ctx, engine.Event{Kind: engine.EvPresence, Expert: x.sc.ID, At: w.k.Now(), Presence: x.shownEng}))
+	r.check(r.eng.ApplyAt(r.ctx, r.engIdx[x.i], engine.Event{Kind: engine.EvPresence, Expert: x.sc.ID, At: w.k.Now(), Presence: x.shownEng}))
 }
 
 func (r *shadowqRouter) routingChanged(x *expertState) {
@@ -130,11 +140,11 @@ func (r *shadowqRouter) routingChanged(x *expertState) {
 	if w.outage(w.now(), false) {
 		return
 	}
-	r.check(r.eng.Apply(r.ctx, engine.Event{Kind: engine.EvRouting, Expert: x.sc.ID, At: w.k.Now(), Routing: x.routing}))
+	r.check(r.eng.ApplyAt(r.ctx, r.engIdx[x.i], engine.Event{Kind: engine.EvRouting, Expert: x.sc.ID, At: w.k.Now(), Routing: x.routing}))
 }
 
 func (r *shadowqRouter) calendar(x *expertState, end time.Duration) {
-	r.check(r.eng.SetCalendar(r.ctx, x.sc.ID, r.w.at(end)))
+	r.check(r.eng.ApplyAt(r.ctx, r.engIdx[x.i], engine.Event{Kind: engine.EvCalendar, Expert: x.sc.ID, BlockEnd: r.w.at(end)}))
 }
 
 func (r *shadowqRouter) hangUp(x *expertState, e *escState) {
@@ -142,7 +152,7 @@ func (r *shadowqRouter) hangUp(x *expertState, e *escState) {
 	if w.outage(w.now(), false) {
 		return
 	}
-	r.check(r.eng.Apply(r.ctx, engine.Event{Kind: engine.EvConversation, Expert: x.sc.ID, At: w.k.Now(),
+	r.check(r.eng.ApplyAt(r.ctx, r.engIdx[x.i], engine.Event{Kind: engine.EvConversation, Expert: x.sc.ID, At: w.k.Now(),
 		Conversation: e.a.conv, ConvState: engine.ConvDisconnected}))
 }
 

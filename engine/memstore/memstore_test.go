@@ -59,6 +59,23 @@ func TestWithoutDecisionLog(t *testing.T) {
 	}
 }
 
+// WithoutExpertStates drops expert states but keeps claims.
+func TestWithoutExpertStates(t *testing.T) {
+	s := memstore.New(&fakeClock{}, memstore.WithoutExpertStates())
+	if err := s.PutExperts(t.Context(), []engine.ExpertState{{ID: "x"}}); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := s.LoadExperts(t.Context()); len(got) != 0 {
+		t.Errorf("kept %d expert states", len(got))
+	}
+	if i, _ := s.ClaimFirst(t.Context(), []engine.ExpertID{"x"}, "h", time.Minute); i != 0 {
+		t.Fatalf("claim refused (%d)", i)
+	}
+	if h, _ := s.Holder(t.Context(), "x"); h != "h" {
+		t.Errorf("holder %q, want h", h)
+	}
+}
+
 // Expired conversation ownerships do not accumulate.
 func TestConversationClaimsAreSwept(t *testing.T) {
 	clock := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
