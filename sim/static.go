@@ -69,9 +69,54 @@ func (s *schedule) statics() []staticEv {
 	for i := range s.arrivals {
 		add(s.arrivals[i].at, stArrival, i, 0)
 	}
-	slices.SortFunc(out, func(a, b staticEv) int { return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.seq, b.seq)) })
+	sortStatics(out)
 	s.static = out
 	return out
+}
+
+// sortStatics orders evs, listed in seq order (evs[i].seq == i), by time
+// then seq. A comparison sort of a day at 10,000 experts (~10^6 events,
+// log n ≈ 20 compares each) cost the arm that built the list more per
+// event than the same day at 60 experts; a stable LSD radix sort on the
+// time is linear and gives the same order, since stability keeps seq
+// order among equal times.
+func sortStatics(evs []staticEv) {
+	if len(evs) < 256 {
+		slices.SortFunc(evs, func(a, b staticEv) int { return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.seq, b.seq)) })
+		return
+	}
+	lo, hi := evs[0].at, evs[0].at
+	for i := range evs {
+		lo, hi = min(lo, evs[i].at), max(hi, evs[i].at)
+	}
+	const bits = 11
+	const mask = 1<<bits - 1
+	key := func(e *staticEv) uint64 { return uint64(e.at - lo) } // hi-lo fits: times lie within the run
+	src, dst := evs, make([]staticEv, len(evs))
+	var count [1 << bits]int
+	for shift := uint(0); shift < 64 && uint64(hi-lo)>>shift != 0; shift += bits {
+		count = [1 << bits]int{}
+		for i := range src {
+			count[key(&src[i])>>shift&mask]++
+		}
+		if count[key(&src[0])>>shift&mask] == len(src) {
+			continue // every key has this digit: the pass would not move anything
+		}
+		pos := 0
+		for d, c := range count {
+			count[d] = pos
+			pos += c
+		}
+		for i := range src {
+			d := key(&src[i]) >> shift & mask
+			dst[count[d]] = src[i]
+			count[d]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &evs[0] {
+		copy(evs, src)
+	}
 }
 
 // scheduleAll puts the first exogenous event of the run on the kernel;
