@@ -14,8 +14,20 @@ import (
 // results.json tens of megabytes for a plot of one day).
 type timelineRec struct {
 	w      *world
-	out    reports.Timeline
+	out    reports.Timeline // Spans are filled in by close, from spans
 	lo, hi time.Duration
+	// spans are the spans recorded so far, pointer-free (the expert's
+	// index, the presence's index in names): at 10,000 experts the
+	// sample day holds about a million spans, which as reports.Span (two
+	// strings each) the garbage collector scanned over and over and
+	// append copied at twice the size.
+	spans []spanRec
+	names []string
+}
+
+type spanRec struct {
+	from, to time.Duration
+	x, what  int32
 }
 
 func newTimelineRec(w *world) *timelineRec {
@@ -44,7 +56,19 @@ func (t *timelineRec) add(x *expertState, from, to time.Duration, what string) {
 	if to < from || to == from && clipped {
 		return // outside the window (zero-length spans inside it are kept, as they always were)
 	}
-	t.out.Spans = append(t.out.Spans, reports.Span{Expert: string(x.sc.ID), Start: from.Seconds(), End: to.Seconds(), What: what})
+	t.spans = append(t.spans, spanRec{from: from, to: to, x: int32(x.i), what: t.name(what)})
+}
+
+// name is what's index in t.names, added if new: a scenario has a
+// handful of presences.
+func (t *timelineRec) name(what string) int32 {
+	for i, n := range t.names {
+		if n == what {
+			return int32(i)
+		}
+	}
+	t.names = append(t.names, what)
+	return int32(len(t.names) - 1)
 }
 
 func (t *timelineRec) span(x *expertState, now time.Duration) {
@@ -68,7 +92,8 @@ func (t *timelineRec) delivery(x *expertState, now time.Duration, res engine.Del
 	t.out.Deliveries = append(t.out.Deliveries, reports.Delivery{Expert: string(x.sc.ID), At: now.Seconds(), Result: res.String(), Interrupt: interrupt})
 }
 
-// close records the spans still open at the end.
+// close records the spans still open at the end and fills in out.Spans,
+// in the order they were recorded.
 func (t *timelineRec) close(now time.Duration) {
 	if t == nil {
 		return
@@ -79,4 +104,11 @@ func (t *timelineRec) close(now time.Duration) {
 			t.span(x, now)
 		}
 	}
+	if len(t.spans) > 0 { // none stays nil, as results.json has always shown it
+		t.out.Spans = make([]reports.Span, len(t.spans))
+	}
+	for i, s := range t.spans {
+		t.out.Spans[i] = reports.Span{Expert: string(t.w.xs[s.x].sc.ID), Start: s.from.Seconds(), End: s.to.Seconds(), What: t.names[s.what]}
+	}
+	t.spans = nil
 }
