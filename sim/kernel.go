@@ -91,6 +91,11 @@ func (k *Kernel) Now() time.Time {
 	return k.start.Add(time.Duration(k.now - k.startNS))
 }
 
+// sinceStart is Now minus the start NewKernel was given, without building
+// a time.Time (the world reads it several times per event). Times within
+// 292 years of the start, as any scenario's are, do not overflow.
+func (k *Kernel) sinceStart() time.Duration { return time.Duration(k.now - k.startNS) }
+
 // At schedules fn to run at t, after every event already scheduled for t.
 // Scheduling before Now is a model bug and panics.
 func (k *Kernel) At(t time.Time, fn func()) EventID {

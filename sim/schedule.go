@@ -135,7 +135,7 @@ func makeArrivals(sc *scenarios.Scenario, st *Streams) []arrival {
 		}
 		mean := time.Duration(float64(time.Hour) / w.PerHour)
 		for t := w.From + Exp(ra, mean); t < w.To && t < sc.Run.Horizon; t += Exp(ra, mean) {
-			a := arrival{conv: fmt.Sprintf("esc-%06d", len(out)+1), at: t}
+			a := arrival{conv: convID(len(out)), at: t}
 			a.skills = sc.Escalations.PickSkills(rm)
 			a.prio = sc.Escalations.PickPriority(rm)
 			if p := sc.Escalations.Patience; p != nil {
@@ -152,6 +152,31 @@ func makeArrivals(sc *scenarios.Scenario, st *Streams) []arrival {
 		}
 	}
 	return out
+}
+
+// convID names the i-th arrival of a replication (0-based) as its
+// conversation: "esc-" and i+1 in at least six digits.
+func convID(i int) string { return fmt.Sprintf("esc-%06d", i+1) }
+
+// convIndex is convID's inverse for IDs convID makes: the arrival index
+// id's digits name, or -1 if it has none (callers compare the arrival's
+// ID, since "esc-0000001" parses too). The engine reports
+// conversations by ID; parsing it spares the simulator a map of every
+// escalation of the run (hundreds of thousands at org scale, a cache
+// miss and a string hash per decision).
+func convIndex(id string) int {
+	const prefix = "esc-"
+	if len(id) < len(prefix)+6 || len(id) > len(prefix)+18 || id[:len(prefix)] != prefix {
+		return -1
+	}
+	n := 0
+	for _, c := range []byte(id[len(prefix):]) {
+		if c < '0' || c > '9' {
+			return -1
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n - 1
 }
 
 // makeBlocks merges fixed meetings, breaks and generated meetings.

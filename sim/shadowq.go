@@ -14,14 +14,13 @@ import (
 // outages, repaired by bulk resync), arrivals become Submit calls, and the
 // engine's deliveries ring the world's experts through the Dispatcher port.
 type shadowqRouter struct {
-	w      *world
-	acd    *acdRouter // the Genesys queue that fallbacks go to
-	eng    *engine.Engine
-	ctx    context.Context
-	byConv map[string]*escState
-	tick   time.Time // when the next engine tick is scheduled (zero: none)
-	err    error     // first engine error; fails the run
-	snap   []engine.SnapshotEntry
+	w    *world
+	acd  *acdRouter // the Genesys queue that fallbacks go to
+	eng  *engine.Engine
+	ctx  context.Context
+	tick time.Time // when the next engine tick is scheduled (zero: none)
+	err  error     // first engine error; fails the run
+	snap []engine.SnapshotEntry
 	// stale lists the experts whose snap entry is out of date: their
 	// presence or routing status changed since the last resync built it
 	// (nil snap: every one). A month's nightly resyncs rebuild nothing.
@@ -33,10 +32,7 @@ type shadowqRouter struct {
 }
 
 func newShadowqRouter(w *world) (*shadowqRouter, error) {
-	r := &shadowqRouter{w: w, ctx: context.Background(), byConv: make(map[string]*escState, len(w.es)), acd: newACDRouter(w)}
-	for i := range w.es {
-		r.byConv[w.es[i].a.conv] = &w.es[i]
-	}
+	r := &shadowqRouter{w: w, ctx: context.Background(), acd: newACDRouter(w)}
 	pol := *w.sc.Policy
 	// The simulator reads decisions through OnDecision; long explanations
 	// would only cost time. Totals are still counted.
@@ -204,7 +200,7 @@ func (r *shadowqRouter) finish() { r.acd.finish() }
 
 // onDecision follows the engine's decisions for metrics and invariants.
 func (r *shadowqRouter) onDecision(d *engine.Decision) {
-	e := r.byConv[d.ConversationID]
+	e := r.w.escalation(d.ConversationID)
 	if e == nil {
 		return
 	}
@@ -249,7 +245,7 @@ type dispatcher struct{ r *shadowqRouter }
 // to the engine as an outcome event on the kernel, never re-entrantly.
 func (d dispatcher) Deliver(del engine.Delivery) error {
 	r, w := d.r, d.r.w
-	e := r.byConv[del.ConversationID]
+	e := w.escalation(del.ConversationID)
 	xi := w.expertIndex(del.Expert)
 	if e == nil || xi < 0 {
 		return fmt.Errorf("sim: delivery for unknown conversation %q or expert %q", del.ConversationID, del.Expert)

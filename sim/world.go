@@ -178,7 +178,17 @@ func (w *world) expertIndex(id engine.ExpertID) int {
 	return -1
 }
 
-func (w *world) now() time.Duration { return w.k.Now().Sub(w.start) }
+// escalation is the escalation a conversation ID names, nil if none of
+// this run's.
+func (w *world) escalation(conv string) *escState {
+	if i := convIndex(conv); i >= 0 && i < len(w.es) && w.es[i].a.conv == conv {
+		return &w.es[i]
+	}
+	return nil
+}
+
+// now is the virtual time since the run's start (the kernel's start).
+func (w *world) now() time.Duration { return w.k.sinceStart() }
 func (w *world) at(d time.Duration) time.Time {
 	return w.start.Add(d)
 }
@@ -214,7 +224,7 @@ func (w *world) update(x *expertState) {
 	switch {
 	case x.occupied():
 		rs = engine.RSInteracting
-	case w.pres[x.shown].System == engine.SysOnQueue:
+	case x.shownEng.System == engine.SysOnQueue:
 		rs = engine.RSIdle
 	}
 	if rs != x.routing {
