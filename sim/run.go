@@ -8,6 +8,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/shadowq/shadowq/engine"
 	"github.com/shadowq/shadowq/reports"
 	"github.com/shadowq/shadowq/scenarios"
 )
@@ -269,16 +270,23 @@ func (w *world) measure(policy string, rep int, sl time.Duration, records bool) 
 	var holdSum, waitSum float64
 	waited := 0
 	byPrio := map[string]*prioCounts{}
+	var prioNames [256]string // Priority.String formats: once per priority, not per escalation
+	prioName := func(p engine.Priority) string {
+		if prioNames[p] == "" {
+			prioNames[p] = p.String()
+		}
+		return prioNames[p]
+	}
 	for i := range w.es {
 		e := &w.es[i]
 		if !e.counted {
 			continue
 		}
 		n++
-		pc := byPrio[e.a.prio.String()]
+		pc := byPrio[prioName(e.a.prio)]
 		if pc == nil {
 			pc = &prioCounts{}
-			byPrio[e.a.prio.String()] = pc
+			byPrio[prioName(e.a.prio)] = pc
 		}
 		if !e.done {
 			// Still in the system at the run's end: censored now.
@@ -327,7 +335,7 @@ func (w *world) measure(policy string, rep int, sl time.Duration, records bool) 
 			}
 		}
 		if records {
-			rec := reports.Record{Replication: rep, Policy: policy, ID: e.a.conv, ArrivalS: e.a.at.Seconds(), Priority: e.a.prio.String(),
+			rec := reports.Record{Replication: rep, Policy: policy, ID: e.a.conv, ArrivalS: e.a.at.Seconds(), Priority: prioName(e.a.prio),
 				Skills: e.a.skills, Outcome: e.outcome, Attempts: e.attempts, HoldS: e.holdTotal.Seconds(), Interrupt: e.interrupt, Stale: e.stale}
 			if e.expert >= 0 {
 				rec.Expert = string(w.xs[e.expert].sc.ID)
