@@ -56,6 +56,7 @@ type Engine struct {
 	experts  []expertRec
 	hot      []hot
 	gates    []gate // the scan's first test, 4 bytes per expert
+	blk      []blockSrc
 	profs    []int8 // experts × skills: proficiency 0..5, or -1 when not held
 	nSkills  int
 	index    map[ExpertID]int32
@@ -246,6 +247,7 @@ func New(cfg Config) (*Engine, error) {
 	}
 	e.hot = make([]hot, len(e.experts))
 	e.gates = make([]gate, len(e.experts))
+	e.blk = make([]blockSrc, len(e.experts))
 	for i := range e.experts {
 		for s, p := range e.experts[i].Skills {
 			e.profs[i*e.nSkills+int(e.skillIDs[s])] = int8(p)
@@ -319,6 +321,7 @@ func (e *Engine) refresh(i int32) {
 	default:
 		g.pres = allowance(r.rule)
 	}
+	e.blk[i] = r.blockSrc()
 	e.retime(i, &old, &e.hot[i])
 	oldGate := e.gates[i]
 	e.gates[i] = g

@@ -380,17 +380,24 @@ func (e *Engine) planHold(es *esc, now time.Time) (holdPlan, bool) {
 	best, who := 0.0, int32(-1)
 	memo := &e.scratch.probs
 	memo.reset()
+	var prev *blockSrc
+	p := 0.0
 	for _, idx := range e.blockedHolders(es, now) {
 		// The predictor is pure (its contract): holders in the same state
 		// since the same moment, like a shift's experts offline since its
-		// start, share one call.
-		b := e.blocking(idx, es)
-		p, ok := memo.get(&b)
-		if !ok {
-			p = e.pred.ProbFreeWithin(b, now, window)
-			memo.put(&b, p)
+		// start, share one call; and one in the same state as the holder
+		// before shares its answer without a look in the memo.
+		if src := &e.blk[idx]; prev == nil || *src != *prev {
+			prev = src
+			b := src.blocking(es.Priority)
+			var ok bool
+			if p, ok = memo.get(&b); !ok {
+				p = e.pred.ProbFreeWithin(b, now, window)
+				memo.put(&b, p)
+			}
 		}
-		if p > best || (p == best && who >= 0 && e.experts[idx].ID < e.experts[who].ID) {
+		// Indexes are in expert id order: the lower index is the lower id.
+		if p > best || (p == best && who >= 0 && idx < who) {
 			best, who = p, idx
 		}
 	}

@@ -58,6 +58,9 @@ func (e *Engine) HoldDiff(x Escalation) (string, bool) {
 	got, ok := e.planHold(es, now)
 	best, who := 0.0, int32(-1)
 	for _, idx := range slices.Clone(e.blockedHolders(es, now)) {
+		if b, src := e.blocking(idx, es), e.blk[idx].blocking(es.Priority); b != src {
+			return fmt.Sprintf("%s: blocking %+v from the record, %+v from the dense copy", e.experts[idx].ID, b, src), false
+		}
 		p := e.pred.ProbFreeWithin(e.blocking(idx, es), now, e.pol.MicroWait.MaxHold)
 		if p > best || (p == best && who >= 0 && e.experts[idx].ID < e.experts[who].ID) {
 			best, who = p, idx
