@@ -2,7 +2,6 @@ package engine
 
 import (
 	"cmp"
-	"container/heap"
 	"context"
 	"errors"
 	"fmt"
@@ -530,48 +529,6 @@ func (e *Engine) insertHeld(es *esc) {
 func (e *Engine) removeHeld(es *esc) {
 	if i, ok := slices.BinarySearchFunc(e.held, es, heldLess); ok {
 		e.held = slices.Delete(e.held, i, i+1)
-	}
-}
-
-type deadline struct {
-	at   time.Time
-	conv string
-	gen  uint64
-}
-
-type deadlineHeap []deadline
-
-func (h deadlineHeap) Len() int { return len(h) }
-func (h deadlineHeap) Less(i, j int) bool {
-	if !h[i].at.Equal(h[j].at) {
-		return h[i].at.Before(h[j].at)
-	}
-	return h[i].conv < h[j].conv
-}
-func (h deadlineHeap) Swap(i, j int) { h[i], h[j] = h[j], h[i] }
-func (h *deadlineHeap) Push(x any)   { *h = append(*h, x.(deadline)) }
-func (h *deadlineHeap) Pop() any {
-	old := *h
-	x := old[len(old)-1]
-	*h = old[:len(old)-1]
-	return x
-}
-
-func (e *Engine) pushDeadline(es *esc, at time.Time) {
-	es.gen++
-	heap.Push(&e.deadlines, deadline{at: at, conv: es.ConversationID, gen: es.gen})
-	// Superseded entries are skipped lazily when they reach the top; if
-	// nobody ticks for a while they pile up, so compact now and then.
-	if len(e.deadlines) > 2*len(e.escs)+64 {
-		live := e.deadlines[:0]
-		for _, d := range e.deadlines {
-			if x, ok := e.escs[d.conv]; ok && x.gen == d.gen {
-				live = append(live, d)
-			}
-		}
-		clear(e.deadlines[len(live):])
-		e.deadlines = live
-		heap.Init(&e.deadlines)
 	}
 }
 

@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"container/heap"
 	"context"
 	"fmt"
 	"time"
@@ -197,14 +196,14 @@ func (e *Engine) Abandon(ctx context.Context, conv string) error {
 // store write to retry.
 func (e *Engine) NextDeadline() (time.Time, bool) {
 	for len(e.deadlines) > 0 {
-		top := e.deadlines[0]
-		if es, ok := e.escs[top.conv]; ok && es.gen == top.gen {
+		top := &e.deadlines[0]
+		if top.live() {
 			if e.backlog() > 0 && e.retryAt.Before(top.at) {
 				return e.retryAt, true
 			}
 			return top.at, true
 		}
-		heap.Pop(&e.deadlines)
+		e.deadlines.pop()
 	}
 	if e.backlog() > 0 {
 		return e.retryAt, true
@@ -220,15 +219,15 @@ func (e *Engine) Tick(ctx context.Context) error {
 	var errs []error
 	for len(e.deadlines) > 0 {
 		top := e.deadlines[0]
-		es, ok := e.escs[top.conv]
-		if !ok || es.gen != top.gen {
-			heap.Pop(&e.deadlines)
+		if !top.live() {
+			e.deadlines.pop()
 			continue
 		}
 		if top.at.After(now) {
 			break
 		}
-		heap.Pop(&e.deadlines)
+		e.deadlines.pop()
+		es := top.es
 		if err := e.expire(ctx, es, now); err != nil {
 			errs = append(errs, err)
 		}
