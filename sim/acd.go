@@ -2,6 +2,7 @@ package sim
 
 import (
 	"maps"
+	"math/bits"
 	"slices"
 	"time"
 
@@ -28,6 +29,13 @@ type acdRouter struct {
 	xmask    []uint64
 	emask    []uint64 // per escalation
 	unroutab []bool   // per escalation: needs a skill nobody has (or more than 64 skills exist)
+	// For best-skill selection without a map lookup per skill and
+	// candidate: each escalation's skills as bit numbers, repeats kept
+	// (eskill[eoff[i]:eoff[i+1]]; complete for routable escalations), and
+	// per idle group (one skill profile) its level per bit number.
+	eskill []uint8
+	eoff   []int32
+	glevel [][64]int32
 }
 
 func newACDRouter(w *world) *acdRouter {
@@ -45,14 +53,18 @@ func newACDRouter(w *world) *acdRouter {
 	}
 	r.emask = make([]uint64, len(w.es))
 	r.unroutab = make([]bool, len(w.es))
+	r.eoff = make([]int32, len(w.es)+1)
 	for i := range w.es {
 		for _, s := range w.es[i].a.skills {
 			b, ok := r.bit[s]
 			if !ok {
 				r.unroutab[i] = true
+			} else {
+				r.eskill = append(r.eskill, uint8(bits.TrailingZeros64(b)))
 			}
 			r.emask[i] |= b
 		}
+		r.eoff[i+1] = int32(len(r.eskill))
 	}
 	r.buildIndex()
 	w.acd = r
@@ -135,6 +147,16 @@ func skillSum(x *expertState, e *escState) int {
 	n := 0
 	for _, s := range e.a.skills {
 		n += x.sc.Skills[s]
+	}
+	return n
+}
+
+// groupSkillSum is skillSum for any expert of idle group g (one skill
+// profile) and a routable escalation e.
+func (r *acdRouter) groupSkillSum(g int, e *escState) int {
+	n := 0
+	for _, b := range r.eskill[r.eoff[e.i]:r.eoff[e.i+1]] {
+		n += int(r.glevel[g][b])
 	}
 	return n
 }

@@ -3,6 +3,7 @@ package sim
 import (
 	"cmp"
 	"maps"
+	"math/bits"
 	"slices"
 	"strconv"
 	"strings"
@@ -88,6 +89,13 @@ func (r *acdRouter) buildIndex() {
 			g = len(ix.groups)
 			byProfile[p] = g
 			ix.groups = append(ix.groups, idleGroup{mask: r.xmask[i], set: newOrdset(cmpIdle)})
+			var lv [64]int32
+			for s, l := range w.xs[i].sc.Skills {
+				if b, ok := r.bit[s]; ok {
+					lv[bits.TrailingZeros64(b)] = int32(l)
+				}
+			}
+			r.glevel = append(r.glevel, lv)
 		}
 		ix.xgroup[i] = g
 	}
@@ -184,7 +192,7 @@ func (r *acdRouter) bestIdle(e *escState, now time.Duration, bySkill bool) int {
 		}
 		sk := 0
 		if bySkill {
-			sk = skillSum(&xs[c], e)
+			sk = r.groupSkillSum(g, e)
 		}
 		if best < 0 || sk > bestSkill || sk == bestSkill && cmpIdle(idleKey{xs[c].free, c}, idleKey{xs[best].free, best}) < 0 {
 			best, bestSkill = c, sk
