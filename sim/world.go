@@ -212,10 +212,11 @@ func (w *world) compute(x *expertState) string {
 func (w *world) update(x *expertState) {
 	now := w.now()
 	if s := w.compute(x); s != x.shown {
+		p := w.pres[s]
 		w.tl.span(x, now)
-		w.trackUnscheduled(x, s, now)
+		w.trackUnscheduled(x, p.System, now)
 		x.shown, x.shownSince = s, now
-		x.shownEng = w.presence(s)
+		x.shownEng = p.Engine()
 		x.shownOnQ = w.onq[s]
 		w.touch(x)
 		w.r.presenceChanged(x)
@@ -234,14 +235,14 @@ func (w *world) update(x *expertState) {
 }
 
 // trackUnscheduled accumulates time in a meeting presence that no calendar
-// block explains: what a cherry-pick detector can see from presence
+// block explains (next is the system presence x is about to show): what a cherry-pick detector can see from presence
 // history and calendars.
-func (w *world) trackUnscheduled(x *expertState, next string, now time.Duration) {
+func (w *world) trackUnscheduled(x *expertState, next engine.SystemPresence, now time.Duration) {
 	if x.inUnsched {
 		x.unsched += now - x.unschedSince
 		x.inUnsched = false
 	}
-	if w.pres[next].System == engine.SysMeeting && x.blk < 0 && x.inShift {
+	if next == engine.SysMeeting && x.blk < 0 && x.inShift {
 		x.inUnsched, x.unschedSince = true, now
 		x.unschedSegs++
 	}
