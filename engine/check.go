@@ -127,7 +127,7 @@ func (e *Engine) markBusy(ctx context.Context, idx int32, conv string, at time.T
 	x.st.Conversation = conv
 	if !at.Before(x.st.RoutingSince) {
 		x.st.Routing, x.st.RoutingSince = RSInteracting, at
-		x.prov.rout.learned(e.clock.Now(), false)
+		e.prov[idx].rout.learned(e.clock.Now(), false)
 	}
 	e.markDirty(idx)
 	ok, err := e.store.Transition(ctx, x.ID, "cooldown:"+conv, "busy:"+conv, e.pol.BusyHold)

@@ -53,10 +53,15 @@ type Engine struct {
 	onDec   func(*Decision)
 	observe bool
 
-	experts  []expertRec
-	hot      []hot
-	gates    []gate // the scan's first test, 4 bytes per expert
-	blk      []blockSrc
+	experts []expertRec
+	hot     []hot
+	gates   []gate // the scan's first test, 4 bytes per expert
+	blk     []blockSrc
+	// prov is each expert's provenance (see presence.go), apart from its
+	// record: a periodic resync confirms every expert's, and at 10,000
+	// experts reading it from the end of each 408-byte record was the
+	// largest part of the resync.
+	prov     []provenances
 	profs    []int8 // experts × skills: proficiency 0..5, or -1 when not held
 	nSkills  int
 	index    map[ExpertID]int32
@@ -130,7 +135,6 @@ type expertRec struct {
 	ruleOK  bool // a rule was found
 	byGUID  bool // the rule names the GUID
 	pending *esc // delivery in flight to this expert (this engine only)
-	prov    provenances
 }
 
 type escState uint8
@@ -248,6 +252,7 @@ func New(cfg Config) (*Engine, error) {
 	e.hot = make([]hot, len(e.experts))
 	e.gates = make([]gate, len(e.experts))
 	e.blk = make([]blockSrc, len(e.experts))
+	e.prov = make([]provenances, len(e.experts))
 	for i := range e.experts {
 		for s, p := range e.experts[i].Skills {
 			e.profs[i*e.nSkills+int(e.skillIDs[s])] = int8(p)
@@ -454,7 +459,7 @@ func (e *Engine) ApplyAt(ctx context.Context, i int32, ev Event) error {
 // applyOne applies ev to expert i (see Apply); the caller settles.
 func (e *Engine) applyOne(ctx context.Context, i int32, ev *Event, now time.Time) error {
 	r := &e.experts[i]
-	res := applyEvent(&r.st, &r.prov, ev, now, e.rank)
+	res := applyEvent(&r.st, &e.prov[i], ev, now, e.rank)
 	if res == applyIgnored {
 		return nil
 	}
@@ -483,6 +488,7 @@ func (e *Engine) applyOne(ctx context.Context, i int32, ev *Event, now time.Time
 // it, so a resync always converges to what Genesys reports.
 func (e *Engine) ApplySnapshot(ctx context.Context, s Snapshot) error {
 	now := e.clock.Now()
+	nowNs := now.UnixNano()
 	for k := range s.Entries {
 		en := &s.Entries[k]
 		// A bulk read lists experts in the engine's order more often than
@@ -497,14 +503,15 @@ func (e *Engine) ApplySnapshot(ctx context.Context, s Snapshot) error {
 		if st := &r.st; en.Presence == st.Presence && en.Routing == st.Routing && (en.RoutingSince.IsZero() || !en.RoutingSince.After(st.RoutingSince)) {
 			// Nothing new: the common case of a periodic resync.
 			st.ConfirmedAt = now
-			e.hot[i].confirmed = now.UnixNano()
-			r.prov.pres.confirmedByRead(s.At)
+			e.hot[i].confirmed = nowNs
+			pv := &e.prov[i]
+			pv.pres.confirmedByRead(s.At)
 			if !en.RoutingSince.IsZero() || en.Routing != RSUnknown {
-				r.prov.rout.confirmedByRead(s.At)
+				pv.rout.confirmedByRead(s.At)
 			}
 			continue
 		}
-		if applySnapshotEntry(&r.st, &r.prov, en, now, s.At) == applyChanged {
+		if applySnapshotEntry(&r.st, &e.prov[i], en, now, s.At) == applyChanged {
 			r.refreshRule(e.pol)
 			e.noteUnknown(r, now)
 			e.markDirty(i)

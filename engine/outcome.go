@@ -73,7 +73,7 @@ func (e *Engine) settleWith(ctx context.Context, es *esc, o Outcome) (Decision, 
 		r.st.Conversation = es.ConversationID
 		if !o.At.Before(r.st.RoutingSince) {
 			r.st.Routing, r.st.RoutingSince = RSInteracting, o.At
-			r.prov.rout.learned(now, false)
+			e.prov[idx].rout.learned(now, false)
 		}
 		e.markDirty(idx)
 		return e.finish(ctx, es, ActRouted, "accepted by "+string(r.ID), nil)
