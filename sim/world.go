@@ -24,40 +24,50 @@ type router interface {
 }
 
 // expertState is the truth about one expert during one run.
+//
+// The fields nearly every event of the expert reads (what update,
+// compute, eligibility and the ACD's index look at) come first, so that
+// one event touches one or two cache lines of it: at 10,000 experts the
+// states do not fit in cache, and a miss per line was a good part of
+// the per-event cost. work and cherry copy the scenario's WorkPresence
+// and CherryPicker for the same reason (sc is another line elsewhere).
 type expertState struct {
+	inShift    bool
+	acw        bool
+	refocusing bool
+	shownOnQ   bool          // shown is one of the baseline ACD's On Queue presences
+	cherry     bool          // sc.CherryPicker
+	ovKind     byte          // 'c' churn, 'h' hide, 's' stretch
+	blk        int           // index into schedule.blocks[i] of the current block, -1 if none
+	conv       int           // escalation connected, -1 if none
+	alerting   int           // escalation alerting, -1 if none
+	notResp    time.Duration // baseline: NOT_RESPONDING until
+	free       time.Duration // when the expert last became free (longest idle)
+	overlay    string
+	shown      string
+	work       string          // sc.WorkPresence
+	shownEng   engine.Presence // shown, as the engine sees it
+	routing    engine.RoutingStatus
+
 	i  int
 	sc *scenarios.Expert
 
-	inShift  bool
 	shiftEnd time.Duration // end of the current (or last) shift
-	blk      int           // index into schedule.blocks[i] of the current block, -1 if none
-	overlay  string
 	ovEnd    time.Duration
 	ovEv     EventID
-	ovKind   byte // 'c' churn, 'h' hide, 's' stretch
 
-	shown      string
-	shownEng   engine.Presence // shown, as the engine sees it
-	shownOnQ   bool            // shown is one of the baseline ACD's On Queue presences
 	shownSince time.Duration
-	routing    engine.RoutingStatus
 	routeSince time.Duration
 
-	conv     int // escalation connected, -1 if none
-	acw      bool
-	alerting int // escalation alerting, -1 if none
-	alertEv  EventID
-	notResp  time.Duration // baseline: NOT_RESPONDING until
-	free     time.Duration // when the expert last became free (longest idle)
+	alertEv EventID
 
 	busyStart time.Duration
 	busy      time.Duration // busy time inside the measurement window
 
 	// Refocus after an accepted delivery: due once the conversation and
-	// its after-call work end; while refocusing the expert neither handles
-	// nor is available.
+	// its after-call work end; while refocusing (above) the expert
+	// neither handles nor is available.
 	refocusDue   time.Duration
-	refocusing   bool
 	refocusStart time.Duration
 	refocusWin   time.Duration // refocus time inside the measurement window
 	interrup     int           // deliveries into interruptible presences (counted escalations)
@@ -157,7 +167,8 @@ func newWorld(sc *scenarios.Scenario, sch *schedule, bl *scenarios.Baseline) *wo
 	w.idx = make(map[engine.ExpertID]int, len(sc.Experts))
 	for i := range w.xs {
 		w.idx[sc.Experts[i].ID] = i
-		w.xs[i] = expertState{i: i, sc: &sc.Experts[i], blk: -1, conv: -1, alerting: -1, shown: w.offline, shownEng: w.presence(w.offline), routing: engine.RSOffQueue}
+		w.xs[i] = expertState{i: i, sc: &sc.Experts[i], work: sc.Experts[i].WorkPresence, cherry: sc.Experts[i].CherryPicker,
+			blk: -1, conv: -1, alerting: -1, shown: w.offline, shownEng: w.presence(w.offline), routing: engine.RSOffQueue}
 	}
 	w.queue = newQueueSeries(sc.Run.Horizon)
 	if sc.Week != nil {
@@ -205,7 +216,7 @@ func (w *world) compute(x *expertState) string {
 	case x.overlay != "":
 		return x.overlay
 	}
-	return x.sc.WorkPresence
+	return x.work
 }
 
 // update recomputes presence and routing status and tells the router.
@@ -267,7 +278,7 @@ func (w *world) blockEnd(x *expertState, bi int) {
 	b := w.sch.blocks[x.i][bi]
 	x.blk = -1
 	cp := w.sc.CherryPickers
-	if x.sc.CherryPicker && cp.Mode == scenarios.Stretch && b.calendar && x.inShift {
+	if x.cherry && cp.Mode == scenarios.Stretch && b.calendar && x.inShift {
 		// Keep showing the meeting after the calendar says it ended.
 		x.overruns++
 		w.setOverlay(x, b.presence, cp.Stretch, 's')
@@ -310,7 +321,7 @@ func (w *world) clearOverlay(x *expertState) {
 // in hide mode shows the hide presence instead.
 func (w *world) becomeFree(x *expertState) {
 	cp := w.sc.CherryPickers
-	if x.sc.CherryPicker && cp.Mode == scenarios.Hide && x.inShift && x.blk < 0 && x.overlay == "" && !x.occupied() && cp.Presence != "" {
+	if x.cherry && cp.Mode == scenarios.Hide && x.inShift && x.blk < 0 && x.overlay == "" && !x.occupied() && cp.Presence != "" {
 		x.hides++
 		w.setOverlay(x, cp.Presence, w.sch.hideLength(x.i, x.hides-1), 'h')
 	}
