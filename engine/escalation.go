@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -272,7 +273,7 @@ func (e *Engine) deliver(ctx context.Context, es *esc, ev *evaluation, holder st
 	e.markDirty(idx)
 	d := e.newDecision(es, ActDeliver, now)
 	d.Expert, d.Attempt, d.Holder, d.Interrupt = c.Expert, es.attempts, holder, c.Interrupt
-	d.Why = fmt.Sprintf("best of %d eligible (score %.3f)", ev.eligible, c.Score)
+	d.Why = bestOfWhy(ev.eligible, c.Score)
 	e.explain(&d, ev)
 	e.pushDeadline(es, now.Add(e.pol.ClaimTTL))
 	e.log(ctx, &d)
@@ -294,6 +295,20 @@ func (e *Engine) deliver(ctx context.Context, es *esc, ev *evaluation, holder st
 		return e.settleWith(ctx, es, o)
 	}
 	return d, nil
+}
+
+// bestOfWhy is fmt.Sprintf("best of %d eligible (score %.3f)", n, score)
+// in one allocation, not three: it explains every delivery.
+func bestOfWhy(n int, score float64) string {
+	var num [32]byte
+	var b strings.Builder
+	b.Grow(48)
+	b.WriteString("best of ")
+	b.Write(strconv.AppendInt(num[:0], int64(n), 10))
+	b.WriteString(" eligible (score ")
+	b.Write(strconv.AppendFloat(num[:0], score, 'f', 3, 64))
+	b.WriteByte(')')
+	return b.String()
 }
 
 func trimHour(ts []time.Time, now time.Time) []time.Time {
