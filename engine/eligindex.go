@@ -21,8 +21,10 @@ type group struct {
 	// closed[p] counts, by reason, the members whose gate shuts out
 	// priority p.
 	closed [P5 + 1]ReasonCounts
-	time   timeIndex // see eligtime.go
-	intr   []uint64  // members whose gate would interrupt them (by position)
+	// n[L] counts the members of lvl[L].
+	n    [P5 + 1]int32
+	time timeIndex // see eligtime.go
+	intr []uint64  // members whose gate would interrupt them (by position)
 	// oneSkill: the set has one skill, so prof is every member's skill part
 	// (for a set of several, prof is one skill's, the pool's).
 	oneSkill bool
@@ -54,14 +56,13 @@ func gateReason(g gate, p uint8) Reason {
 }
 
 // openLevel is the least urgent priority the gate lets through (it lets
-// through every more urgent one), 0 for none.
+// through every more urgent one), 0 for none: gateReason is 0 exactly for
+// the priorities up to both allowances' levels.
 func openLevel(g gate) uint8 {
-	for p := uint8(P5); p >= uint8(P1); p-- {
-		if gateReason(g, p) == 0 {
-			return p
-		}
+	if g.pres == 0 || g.rout == 0 {
+		return 0
 	}
-	return 0
+	return min(g.pres&7, g.rout&7, uint8(P5))
 }
 
 func (gr *group) add(pos int32, g gate) {
@@ -73,6 +74,7 @@ func (gr *group) add(pos int32, g gate) {
 	l := openLevel(g)
 	if l > 0 {
 		gr.lvl[l][pos>>6] |= 1 << (pos & 63)
+		gr.n[l]++
 	}
 	for p := l + 1; p <= uint8(P5); p++ {
 		gr.closed[p][gateReason(g, p)]++
@@ -83,6 +85,7 @@ func (gr *group) remove(pos int32, g gate) {
 	l := openLevel(g)
 	if l > 0 {
 		gr.lvl[l][pos>>6] &^= 1 << (pos & 63)
+		gr.n[l]--
 	}
 	for p := l + 1; p <= uint8(P5); p++ {
 		gr.closed[p][gateReason(g, p)]--
@@ -118,6 +121,7 @@ func (e *Engine) regate(i int32, old, g gate) {
 		gr := e.groups[m.g]
 		gr.remove(m.pos, old)
 		gr.add(m.pos, g)
+		gr.time.reclass(m.pos, &e.hot[i], g, gr.words())
 	}
 }
 

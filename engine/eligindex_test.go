@@ -19,9 +19,17 @@ import (
 // explanation lists (0 = all through the index) and a fairness horizon
 // that the passing time crosses, changed by the reload. Seeds 8-9 give
 // most experts most skills, so that several-skill groups are large enough
-// for the time index (its bands of summed proficiency).
+// for the time index (its bands of summed proficiency). Seeds 10-13 touch
+// most experts (a delivery and an outcome every other step, a fairness
+// horizon of 10 h), so that rankings come from the time index's lists of
+// last touches, and move the clock back as often as forward, and by
+// nothing a third of the time: many experts are touched at the same
+// instant (ties), a touch can be earlier than the one before, and
+// decisions come at times before ones already made (which the time index
+// leaves to the scan). Seeds 11 and 13 weigh fairness little, so that the
+// same experts are picked again, at times before their last touch.
 func TestIndexAgreesWithScan(t *testing.T) {
-	for seed := range uint64(10) {
+	for seed := range uint64(14) {
 		t.Run(fmt.Sprint(seed), func(t *testing.T) { indexAgreesWithScan(t, seed) })
 	}
 }
@@ -33,6 +41,10 @@ func indexAgreesWithScan(t *testing.T, seed uint64) {
 	n := 150
 	if seed >= 6 {
 		n = 500 // many never touched: rankings fill up with fresh experts
+	}
+	back := seed >= 10
+	if back {
+		n = 200
 	}
 	for i := range n {
 		x := expert(fmt.Sprintf("x%03d", i), rng.IntN(3))
@@ -48,8 +60,14 @@ func indexAgreesWithScan(t *testing.T, seed uint64) {
 	pol.ExplainLimit = 5 + int(seed)
 	if seed >= 4 {
 		pol.MaxStaleness = 0
-		pol.ExplainLimit = int(seed - 4)
+		pol.ExplainLimit = int(seed-4) % 8
 		pol.FairnessHorizon = time.Duration(20+rng.IntN(40)) * time.Minute
+	}
+	if back {
+		pol.FairnessHorizon = 10 * time.Hour
+		if seed%2 == 1 {
+			pol.Weights.Fairness = 0.01 // the same best experts picked again and again
+		}
 	}
 	if seed%2 == 1 {
 		pol.Systems = nil // unknown GUIDs are never routed
@@ -76,8 +94,19 @@ func indexAgreesWithScan(t *testing.T, seed uint64) {
 	probe(0)
 	conv := 0
 	for step := 1; step <= 400; step++ {
+		if back {
+			h.clock.Advance(time.Duration(rng.IntN(3)-1) * time.Duration(rng.IntN(1200)) * time.Second)
+		}
 		id := experts[rng.IntN(len(experts))].ID
 		at := h.clock.now
+		if back && rng.IntN(2) == 0 {
+			conv++
+			h.submit(fmt.Sprintf("e%d", conv), engine.Priority(1+rng.IntN(5)), sets[rng.IntN(len(sets))]...)
+			if n := len(h.disp.got); n > 0 {
+				results := []engine.DeliveryResult{engine.Accepted, engine.Declined, engine.NoAnswer}
+				h.outcome(h.disp.got[rng.IntN(n)], results[rng.IntN(len(results))])
+			}
+		}
 		switch k := rng.IntN(10); {
 		case k < 4:
 			h.apply(engine.Event{Kind: engine.EvPresence, Expert: id, At: at, Presence: presences[rng.IntN(len(presences))]})

@@ -103,43 +103,108 @@ func RememberDiff(keep int, convs []string) string {
 	return ""
 }
 
-// BucketDiff inserts and removes random members of a group of words words
-// in one time bucket, and after every change compares the words the
-// bucket's summary visits from random starting words (stopping after a
-// random number) with a scan of the bucket's words. It describes the first
-// difference.
-func BucketDiff(seed uint64, words int) string {
+// SparseSetDiff inserts and removes random members of a sparse set of
+// words words, and after every change compares the words it visits from
+// random starting words (stopping after a random number) with a scan of
+// its words. It describes the first difference.
+func SparseSetDiff(seed uint64, words int) string {
 	rng := rand.New(rand.NewPCG(seed, 3))
-	gt := &timeIndex{on: true, now: 1 << 40, horizon: 1 << 30, width: 1 << 26, special: make([]uint64, words),
-		fresh: make([]uint64, words), buckets: map[int64]*bucket{}}
-	const lt = 1<<40 - 1<<28 // one bucket, not fresh
+	var ss sparseSet
 	var in []int32
 	for step := range 2000 {
 		if len(in) > 0 && rng.IntN(2) == 0 {
 			i := rng.IntN(len(in))
-			gt.remove(in[i], lt)
+			if !ss.remove(in[i]) {
+				return fmt.Sprintf("step %d: %d not found", step, in[i])
+			}
 			in = slices.Delete(in, i, i+1)
 		} else {
 			pos := int32(rng.IntN(words * 64))
 			if !slices.Contains(in, pos) {
-				gt.insert(pos, &hot{lastTouch: lt}, words)
+				ss.add(pos, words)
 				in = append(in, pos)
+			} else if q := (pos + 1) % int32(words*64); !slices.Contains(in, q) && ss.remove(q) {
+				return fmt.Sprintf("step %d: removed %d, not in", step, q)
 			}
 		}
-		if len(gt.keys) != 1 {
-			return fmt.Sprintf("step %d: %d buckets, want 1", step, len(gt.keys))
+		if ss.n != len(in) {
+			return fmt.Sprintf("step %d: %d members, want %d", step, ss.n, len(in))
 		}
-		bk := gt.buckets[gt.keys[0]]
 		w0, stop := rng.IntN(words), 1+rng.IntN(words)
 		var want, got []int
 		for w := w0; w < words && len(want) < stop; w++ {
-			if bk.set[w] != 0 {
+			if ss.set[w] != 0 {
 				want = append(want, w)
 			}
 		}
-		bk.each(w0, func(w int) bool { got = append(got, w); return len(got) < stop })
+		ss.each(w0, func(w int, set uint64) bool {
+			if set != ss.set[w] {
+				got = append(got, -w)
+			}
+			got = append(got, w)
+			return len(got) < stop
+		})
 		if !slices.Equal(got, want) {
 			return fmt.Sprintf("step %d, from word %d, stop after %d: visited %v, want %v", step, w0, stop, got, want)
+		}
+	}
+	return ""
+}
+
+// LtListDiff inserts, deletes and pops random entries (last touches drawn
+// from span values, so many tie, mostly at the back as a clock would) of
+// an ltList and of a sorted slice, and after every change compares a full
+// walk of the list and its length with the slice. It describes the first
+// difference.
+func LtListDiff(seed uint64, steps, span int) string {
+	rng := rand.New(rand.NewPCG(seed, 5))
+	var l ltList
+	var want []ltEntry
+	for step := range steps {
+		switch k := rng.IntN(20); {
+		case k < 7 && len(want) > 0:
+			x := want[rng.IntN(len(want))]
+			if !l.delete(x) {
+				return fmt.Sprintf("step %d: %v not found", step, x)
+			}
+			i, _ := slices.BinarySearchFunc(want, x, cmpEntry)
+			want = slices.Delete(want, i, i+1)
+		case k < 8:
+			cut := int64(rng.IntN(span)) - int64(span/2)
+			var got []ltEntry
+			l.popFront(cut, func(x ltEntry) { got = append(got, x) })
+			i, _ := slices.BinarySearchFunc(want, ltEntry{lt: cut, pos: 1<<31 - 1}, cmpEntry)
+			if !slices.Equal(got, want[:i]) {
+				return fmt.Sprintf("step %d: popped to %d %v, want %v", step, cut, got, want[:i])
+			}
+			want = slices.Delete(want, 0, i)
+		case k < 9:
+			if l.delete(ltEntry{lt: int64(span), pos: 0}) {
+				return fmt.Sprintf("step %d: deleted an entry never inserted", step)
+			}
+		default:
+			x := ltEntry{lt: int64(rng.IntN(span)), pos: int32(rng.IntN(1000))}
+			if k < 15 && len(want) > 0 {
+				x.lt = want[len(want)-1].lt + int64(rng.IntN(2)) // at the back, or tied with it
+			}
+			i, found := slices.BinarySearchFunc(want, x, cmpEntry)
+			if found {
+				continue
+			}
+			l.insert(x)
+			want = slices.Insert(want, i, x)
+		}
+		var got []ltEntry
+		for cu := (ltCursor{l: &l}); cu.ok(); cu.next() {
+			got = append(got, cu.at())
+		}
+		if !slices.Equal(got, want) || l.n != len(want) {
+			return fmt.Sprintf("step %d: list (n=%d) %v, want %v", step, l.n, got, want)
+		}
+		for _, c := range l.chunks {
+			if len(c) == 0 || len(c) > chunkMax {
+				return fmt.Sprintf("step %d: a chunk of %d entries", step, len(c))
+			}
 		}
 	}
 	return ""

@@ -157,9 +157,7 @@ func (e *Engine) detail(idx int32, r Reason) string {
 type scratch struct {
 	blocked []int32
 	top     []ranked
-	classes []class
-	fas     []float64 // per time bucket: its members' best fairness
-	open    []uint64
+	sources []source
 	cands   []Candidate
 	ids     []ExpertID
 	states  []ExpertState

@@ -1,0 +1,146 @@
+package engine
+
+import "slices"
+
+// ltEntry is a member of a time-index class by last touch: position in
+// the group and last touch (unix ns).
+type ltEntry struct {
+	lt  int64
+	pos int32
+}
+
+// cmpEntry orders entries oldest touch first, then by position (expert
+// order), so a walk from the front meets members in order of
+// non-increasing fairness and, among equal last touches, of expert.
+func cmpEntry(a, b ltEntry) int {
+	switch {
+	case a.lt < b.lt:
+		return -1
+	case a.lt > b.lt:
+		return 1
+	case a.pos < b.pos:
+		return -1
+	case a.pos > b.pos:
+		return 1
+	}
+	return 0
+}
+
+// chunkMax bounds a chunk of an ltList: an insert or delete moves at most
+// this many entries, whatever the list's length.
+const chunkMax = 128
+
+// ltList is a sorted set of entries (cmpEntry) kept as an ordered run of
+// sorted chunks of at most chunkMax entries, none empty: insert and delete
+// cost a binary search and a move within one chunk, a walk from the front
+// costs one step per entry. Most inserts (a member just touched) go to the
+// back, where they append.
+type ltList struct {
+	chunks [][]ltEntry
+	n      int
+}
+
+// chunk is the index of the chunk where x belongs: the first whose last
+// entry is not before x, else the last.
+func (l *ltList) chunk(x ltEntry) int {
+	lo, hi := 0, len(l.chunks)-1
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		c := l.chunks[m]
+		if a := c[len(c)-1]; a.lt < x.lt || a.lt == x.lt && a.pos < x.pos {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo
+}
+
+// search is slices.BinarySearchFunc(c, x, cmpEntry), with the comparison
+// inlined (it is on the path of every change of a member's class).
+func search(c []ltEntry, x ltEntry) (int, bool) {
+	lo, hi := 0, len(c)
+	for lo < hi {
+		m := int(uint(lo+hi) >> 1)
+		if a := c[m]; a.lt < x.lt || a.lt == x.lt && a.pos < x.pos {
+			lo = m + 1
+		} else {
+			hi = m
+		}
+	}
+	return lo, lo < len(c) && c[lo] == x
+}
+
+func (l *ltList) insert(x ltEntry) {
+	l.n++
+	if len(l.chunks) == 0 {
+		l.chunks = append(l.chunks, append(make([]ltEntry, 0, chunkMax+1), x))
+		return
+	}
+	ci := l.chunk(x)
+	c := l.chunks[ci]
+	j, _ := search(c, x)
+	c = slices.Insert(c, j, x)
+	if len(c) > chunkMax {
+		h := len(c) / 2
+		right := append(make([]ltEntry, 0, chunkMax+1), c[h:]...)
+		clear(c[h:])
+		c = c[:h]
+		l.chunks = slices.Insert(l.chunks, ci+1, right)
+	}
+	l.chunks[ci] = c
+}
+
+// delete removes x and reports whether it was there.
+func (l *ltList) delete(x ltEntry) bool {
+	if len(l.chunks) == 0 {
+		return false
+	}
+	ci := l.chunk(x)
+	c := l.chunks[ci]
+	j, ok := search(c, x)
+	if !ok {
+		return false
+	}
+	l.n--
+	if c = slices.Delete(c, j, j+1); len(c) == 0 {
+		l.chunks = slices.Delete(l.chunks, ci, ci+1)
+	} else {
+		l.chunks[ci] = c
+	}
+	return true
+}
+
+// popFront removes the entries touched at or before cut, oldest first,
+// calling f for each.
+func (l *ltList) popFront(cut int64, f func(ltEntry)) {
+	for len(l.chunks) > 0 {
+		c := l.chunks[0]
+		j := 0
+		for j < len(c) && c[j].lt <= cut {
+			f(c[j])
+			j++
+		}
+		l.n -= j
+		if j < len(c) {
+			l.chunks[0] = slices.Delete(c, 0, j)
+			return
+		}
+		l.chunks = slices.Delete(l.chunks, 0, 1)
+	}
+}
+
+// ltCursor walks an ltList from the front. The list must not change
+// during the walk.
+type ltCursor struct {
+	l     *ltList
+	ci, j int
+}
+
+func (cu *ltCursor) ok() bool    { return cu.ci < len(cu.l.chunks) }
+func (cu *ltCursor) at() ltEntry { return cu.l.chunks[cu.ci][cu.j] }
+func (cu *ltCursor) next() {
+	if cu.j++; cu.j == len(cu.l.chunks[cu.ci]) {
+		cu.ci, cu.j = cu.ci+1, 0
+	}
+}
