@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"runtime"
+	"runtime/debug"
 	"slices"
 	"strings"
 	"testing"
@@ -131,7 +132,10 @@ const scaleRounds = 5
 //     run within that round, the median over the rounds. 1 is a per-event
 //     cost independent of org size; issue 13's target is sq-cpu-10000 <= 2.
 //   - acd-cost-N, sq-cost-N: the same ratios from wall time, which swings
-//     with the contention on a loaded machine: prefer the cpu ones.
+//     with the contention on a loaded machine: prefer the cpu ones;
+//   - peak-RSS-MB@N: the test process's peak resident set over one more
+//     replication of size N, after the rounds, from a heap returned to the
+//     OS (Linux only; the test binary's own ~20 MB included).
 //
 // The log lists sq-cpu-N of every round, so a run shows its own spread.
 //
@@ -159,6 +163,21 @@ func BenchmarkScale(b *testing.B) {
 			}
 		}
 	}
+	// Peak RSS per size, apart from the timed rounds (returning memory to
+	// the OS before each size would charge the timed runs its page
+	// faults): one replication of each size from a heap given back to the
+	// OS, the process's peak resident set reset before it.
+	peak := map[int]uint64{}
+	for _, n := range sizes {
+		debug.FreeOSMemory()
+		if !resetPeakRSS() {
+			break
+		}
+		benchScale(b, scs[n], 1)
+		if p, ok := peakRSS(); ok {
+			peak[n] = p
+		}
+	}
 	base := samples[sizes[0]]
 	for _, n := range sizes {
 		ss := samples[n]
@@ -170,6 +189,9 @@ func BenchmarkScale(b *testing.B) {
 			b.ReportMetric(all(armCost.cpuRate), fmt.Sprintf("cpu-events/s@%d", n))
 		}
 		b.ReportMetric(float64(events[n])/float64(len(ss)*reps[n]), fmt.Sprintf("events/rep@%d", n))
+		if peak[n] > 0 {
+			b.ReportMetric(float64(peak[n])/(1<<20), fmt.Sprintf("peak-RSS-MB@%d", n))
+		}
 		if n == sizes[0] {
 			continue
 		}
