@@ -102,6 +102,14 @@ func TestShippedScenariosGolden(t *testing.T) {
 			}
 		}
 	}
+	if t.Failed() && !*updateGolden {
+		flag := ""
+		if reps != "shipped" {
+			flag = " --replications " + reps
+		}
+		t.Logf("to see the difference, run go run ./cmd/shadowq sim SCENARIO%s --out DIR here and at the commit that last changed %s, and diff the two DIRs; "+
+			"for an intended, explained change rerun this test with -update, with and without -race, and review the diff of %s", flag, golden, golden)
+	}
 	if !*updateGolden {
 		for k := range want {
 			if k.reps == reps && !slices.Contains(files, filepath.Join("scenarios", k.scenario)) {
