@@ -193,7 +193,11 @@ func (gt *timeIndex) advance(e *Engine, gr *group, now int64) {
 // retime keeps the time index of expert i's groups current when its hot
 // record changes (called by refresh, before the gate changes).
 func (e *Engine) retime(i int32, old, h *hot) {
-	if len(e.memberOf) == 0 {
+	// The index reads the last touch (classes) and what excludes a member
+	// by its own state (tallies); most refreshes change neither.
+	touched := old.lastTouch != h.lastTouch
+	recount := old.cooldown != h.cooldown || old.budgetFull != h.budgetFull || old.pending != h.pending
+	if len(e.memberOf) == 0 || !touched && !recount {
 		return
 	}
 	for _, m := range e.memberOf[i] {
@@ -202,9 +206,10 @@ func (e *Engine) retime(i int32, old, h *hot) {
 		if !gt.on {
 			continue
 		}
-		g := e.gates[i]
-		gt.recount(m.pos, h, g)
-		if c := gt.in[m.pos]; c >= 0 && old.lastTouch != h.lastTouch {
+		if recount {
+			gt.recount(m.pos, h, e.gates[i])
+		}
+		if c := gt.in[m.pos]; c >= 0 && touched {
 			gt.remove(m.pos, old.lastTouch)
 			gt.insert(m.pos, int(c), h.lastTouch, gr.words())
 		}
@@ -217,11 +222,13 @@ func (gt *timeIndex) reclass(pos int32, h *hot, g gate, words int) {
 	if !gt.on {
 		return
 	}
-	gt.recount(pos, h, g)
-	if c := gt.classOf(pos, g); c != int(gt.in[pos]) {
-		gt.remove(pos, h.lastTouch)
-		gt.insert(pos, c, h.lastTouch, words)
+	c := gt.classOf(pos, g)
+	if c == int(gt.in[pos]) {
+		return // the same level and interruption: the tallies still hold too
 	}
+	gt.recount(pos, h, g)
+	gt.remove(pos, h.lastTouch)
+	gt.insert(pos, c, h.lastTouch, words)
 }
 
 // fastOK reports whether the time index may decide es at now, (re)building
