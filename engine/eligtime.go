@@ -430,13 +430,3 @@ func (ss *sparseSet) each(w0 int, f func(w int, set uint64) bool) {
 		}
 	}
 }
-
-func cmpDesc(a, b float64) int {
-	switch {
-	case a > b:
-		return -1
-	case a < b:
-		return 1
-	}
-	return 0
-}
