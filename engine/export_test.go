@@ -10,7 +10,9 @@ import (
 // IndexDiff decides a probe escalation (tried: experts already tried for
 // it) both through the skill-set index and by a scan of every holder, at
 // the clock's time and without acting on it, and describes the first
-// difference ("" when they agree). It is for the differential test.
+// difference ("" when they agree); it also checks each ranked candidate
+// against its parts read afresh (freshCandidate). It is for the
+// differential test.
 func (e *Engine) IndexDiff(x Escalation, tried []ExpertID) string {
 	es := &esc{Escalation: x, expert: -1}
 	for _, s := range x.Skills {
@@ -37,7 +39,24 @@ func (e *Engine) IndexDiff(x Escalation, tried []ExpertID) string {
 	if any := e.anyEligible(es, now); any != (want.eligible > 0) {
 		return fmt.Sprintf("anyEligible %v, scan found %d eligible", any, want.eligible)
 	}
+	for i, c := range want.cands {
+		if fresh := e.freshCandidate(e.index[c.Expert], es.skillIDs, c.Interrupt, now); c != fresh {
+			return fmt.Sprintf("candidate %d: ranked with %+v, its parts read afresh give %+v", i, c, fresh)
+		}
+	}
 	return ""
+}
+
+// freshCandidate scores expert idx from its tables, as the ranking did
+// before it kept the parts consider computes: the reference the kept
+// parts are checked against.
+func (e *Engine) freshCandidate(idx int32, skills []int32, interrupt bool, now int64) Candidate {
+	c := Candidate{Expert: e.experts[idx].ID, Interrupt: interrupt}
+	c.Skill, c.Presence, c.Fairness = e.cheapParts(idx, e.skillPart(idx, skills), interrupt, now)
+	c.Budget = e.budgetPart(idx, interrupt, now)
+	w := &e.pol.Weights
+	c.Score = w.Skill*c.Skill + w.Presence*c.Presence + w.Fairness*c.Fairness + w.Budget*c.Budget
+	return c
 }
 
 // HoldDiff plans a hold for a probe escalation (no patience, so the

@@ -19,11 +19,8 @@ import (
 //	    still unused (1 without a budget, and for non-interrupting deliveries).
 //
 // Ties break on the expert ID, ascending, so a decision is a pure function
-// of state, policy and time.
-func (e *Engine) parts(idx int32, skills []int32, interrupt bool, now int64) (skill, presence, fairness, budget float64) {
-	skill, presence, fairness = e.cheapParts(idx, e.skillPart(idx, skills), interrupt, now)
-	return skill, presence, fairness, e.budgetPart(idx, interrupt, now)
-}
+// of state, policy and time. consider computes the parts (cheapParts,
+// budgetPart) and the ranking keeps them; candidate adds them up.
 
 // skillPart is the mean proficiency over the required skills, over 5.
 func (e *Engine) skillPart(idx int32, skills []int32) float64 {
@@ -61,10 +58,13 @@ func (e *Engine) budgetPart(idx int32, interrupt bool, now int64) float64 {
 	return max(0, float64(int(h.budget)-used)/float64(h.budget))
 }
 
-// candidate returns the scored candidate with its parts, for the log.
-func (e *Engine) candidate(idx int32, skills []int32, interrupt bool, now int64) Candidate {
-	c := Candidate{Expert: e.experts[idx].ID, Interrupt: interrupt}
-	c.Skill, c.Presence, c.Fairness, c.Budget = e.parts(idx, skills, interrupt, now)
+// candidate returns the ranked expert as a scored candidate with its
+// parts, for the log: the parts consider computed, so that the expert's
+// tables are not read a second time (at 10,000 experts, a cache miss or
+// more per candidate, 16 candidates per decision).
+func (e *Engine) candidate(t *ranked) Candidate {
+	c := Candidate{Expert: e.experts[t.idx].ID, Interrupt: t.intr,
+		Skill: t.skill, Presence: t.presence, Fairness: t.fairness, Budget: t.budget}
 	w := &e.pol.Weights
 	c.Score = w.Skill*c.Skill + w.Presence*c.Presence + w.Fairness*c.Fairness + w.Budget*c.Budget
 	return c
@@ -80,12 +80,14 @@ func interruptsInHour(ts []time.Time, now time.Time) int {
 	return n
 }
 
-// ranked is a scored expert during the scan; experts are indexed in ID
-// order, so the index breaks ties exactly as the ID does.
+// ranked is a scored expert during the scan, with the parts of its score;
+// experts are indexed in ID order, so the index breaks ties exactly as the
+// ID does.
 type ranked struct {
-	score float64
-	idx   int32
-	intr  bool
+	score                             float64
+	skill, presence, fairness, budget float64
+	idx                               int32
+	intr                              bool
 }
 
 // better orders candidates: higher score first, then lower expert ID.
@@ -214,7 +216,7 @@ func (e *Engine) scanHolders(es *esc, now int64) evaluation {
 		}
 		top = e.consider(top, idx, skill, intr, now)
 	}
-	ev.cands = e.ranked(top, es, now)
+	ev.cands = e.ranked(top)
 	return ev
 }
 
@@ -245,15 +247,15 @@ func (e *Engine) consider(top []ranked, idx int32, skill float64, intr bool, now
 		return top // cannot enter the ranking even with a full budget
 	}
 	bu := e.budgetPart(idx, intr, now)
-	return insertTop(top, k, ranked{score: partial + w.Budget*bu, idx: idx, intr: intr})
+	return insertTop(top, k, ranked{score: partial + w.Budget*bu, skill: sk, presence: pr, fairness: fa, budget: bu, idx: idx, intr: intr})
 }
 
 // ranked turns the best found into scored candidates (scratch-backed).
-func (e *Engine) ranked(top []ranked, es *esc, now int64) []Candidate {
+func (e *Engine) ranked(top []ranked) []Candidate {
 	e.scratch.top = top
 	cands := e.scratch.cands[:0]
-	for _, t := range top {
-		cands = append(cands, e.candidate(t.idx, es.skillIDs, t.intr, now))
+	for i := range top {
+		cands = append(cands, e.candidate(&top[i]))
 	}
 	e.scratch.cands = cands
 	return cands
