@@ -42,8 +42,8 @@ func (e *Engine) Submit(ctx context.Context, x Escalation) (Decision, error) {
 	if es, ok := e.escs[x.ConversationID]; ok {
 		return e.replay(es.ConversationID, es.lastAction(), es), nil
 	}
-	if end, ok := e.done[x.ConversationID]; ok {
-		return e.replayEnded(x.ConversationID, end), nil
+	if k, ok := e.done[x.ConversationID]; ok {
+		return e.replayEnded(x.ConversationID, e.doneEnds[k]), nil
 	}
 	// Finished long ago, or by another replica: the decision log knows.
 	log, err := e.store.Decisions(ctx, x.ConversationID)
@@ -171,7 +171,8 @@ func (e *Engine) Status(conv string) (Status, bool) {
 		}
 		return s, true
 	}
-	if end, ok := e.done[conv]; ok {
+	if k, ok := e.done[conv]; ok {
+		end := &e.doneEnds[k]
 		s := Status{ConversationID: conv, Action: end.Action, Terminal: true, Queue: end.Queue}
 		if end.Action == ActRouted {
 			s.Expert = end.Expert
@@ -502,16 +503,24 @@ func (e *Engine) finish(ctx context.Context, es *esc, a Action, why string, ev *
 // remember keeps conv's ending, forgetting the oldest of the last
 // doneKeep once there are more. doneOrder is a ring once full (doneNext
 // is its oldest): shifting a 10,000-entry slice on every ending was a
-// tenth of the simulator's shadowq arm at 10,000 experts.
+// tenth of the simulator's shadowq arm at 10,000 experts. The map holds
+// only each conversation's slot, not its ending: a smaller map, probed on
+// every Submit and written on every ending, stays closer in cache.
 func (e *Engine) remember(conv string, end ending) {
-	e.done[conv] = end
 	if len(e.doneOrder) < e.doneKeep {
+		e.done[conv] = int32(len(e.doneOrder))
 		e.doneOrder = append(e.doneOrder, conv)
+		e.doneEnds = append(e.doneEnds, end)
 		return
 	}
-	delete(e.done, e.doneOrder[e.doneNext])
-	e.doneOrder[e.doneNext] = conv
-	e.doneNext = (e.doneNext + 1) % len(e.doneOrder)
+	// Set before the oldest is forgotten, as when the map held the
+	// endings: a conversation ending again as its oldest entry is
+	// forgotten (TestRememberKeepsTheLastEndings).
+	k := e.doneNext
+	e.done[conv] = int32(k)
+	delete(e.done, e.doneOrder[k])
+	e.doneOrder[k], e.doneEnds[k] = conv, end
+	e.doneNext = (k + 1) % len(e.doneOrder)
 }
 
 // redecideHeld retries held escalations, most urgent first.

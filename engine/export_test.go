@@ -100,7 +100,7 @@ func (e *Engine) HoldDiff(x Escalation) (string, bool) {
 // remembers with the first-in-first-out slice it replaced (append, then
 // drop the oldest), after every call. It describes the first difference.
 func RememberDiff(keep int, convs []string) string {
-	e := &Engine{done: map[string]ending{}, doneKeep: keep}
+	e := &Engine{done: map[string]int32{}, doneKeep: keep}
 	want := map[string]ending{}
 	var order []string
 	for i, c := range convs {
@@ -115,8 +115,12 @@ func RememberDiff(keep int, convs []string) string {
 			}
 			order = append(order[:0], order[drop:]...)
 		}
-		if !reflect.DeepEqual(e.done, want) {
-			return fmt.Sprintf("after %d (%s): remembered %v, want %v", i, c, e.done, want)
+		got := map[string]ending{}
+		for conv, k := range e.done {
+			got[conv] = e.doneEnds[k]
+		}
+		if !reflect.DeepEqual(got, want) {
+			return fmt.Sprintf("after %d (%s): remembered %v, want %v", i, c, got, want)
 		}
 	}
 	return ""
