@@ -464,16 +464,7 @@ func (e *Engine) applyOne(ctx context.Context, i int32, ev *Event, now time.Time
 	if res == applyIgnored {
 		return nil
 	}
-	if res == applyChanged {
-		if ev.Kind == EvPresence {
-			r.refreshRule(e.pol)
-			e.noteUnknown(r, now)
-		}
-		e.markDirty(i)
-		e.wakeHeld = e.wakeHeld || e.mayServe(i)
-	} else {
-		e.refresh(i) // confirmation only: see Store
-	}
+	e.afterApply(i, res, ev.Kind == EvPresence, now)
 	if ev.Kind == EvConversation && r.pending != nil && r.pending.ConversationID == ev.Conversation {
 		if o, ok := conversationOutcome(r, ev); ok {
 			// A failure leaves the delivery pending (see
@@ -482,6 +473,24 @@ func (e *Engine) applyOne(ctx context.Context, i int32, ev *Event, now time.Time
 		}
 	}
 	return nil
+}
+
+// afterApply follows an apply to expert i: a change marks the expert dirty
+// (the store write and the indexes follow at settle), takes a new presence
+// rule when the presence may have changed, and may wake a held escalation;
+// a confirmation without change only refreshes (see Store).
+func (e *Engine) afterApply(i int32, res applyResult, presence bool, now time.Time) {
+	if res != applyChanged {
+		e.refresh(i)
+		return
+	}
+	if presence {
+		r := &e.experts[i]
+		r.refreshRule(e.pol)
+		e.noteUnknown(r, now)
+	}
+	e.markDirty(i)
+	e.wakeHeld = e.wakeHeld || e.mayServe(i)
 }
 
 // ApplySnapshot merges a bulk presence read (see Snapshot and the ordering
@@ -512,14 +521,7 @@ func (e *Engine) ApplySnapshot(ctx context.Context, s Snapshot) error {
 			}
 			continue
 		}
-		if applySnapshotEntry(&r.st, &e.prov[i], en, now, s.At) == applyChanged {
-			r.refreshRule(e.pol)
-			e.noteUnknown(r, now)
-			e.markDirty(i)
-			e.wakeHeld = e.wakeHeld || e.mayServe(i)
-		} else {
-			e.refresh(i) // confirmation only: see Store
-		}
+		e.afterApply(i, applySnapshotEntry(&r.st, &e.prov[i], en, now, s.At), true, now)
 	}
 	return e.settle(ctx)
 }
