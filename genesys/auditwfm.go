@@ -59,7 +59,7 @@ func (c *Client) Schedules(ctx context.Context, buID string, ids []engine.Expert
 	var out []audit.Activity
 	for _, iv := range pieces(from, to, maxDetailInterval) {
 		for lo := 0; lo < len(ids); lo += historyUsersPerQuery {
-			acts, err := c.scheduleSearch(ctx, base, ids[lo:min(lo+historyUsersPerQuery, len(ids))], iv[0], iv[1], category)
+			acts, err := c.scheduleActivities(ctx, base, ids[lo:min(lo+historyUsersPerQuery, len(ids))], iv[0], iv[1], category)
 			if err != nil {
 				return out, noWFM(err)
 			}
@@ -69,34 +69,17 @@ func (c *Client) Schedules(ctx context.Context, buID string, ids []engine.Expert
 	return out, nil
 }
 
-func (c *Client) scheduleSearch(ctx context.Context, base string, ids []engine.ExpertID, from, to time.Time, category map[string]string) ([]audit.Activity, error) {
-	const op = "POST /api/v2/workforcemanagement/businessunits/{buId}/agentschedules/search"
+func (c *Client) scheduleActivities(ctx context.Context, base string, ids []engine.ExpertID, from, to time.Time, category map[string]string) ([]audit.Activity, error) {
+	op := scheduleSearchOp
 	users := make([]string, len(ids))
 	for i, id := range ids {
 		users[i] = string(id)
 	}
-	body, _ := json.Marshal(map[string]any{"startDate": from.UTC().Format("2006-01-02T15:04:05.000Z"), "endDate": to.UTC().Format("2006-01-02T15:04:05.000Z"), "userIds": users})
-	a, err := c.do(ctx, op, c.raw("POST", base+"/agentschedules/search", nil, body))
+	a, err := c.scheduleSearch(ctx, base, users, from, to)
 	if err != nil {
 		return nil, err
 	}
-	var resp struct {
-		Status string `json:"status"`
-		Result *struct {
-			AgentSchedules []struct {
-				User   struct{ ID string } `json:"user"`
-				Shifts []struct {
-					StartDate     time.Time `json:"startDate"`
-					LengthMinutes int       `json:"lengthMinutes"`
-					Activities    []struct {
-						StartDate      time.Time `json:"startDate"`
-						LengthMinutes  int       `json:"lengthMinutes"`
-						ActivityCodeID string    `json:"activityCodeId"`
-					} `json:"activities"`
-				} `json:"shifts"`
-			} `json:"agentSchedules"`
-		} `json:"result"`
-	}
+	var resp scheduleSearchAnswer
 	if err := json.Unmarshal(a.body, &resp); err != nil {
 		return nil, fmt.Errorf("genesys: %s: decoding: %w", op, err)
 	}

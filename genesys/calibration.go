@@ -191,46 +191,30 @@ func (c *Client) calSchedules(ctx context.Context, d *record.Data, ids []string,
 		return
 	}
 	bu := bus.Entities[0].ID
-	const op = "POST /api/v2/workforcemanagement/businessunits/{buId}/agentschedules/search"
-	path := "/api/v2/workforcemanagement/businessunits/" + url.PathEscape(bu) + "/agentschedules/search"
+	base := "/api/v2/workforcemanagement/businessunits/" + url.PathEscape(bu)
 	d.Schedules = map[string][]record.Meeting{}
 	n := 0
 	for _, iv := range chunks(d.From, d.To) {
 		for lo := 0; lo < len(ids); lo += calSchedUsers {
-			body, _ := json.Marshal(map[string]any{"startDate": iv[0].UTC().Format("2006-01-02T15:04:05.000Z"),
-				"endDate": iv[1].UTC().Format("2006-01-02T15:04:05.000Z"), "userIds": ids[lo:min(lo+calSchedUsers, len(ids))]})
-			a, err := c.do(ctx, op, c.raw("POST", path, nil, body))
+			a, err := c.scheduleSearch(ctx, base, ids[lo:min(lo+calSchedUsers, len(ids))], iv[0], iv[1])
 			if err != nil {
 				d.Schedules = nil
 				note(err)
 				return
 			}
-			var r struct {
-				Result struct {
-					AgentSchedules []struct {
-						User struct {
-							ID string `json:"id"`
-						} `json:"user"`
-						Shifts []struct {
-							Activities []struct {
-								StartDate      time.Time `json:"startDate"`
-								LengthMinutes  int       `json:"lengthMinutes"`
-								ActivityCodeID string    `json:"activityCodeId"`
-							} `json:"activities"`
-						} `json:"shifts"`
-					} `json:"agentSchedules"`
-				} `json:"result"`
-			}
+			var r scheduleSearchAnswer
 			if err := json.Unmarshal(a.body, &r); err != nil {
 				d.Schedules = nil
 				d.ScheduleNote = fmt.Sprintf("schedule search answer not understood (%v); meetings are inferred from presence segments", err)
 				return
 			}
-			for _, s := range r.Result.AgentSchedules {
-				for _, sh := range s.Shifts {
-					for _, act := range sh.Activities {
-						d.Schedules[s.User.ID] = append(d.Schedules[s.User.ID], record.Meeting{Start: act.StartDate, Len: time.Duration(act.LengthMinutes) * time.Minute})
-						n++
+			if r.Result != nil { // an asynchronous answer holds none (not read yet)
+				for _, s := range r.Result.AgentSchedules {
+					for _, sh := range s.Shifts {
+						for _, act := range sh.Activities {
+							d.Schedules[s.User.ID] = append(d.Schedules[s.User.ID], record.Meeting{Start: act.StartDate, Len: time.Duration(act.LengthMinutes) * time.Minute})
+							n++
+						}
 					}
 				}
 			}
