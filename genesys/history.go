@@ -54,14 +54,7 @@ func (c *Client) PresenceHistory(ctx context.Context, ids []engine.ExpertID, fro
 				return segs, fmt.Errorf("presence history page %d: %w", page, err)
 			}
 			var resp struct {
-				UserDetails []struct {
-					PrimaryPresence []struct {
-						StartTime              time.Time  `json:"startTime"`
-						EndTime                *time.Time `json:"endTime"`
-						SystemPresence         string     `json:"systemPresence"`
-						OrganizationPresenceID string     `json:"organizationPresenceId"`
-					} `json:"primaryPresence"`
-				} `json:"userDetails"`
+				UserDetails []userDetail `json:"userDetails"`
 			}
 			if err := json.Unmarshal(a.body, &resp); err != nil {
 				return segs, fmt.Errorf("genesys: %s: decoding: %w", op, err)
