@@ -165,6 +165,6 @@ func (w *world) runStatic(ev staticEv) {
 	case stBlockEnd:
 		w.blockEnd(x, int(ev.k))
 	case stChurn:
-		w.churnStart(x, w.sch.churns[ev.x][ev.k])
+		w.churnStart(x, int(ev.k))
 	}
 }

@@ -44,6 +44,7 @@ type expertState struct {
 	notResp    time.Duration // baseline: NOT_RESPONDING until
 	free       time.Duration // when the expert last became free (longest idle)
 	overlay    string
+	blkPres    string // the current block's presence (schedule.blocks[i][blk]), while blk >= 0
 	shown      string
 	work       string          // sc.WorkPresence
 	shownEng   engine.Presence // shown, as the engine sees it
@@ -212,7 +213,7 @@ func (w *world) compute(x *expertState) string {
 	case !x.inShift:
 		return w.offline
 	case x.blk >= 0:
-		return w.sch.blocks[x.i][x.blk].presence
+		return x.blkPres
 	case x.overlay != "":
 		return x.overlay
 	}
@@ -264,9 +265,10 @@ func (w *world) blockStart(x *expertState, bi int) {
 		return
 	}
 	w.clearOverlay(x)
-	x.blk = bi
+	b := &w.sch.blocks[x.i][bi]
+	x.blk, x.blkPres = bi, b.presence
 	w.update(x)
-	if b := w.sch.blocks[x.i][bi]; b.calendar {
+	if b.calendar {
 		w.r.calendar(x, b.end)
 	}
 }
@@ -275,23 +277,30 @@ func (w *world) blockEnd(x *expertState, bi int) {
 	if x.blk != bi {
 		return
 	}
-	b := w.sch.blocks[x.i][bi]
 	x.blk = -1
-	cp := w.sc.CherryPickers
-	if x.cherry && cp.Mode == scenarios.Stretch && b.calendar && x.inShift {
-		// Keep showing the meeting after the calendar says it ended.
-		x.overruns++
-		w.setOverlay(x, b.presence, cp.Stretch, 's')
-		w.update(x)
-		return
+	// Only a stretching cherry-picker reads the block: at 10,000 experts
+	// the schedule's blocks are a cache miss or two away.
+	if cp := w.sc.CherryPickers; x.cherry && cp.Mode == scenarios.Stretch && x.inShift {
+		if b := &w.sch.blocks[x.i][bi]; b.calendar {
+			// Keep showing the meeting after the calendar says it ended.
+			x.overruns++
+			w.setOverlay(x, b.presence, cp.Stretch, 's')
+			w.update(x)
+			return
+		}
 	}
 	w.becomeFree(x)
 }
 
-func (w *world) churnStart(x *expertState, c churn) {
+// churnStart starts x's ci-th churn excursion, unless x is in no state to
+// wander off. The churn is read only then: at 10,000 experts the
+// schedule's churn lists are a cache miss or two away, and most churns
+// find the expert busy or in a block.
+func (w *world) churnStart(x *expertState, ci int) {
 	if !x.inShift || x.blk >= 0 || x.overlay != "" || x.occupied() || x.alerting >= 0 {
 		return
 	}
+	c := &w.sch.churns[x.i][ci]
 	w.setOverlay(x, c.presence, c.length, 'c')
 	w.update(x)
 }
