@@ -65,11 +65,11 @@ type historyRec struct {
 	alerts map[int][]HistoryAlert // by escalation index
 }
 
-func (h *historyRec) alert(e *escState, x *expertState, now, delay time.Duration, res engine.DeliveryResult) {
+func (h *historyRec) alert(e *escState, x *expertState, pres string, now, delay time.Duration, res engine.DeliveryResult) {
 	if h == nil {
 		return
 	}
-	h.alerts[e.i] = append(h.alerts[e.i], HistoryAlert{Expert: x.sc.ID, Start: now, End: now + delay, Result: res, Presence: x.shown})
+	h.alerts[e.i] = append(h.alerts[e.i], HistoryAlert{Expert: x.sc.ID, Start: now, End: now + delay, Result: res, Presence: pres})
 }
 
 // History runs replication rep of the scenario under its first baseline

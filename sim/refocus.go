@@ -15,7 +15,7 @@ const refocusStream = 0x7265666f637573 // "refocus"
 // work), and, when they were in a calendar meeting, the part of the
 // meeting the conversation and its after-call work overlap.
 func (w *world) interruptCost(x *expertState, e *escState, now time.Duration) {
-	if d := w.pres[e.alertPres].Refocus; d.Kind != "" {
+	if d := w.pt.info[e.alertPres].Refocus; d.Kind != "" {
 		// One generator per escalation, seeded from the shared schedule:
 		// the same draw in every arm for the same presence.
 		x.refocusDue = d.Sample(rand.New(rand.NewPCG(e.a.refocus, refocusStream)))

@@ -39,13 +39,15 @@ type arrival struct {
 type block struct {
 	start, end time.Duration
 	presence   string
-	calendar   bool // a meeting the calendar knows (breaks are not)
+	calendar   bool   // a meeting the calendar knows (breaks are not)
+	pid        presID // presence in the schedule's presTable
 }
 
 // churn is one random presence excursion.
 type churn struct {
 	at, length time.Duration
 	presence   string
+	pid        presID // presence in the schedule's presTable
 }
 
 // schedule is the exogenous part of one replication, shared by every arm.
@@ -63,6 +65,8 @@ type schedule struct {
 	hides [][]time.Duration // per expert: the length of its k-th hide
 
 	static []staticEv // the exogenous events in kernel order, built on first use (static.go)
+
+	pt *presTable // every presence name the replication can show
 }
 
 func makeSchedule(sc *scenarios.Scenario, st *Streams) *schedule {
@@ -74,6 +78,15 @@ func makeSchedule(sc *scenarios.Scenario, st *Streams) *schedule {
 		r := st.Stream("expert/" + string(x.ID))
 		s.blocks[i] = makeBlocks(x, r)
 		s.churns[i] = makeChurn(x, sc.Run.Horizon, r)
+	}
+	s.pt = newPresTable(sc)
+	for i := range s.blocks {
+		for k := range s.blocks[i] {
+			s.blocks[i][k].pid = s.pt.intern(s.blocks[i][k].presence)
+		}
+		for k := range s.churns[i] {
+			s.churns[i][k].pid = s.pt.intern(s.churns[i][k].presence)
+		}
 	}
 	return s
 }
@@ -183,10 +196,10 @@ func convIndex(id string) int {
 func makeBlocks(x *scenarios.Expert, r *rand.Rand) []block {
 	var bs []block
 	for _, b := range x.FixedMeetings {
-		bs = append(bs, block{b.Start, b.End, b.Presence, true})
+		bs = append(bs, block{b.Start, b.End, b.Presence, true, 0})
 	}
 	for _, b := range x.Breaks {
-		bs = append(bs, block{b.Start, b.End, b.Presence, false})
+		bs = append(bs, block{b.Start, b.End, b.Presence, false, 0})
 	}
 	for _, sh := range x.Shifts {
 		bs = placeMeetings(bs, x.Meetings, sh, r)
@@ -212,7 +225,7 @@ func placeMeetings(bs []block, g scenarios.MeetingGen, sh scenarios.Shift, r *ra
 		for try := 0; try < 20; try++ {
 			start := sh.Start + time.Duration(r.Int64N(int64(span)))
 			start = start.Truncate(5 * time.Minute) // calendars snap to 5 minutes
-			nb := block{start, start + length, g.Presence.Pick(r), true}
+			nb := block{start, start + length, g.Presence.Pick(r), true, 0}
 			if !overlaps(bs, nb, g.MinGap) {
 				bs = append(bs, nb)
 				break

@@ -126,7 +126,7 @@ func (r *shadowqRouter) presenceChanged(x *expertState) {
 	if w.outage(w.now(), false) {
 		return
 	}
-	r.check(r.eng.ApplyAt(r.ctx, r.engIdx[x.i], engine.Event{Kind: engine.EvPresence, Expert: x.sc.ID, At: w.k.Now(), Presence: x.shownEng}))
+	r.check(r.eng.ApplyAt(r.ctx, r.engIdx[x.i], engine.Event{Kind: engine.EvPresence, Expert: x.id, At: w.k.Now(), Presence: w.shownEng(x)}))
 }
 
 func (r *shadowqRouter) routingChanged(x *expertState) {
@@ -136,11 +136,11 @@ func (r *shadowqRouter) routingChanged(x *expertState) {
 	if w.outage(w.now(), false) {
 		return
 	}
-	r.check(r.eng.ApplyAt(r.ctx, r.engIdx[x.i], engine.Event{Kind: engine.EvRouting, Expert: x.sc.ID, At: w.k.Now(), Routing: x.routing}))
+	r.check(r.eng.ApplyAt(r.ctx, r.engIdx[x.i], engine.Event{Kind: engine.EvRouting, Expert: x.id, At: w.k.Now(), Routing: x.routing}))
 }
 
 func (r *shadowqRouter) calendar(x *expertState, end time.Duration) {
-	r.check(r.eng.ApplyAt(r.ctx, r.engIdx[x.i], engine.Event{Kind: engine.EvCalendar, Expert: x.sc.ID, BlockEnd: r.w.at(end)}))
+	r.check(r.eng.ApplyAt(r.ctx, r.engIdx[x.i], engine.Event{Kind: engine.EvCalendar, Expert: x.id, BlockEnd: r.w.at(end)}))
 }
 
 func (r *shadowqRouter) hangUp(x *expertState, e *escState) {
@@ -148,7 +148,7 @@ func (r *shadowqRouter) hangUp(x *expertState, e *escState) {
 	if w.outage(w.now(), false) {
 		return
 	}
-	r.check(r.eng.ApplyAt(r.ctx, r.engIdx[x.i], engine.Event{Kind: engine.EvConversation, Expert: x.sc.ID, At: w.k.Now(),
+	r.check(r.eng.ApplyAt(r.ctx, r.engIdx[x.i], engine.Event{Kind: engine.EvConversation, Expert: x.id, At: w.k.Now(),
 		Conversation: e.a.conv, ConvState: engine.ConvDisconnected}))
 }
 
@@ -157,7 +157,7 @@ func (r *shadowqRouter) resync() {
 	w := r.w
 	entry := func(i int) {
 		x := &w.xs[i]
-		r.snap[i] = engine.SnapshotEntry{Expert: x.sc.ID, Presence: x.shownEng, PresenceSince: w.at(x.shownSince),
+		r.snap[i] = engine.SnapshotEntry{Expert: x.id, Presence: w.shownEng(x), PresenceSince: w.at(x.shownSince),
 			Routing: x.routing, RoutingSince: w.at(x.routeSince)}
 	}
 	if r.snap == nil {

@@ -75,7 +75,7 @@ func (t *timelineRec) span(x *expertState, now time.Duration) {
 	if t == nil || now <= x.shownSince || !x.inShift && x.shown == t.w.offline {
 		return
 	}
-	t.add(x, x.shownSince, now, x.shown)
+	t.add(x, x.shownSince, now, t.w.pt.names[x.shown])
 }
 
 func (t *timelineRec) busy(x *expertState, from, to time.Duration) {

@@ -25,43 +25,47 @@ type router interface {
 
 // expertState is the truth about one expert during one run.
 //
-// The fields nearly every event of the expert reads (what update,
-// compute, eligibility and the ACD's index look at) come first, so that
-// one event touches one or two cache lines of it: at 10,000 experts the
-// states do not fit in cache, and a miss per line was a good part of
-// the per-event cost. work and cherry copy the scenario's WorkPresence
-// and CherryPicker for the same reason (sc is another line elsewhere).
+// At 10,000 experts the states do not fit in cache, and a miss per line
+// was a good part of the per-event cost, so the layout is by use. The
+// first cache line holds what nearly every event of the expert reads
+// (what update, compute, eligibility and the ACD's index look at; work
+// and cherry copy the scenario's WorkPresence and CherryPicker, presences
+// are presIDs, not names); the second what a presence or routing change
+// and the timers write (id copies sc.ID, for the engine's events); the
+// rest is bookkeeping for the measurement. The size is a multiple of 64
+// bytes (TestExpertStateLines), so that in the states' slice, which the
+// allocator aligns to a page, each line holds one expert's fields only.
 type expertState struct {
+	// Line 1 (64 bytes).
 	inShift    bool
 	acw        bool
 	refocusing bool
-	shownOnQ   bool          // shown is one of the baseline ACD's On Queue presences
-	cherry     bool          // sc.CherryPicker
-	ovKind     byte          // 'c' churn, 'h' hide, 's' stretch
+	shownOnQ   bool                  // shown is one of the baseline ACD's On Queue presences
+	cherry     bool                  // sc.CherryPicker
+	ovKind     byte                  // 'c' churn, 'h' hide, 's' stretch
+	shownSys   engine.SystemPresence // shown's system presence
+	routing    engine.RoutingStatus
+	overlay    presID // 0 if none
+	blkPres    presID // the current block's presence (schedule.blocks[i][blk]), while blk >= 0
+	shown      presID
+	work       presID        // sc.WorkPresence
 	blk        int           // index into schedule.blocks[i] of the current block, -1 if none
 	conv       int           // escalation connected, -1 if none
 	alerting   int           // escalation alerting, -1 if none
+	i          int           // index in world.xs
 	notResp    time.Duration // baseline: NOT_RESPONDING until
 	free       time.Duration // when the expert last became free (longest idle)
-	overlay    string
-	blkPres    string // the current block's presence (schedule.blocks[i][blk]), while blk >= 0
-	shown      string
-	work       string          // sc.WorkPresence
-	shownEng   engine.Presence // shown, as the engine sees it
-	routing    engine.RoutingStatus
 
-	i  int
-	sc *scenarios.Expert
-
-	shiftEnd time.Duration // end of the current (or last) shift
-	ovEnd    time.Duration
-	ovEv     EventID
-
+	// Line 2 (64 bytes).
+	id         engine.ExpertID // sc.ID
+	sc         *scenarios.Expert
 	shownSince time.Duration
 	routeSince time.Duration
+	alertEv    EventID
+	ovEv       EventID
+	shiftEnd   time.Duration // end of the current (or last) shift
 
-	alertEv EventID
-
+	ovEnd     time.Duration
 	busyStart time.Duration
 	busy      time.Duration // busy time inside the measurement window
 
@@ -76,10 +80,12 @@ type expertState struct {
 	// Cherry-pick evidence: time in meeting presences outside calendar blocks.
 	unsched      time.Duration
 	unschedSince time.Duration
-	inUnsched    bool
 	unschedSegs  int
 	overruns     int
 	hides        int
+	inUnsched    bool
+
+	_ [31]byte // to a multiple of 64 bytes
 }
 
 func (x *expertState) busyNow() bool { return x.conv >= 0 || x.acw }
@@ -109,7 +115,7 @@ type escState struct {
 	interrupt  bool
 	stale      bool
 
-	alertPres string // what the expert showed when this escalation's last alert started
+	alertPres presID // what the expert showed when this escalation's last alert started
 
 	abandonEv EventID
 	vmEv      EventID
@@ -129,9 +135,9 @@ type world struct {
 	pol   *engine.Policy
 	bl    *scenarios.Baseline // this arm's ACD: the baseline itself, or shadowq's fallback queue
 
-	pres    map[string]scenarios.Presence
-	onq     map[string]bool // bl.OnQueue
-	offline string
+	pt      *presTable // the schedule's presences
+	onq     []bool     // by presID: one of bl.OnQueue
+	offline presID
 	xs      []expertState
 	idx     map[engine.ExpertID]int
 	es      []escState
@@ -150,26 +156,19 @@ type world struct {
 // or for shadowq the queue its fallbacks go to.
 func newWorld(sc *scenarios.Scenario, sch *schedule, bl *scenarios.Baseline) *world {
 	w := &world{sc: sc, sch: sch, k: NewKernel(sc.Run.Start), start: sc.Run.Start, pol: sc.Policy, bl: bl,
-		pres: map[string]scenarios.Presence{}, onq: map[string]bool{}}
+		pt: sch.pt, onq: make([]bool, len(sch.pt.names)), offline: sch.pt.offline}
 	for _, n := range bl.OnQueue {
-		w.onq[n] = true
-	}
-	for n, p := range sc.Presences {
-		w.pres[n] = p
-		if w.offline == "" && p.System == engine.SysOffline {
-			w.offline = n
+		if p, ok := w.pt.ids[n]; ok {
+			w.onq[p] = true
 		}
-	}
-	if w.offline == "" {
-		w.offline = "(offline)"
-		w.pres[w.offline] = scenarios.Presence{Name: w.offline, ID: offlineDef, System: engine.SysOffline}
 	}
 	w.xs = make([]expertState, len(sc.Experts))
 	w.idx = make(map[engine.ExpertID]int, len(sc.Experts))
+	off := w.pt.info[w.offline].System
 	for i := range w.xs {
 		w.idx[sc.Experts[i].ID] = i
-		w.xs[i] = expertState{i: i, sc: &sc.Experts[i], work: sc.Experts[i].WorkPresence, cherry: sc.Experts[i].CherryPicker,
-			blk: -1, conv: -1, alerting: -1, shown: w.offline, shownEng: w.presence(w.offline), routing: engine.RSOffQueue}
+		w.xs[i] = expertState{i: i, sc: &sc.Experts[i], id: sc.Experts[i].ID, work: w.pt.ids[sc.Experts[i].WorkPresence], cherry: sc.Experts[i].CherryPicker,
+			blk: -1, conv: -1, alerting: -1, shown: w.offline, shownSys: off, routing: engine.RSOffQueue}
 	}
 	w.queue = newQueueSeries(sc.Run.Horizon)
 	if sc.Week != nil {
@@ -205,16 +204,17 @@ func (w *world) at(d time.Duration) time.Time {
 	return w.start.Add(d)
 }
 
-func (w *world) presence(name string) engine.Presence { return w.pres[name].Engine() }
+// shownEng is what x shows, as the engine sees it.
+func (w *world) shownEng(x *expertState) engine.Presence { return w.pt.eng[x.shown] }
 
 // compute is what the expert shows now.
-func (w *world) compute(x *expertState) string {
+func (w *world) compute(x *expertState) presID {
 	switch {
 	case !x.inShift:
 		return w.offline
 	case x.blk >= 0:
 		return x.blkPres
-	case x.overlay != "":
+	case x.overlay != 0:
 		return x.overlay
 	}
 	return x.work
@@ -224,11 +224,11 @@ func (w *world) compute(x *expertState) string {
 func (w *world) update(x *expertState) {
 	now := w.now()
 	if s := w.compute(x); s != x.shown {
-		p := w.pres[s]
+		sys := w.pt.info[s].System
 		w.tl.span(x, now)
-		w.trackUnscheduled(x, p.System, now)
+		w.trackUnscheduled(x, sys, now)
 		x.shown, x.shownSince = s, now
-		x.shownEng = p.Engine()
+		x.shownSys = sys
 		x.shownOnQ = w.onq[s]
 		w.touch(x)
 		w.r.presenceChanged(x)
@@ -237,7 +237,7 @@ func (w *world) update(x *expertState) {
 	switch {
 	case x.occupied():
 		rs = engine.RSInteracting
-	case x.shownEng.System == engine.SysOnQueue:
+	case x.shownSys == engine.SysOnQueue:
 		rs = engine.RSIdle
 	}
 	if rs != x.routing {
@@ -266,7 +266,7 @@ func (w *world) blockStart(x *expertState, bi int) {
 	}
 	w.clearOverlay(x)
 	b := &w.sch.blocks[x.i][bi]
-	x.blk, x.blkPres = bi, b.presence
+	x.blk, x.blkPres = bi, b.pid
 	w.update(x)
 	if b.calendar {
 		w.r.calendar(x, b.end)
@@ -284,7 +284,7 @@ func (w *world) blockEnd(x *expertState, bi int) {
 		if b := &w.sch.blocks[x.i][bi]; b.calendar {
 			// Keep showing the meeting after the calendar says it ended.
 			x.overruns++
-			w.setOverlay(x, b.presence, cp.Stretch, 's')
+			w.setOverlay(x, b.pid, cp.Stretch, 's')
 			w.update(x)
 			return
 		}
@@ -297,19 +297,19 @@ func (w *world) blockEnd(x *expertState, bi int) {
 // schedule's churn lists are a cache miss or two away, and most churns
 // find the expert busy or in a block.
 func (w *world) churnStart(x *expertState, ci int) {
-	if !x.inShift || x.blk >= 0 || x.overlay != "" || x.occupied() || x.alerting >= 0 {
+	if !x.inShift || x.blk >= 0 || x.overlay != 0 || x.occupied() || x.alerting >= 0 {
 		return
 	}
 	c := &w.sch.churns[x.i][ci]
-	w.setOverlay(x, c.presence, c.length, 'c')
+	w.setOverlay(x, c.pid, c.length, 'c')
 	w.update(x)
 }
 
-func (w *world) setOverlay(x *expertState, p string, d time.Duration, kind byte) {
+func (w *world) setOverlay(x *expertState, p presID, d time.Duration, kind byte) {
 	w.clearOverlay(x)
 	x.overlay, x.ovEnd, x.ovKind = p, w.now()+d, kind
 	x.ovEv = w.k.After(d, func() {
-		x.overlay, x.ovEv = "", 0
+		x.overlay, x.ovEv = 0, 0
 		if kind == 'h' {
 			w.update(x) // after hiding: work presence until busy again
 		} else {
@@ -323,16 +323,16 @@ func (w *world) clearOverlay(x *expertState) {
 		w.k.Cancel(x.ovEv)
 		x.ovEv = 0
 	}
-	x.overlay = ""
+	x.overlay = 0
 }
 
 // becomeFree is the moment an expert would be available: a cherry-picker
 // in hide mode shows the hide presence instead.
 func (w *world) becomeFree(x *expertState) {
 	cp := w.sc.CherryPickers
-	if x.cherry && cp.Mode == scenarios.Hide && x.inShift && x.blk < 0 && x.overlay == "" && !x.occupied() && cp.Presence != "" {
+	if x.cherry && cp.Mode == scenarios.Hide && x.inShift && x.blk < 0 && x.overlay == 0 && !x.occupied() && w.pt.hide != 0 {
 		x.hides++
-		w.setOverlay(x, cp.Presence, w.sch.hideLength(x.i, x.hides-1), 'h')
+		w.setOverlay(x, w.pt.hide, w.sch.hideLength(x.i, x.hides-1), 'h')
 	}
 	x.free = w.now()
 	w.touch(x)
@@ -357,7 +357,7 @@ func (w *world) alert(x *expertState, e *escState, k int, interrupt bool, done f
 	x.alerting, e.ringing = e.i, x.i
 	w.touch(x)
 	e.alertPres = x.shown
-	mix := w.sc.Deliveries.ByPresence[x.shown]
+	mix := w.pt.mix[x.shown]
 	resp, u := w.sch.draw(e.a, k)
 	res := engine.NoAnswer
 	switch {
@@ -371,7 +371,7 @@ func (w *world) alert(x *expertState, e *escState, k int, interrupt bool, done f
 	if res == engine.NoAnswer || resp >= timeout {
 		res, delay = engine.NoAnswer, timeout
 	}
-	w.hist.alert(e, x, w.now(), delay, res)
+	w.hist.alert(e, x, w.pt.names[x.shown], w.now(), delay, res)
 	x.alertEv = w.k.After(delay, func() {
 		x.alerting, x.alertEv, e.ringing = -1, 0, -1
 		w.touch(x)
@@ -489,6 +489,6 @@ func (w *world) end(e *escState, outcome string) {
 // trueAllowed is the invariant oracle: does the policy allow a delivery to
 // x as x really is now?
 func (w *world) trueAllowed(x *expertState, prio engine.Priority) bool {
-	ok, _ := w.pol.Allows(x.shownEng, x.routing, x.conv >= 0, prio)
+	ok, _ := w.pol.Allows(w.shownEng(x), x.routing, x.conv >= 0, prio)
 	return ok && x.inShift
 }
