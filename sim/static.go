@@ -35,6 +35,12 @@ type staticEv struct {
 	at   time.Duration
 	seq  uint32
 	kind staticKind
+	// A block start's presence and calendar flag, copied from the block
+	// (in what was padding): at 10,000 experts the schedule's blocks are
+	// a cache miss or two away, and only a calendar block's start reads
+	// the block (for its end, which shadowq's engine is told).
+	cal  bool
+	pid  presID
 	x, k int32
 }
 
@@ -60,6 +66,7 @@ func (s *schedule) statics() []staticEv {
 		}
 		for bi, b := range s.blocks[i] {
 			add(b.start, stBlockStart, i, bi)
+			out[len(out)-1].cal, out[len(out)-1].pid = b.calendar, b.pid
 			add(b.end, stBlockEnd, i, bi)
 		}
 		for ci, c := range s.churns[i] {
@@ -161,7 +168,7 @@ func (w *world) runStatic(ev staticEv) {
 		w.clearOverlay(x)
 		w.update(x)
 	case stBlockStart:
-		w.blockStart(x, int(ev.k))
+		w.blockStart(x, &ev)
 	case stBlockEnd:
 		w.blockEnd(x, int(ev.k))
 	case stChurn:

@@ -260,16 +260,16 @@ func (w *world) trackUnscheduled(x *expertState, next engine.SystemPresence, now
 	}
 }
 
-func (w *world) blockStart(x *expertState, bi int) {
+// blockStart starts the block a stBlockStart event names.
+func (w *world) blockStart(x *expertState, ev *staticEv) {
 	if !x.inShift {
 		return
 	}
 	w.clearOverlay(x)
-	b := &w.sch.blocks[x.i][bi]
-	x.blk, x.blkPres = bi, b.pid
+	x.blk, x.blkPres = int(ev.k), ev.pid
 	w.update(x)
-	if b.calendar {
-		w.r.calendar(x, b.end)
+	if ev.cal {
+		w.r.calendar(x, w.sch.blocks[x.i][ev.k].end)
 	}
 }
 
@@ -404,15 +404,16 @@ func (w *world) connect(x *expertState, e *escState) {
 	x.busyStart = now
 	w.interruptCost(x, e, now)
 	w.update(x)
+	acw := e.a.acw // read with handle: at the hang-up the arrival is a cache miss away
 	w.k.After(e.a.handle, func() {
 		x.conv = -1
 		w.touch(x)
 		w.r.hangUp(x, e)
-		if e.a.acw > 0 {
+		if acw > 0 {
 			x.acw = true
 			w.touch(x)
 			w.update(x)
-			w.k.After(e.a.acw, func() { x.acw = false; w.touch(x); w.endBusy(x) })
+			w.k.After(acw, func() { x.acw = false; w.touch(x); w.endBusy(x) })
 			return
 		}
 		w.endBusy(x)
