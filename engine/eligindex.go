@@ -246,7 +246,7 @@ func (e *Engine) evalGroup(gr *group, es *esc, now int64) evaluation {
 			top = e.considerBounded(top, k, wt, idx, skill, intr, now)
 		}
 	}
-	ev.cands = e.ranked(top)
+	ev.cands, ev.idxs = e.ranked(top)
 	return ev
 }
 

@@ -234,7 +234,7 @@ func (e *Engine) decide(ctx context.Context, es *esc) (Decision, error) {
 					ev.excluded = append(ev.excluded, Exclusion{Expert: c.Expert, Reason: ExClaimed, Detail: "held in store"})
 				}
 			}
-			ev.cands = ev.cands[got:]
+			ev.cands, ev.idxs = ev.cands[got:], ev.idxs[got:]
 			if es.observed {
 				return e.observeDeliver(es, &ev, holder, now), nil
 			}
@@ -242,9 +242,7 @@ func (e *Engine) decide(ctx context.Context, es *esc) (Decision, error) {
 		}
 		// Every ranked candidate is held elsewhere: skip them for the rest
 		// of this decision and rank the others.
-		for _, c := range ev.cands {
-			es.skip = append(es.skip, e.index[c.Expert])
-		}
+		es.skip = append(es.skip, ev.idxs...)
 		ev = e.evaluate(es, now)
 	}
 	if es.observed {
@@ -254,8 +252,7 @@ func (e *Engine) decide(ctx context.Context, es *esc) (Decision, error) {
 }
 
 func (e *Engine) deliver(ctx context.Context, es *esc, ev *evaluation, holder string, now time.Time) (Decision, error) {
-	c := ev.cands[0]
-	idx := e.index[c.Expert]
+	c, idx := ev.cands[0], ev.idxs[0]
 	r := &e.experts[idx]
 	es.attempts++
 	es.state = escDelivering
@@ -395,24 +392,41 @@ func (e *Engine) planHold(es *esc, now time.Time) (holdPlan, bool) {
 	best, who := 0.0, int32(-1)
 	memo := &e.scratch.probs
 	memo.reset()
+	// The holders who may free up with time, in expert order (the lower
+	// index is the lower id, and wins a tie of p). The predictor is pure
+	// (its contract), so only the first holder in each distinct state can
+	// win: a later one in the same state has the same p and a higher
+	// index. Holders in the state of the holder before (a team offline
+	// since its shift ended) are passed over on a compare of their dense
+	// sources; the others on a look in the memo; the predictor is asked
+	// about the rest, ~50 states for ~3,000 holders at 10,000 experts.
+	pool, _ := e.pool(es)
+	multi := len(es.skillIDs) > 1
+	pr, nowNs := uint8(es.Priority), now.UnixNano()
 	var prev *blockSrc
-	p := 0.0
-	for _, idx := range e.blockedHolders(es, now) {
-		// The predictor is pure (its contract): holders in the same state
-		// since the same moment, like a shift's experts offline since its
-		// start, share one call; and one in the same state as the holder
-		// before shares its answer without a look in the memo.
-		if src := &e.blk[idx]; prev == nil || *src != *prev {
-			prev = src
-			b := src.blocking(es.Priority)
-			var ok bool
-			if p, ok = memo.get(&b); !ok {
-				p = e.pred.ProbFreeWithin(b, now, window)
-				memo.put(&b, p)
-			}
+	for _, idx := range pool {
+		if multi && !e.hasSkills(idx, es.skillIDs) {
+			continue
 		}
-		// Indexes are in expert id order: the lower index is the lower id.
-		if p > best || (p == best && who >= 0 && idx < who) {
+		if r := gateReason(e.gates[idx], pr); r != 0 { // eligibility's first tests
+			if !mayFree(r) {
+				continue
+			}
+		} else if r, _ := e.eligibility(idx, es, nowNs); r == 0 || !mayFree(r) {
+			continue
+		}
+		src := &e.blk[idx]
+		if prev != nil && *src == *prev {
+			continue
+		}
+		prev = src
+		k := src.key(es.Priority)
+		if _, seen := memo.get(&k); seen {
+			continue
+		}
+		p := e.pred.ProbFreeWithin(e.blocking(idx, es), now, window)
+		memo.put(&k, p)
+		if p > best {
 			best, who = p, idx
 		}
 	}

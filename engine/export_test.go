@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"reflect"
 	"slices"
+	"time"
 )
 
 // IndexDiff decides a probe escalation (tried: experts already tried for
@@ -77,8 +78,8 @@ func (e *Engine) HoldDiff(x Escalation) (string, bool) {
 	got, ok := e.planHold(es, now)
 	best, who := 0.0, int32(-1)
 	for _, idx := range slices.Clone(e.blockedHolders(es, now)) {
-		if b, src := e.blocking(idx, es), e.blk[idx].blocking(es.Priority); b != src {
-			return fmt.Sprintf("%s: blocking %+v from the record, %+v from the dense copy", e.experts[idx].ID, b, src), false
+		if b, k := e.blocking(idx, es), e.blk[idx].key(es.Priority); keyOf(&b) != k {
+			return fmt.Sprintf("%s: blocking %+v from the record, %+v from the dense copy", e.experts[idx].ID, b, k), false
 		}
 		p := e.pred.ProbFreeWithin(e.blocking(idx, es), now, e.pol.MicroWait.MaxHold)
 		if p > best || (p == best && who >= 0 && e.experts[idx].ID < e.experts[who].ID) {
@@ -231,4 +232,29 @@ func LtListDiff(seed uint64, steps, span int) string {
 		}
 	}
 	return ""
+}
+
+// keyOf is the blockKey of a Blocking.
+func keyOf(b *Blocking) blockKey {
+	return blockKey{def: b.Presence.Def, sys: b.Presence.System, routing: b.Routing, byRouting: b.ByRouting,
+		since: unixNano(b.Since), end: unixNano(b.BlockEnd)}
+}
+
+// blockedHolders lists, in expert order, the holders of es's skills who may
+// become eligible with time: the holders planHold asks the predictor about
+// (a scan of every holder, which planHold does in one pass).
+func (e *Engine) blockedHolders(es *esc, at time.Time) []int32 {
+	now := at.UnixNano()
+	pool, _ := e.pool(es)
+	b := e.scratch.blocked[:0]
+	for _, idx := range pool {
+		if len(es.skillIDs) > 1 && !e.hasSkills(idx, es.skillIDs) {
+			continue
+		}
+		if r, _ := e.eligibility(idx, es, now); r != 0 && mayFree(r) {
+			b = append(b, idx)
+		}
+	}
+	e.scratch.blocked = b
+	return b
 }

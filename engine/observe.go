@@ -49,8 +49,7 @@ func (e *Engine) observeSubmit(ctx context.Context, es *esc) (Decision, error) {
 // es with ev's best candidate (claimed in the store, its fairness and
 // budget charged); nothing is delivered and es does not change state.
 func (e *Engine) observeDeliver(es *esc, ev *evaluation, holder string, now time.Time) Decision {
-	c := ev.cands[0]
-	idx := e.index[c.Expert]
+	c, idx := ev.cands[0], ev.idxs[0]
 	r := &e.experts[idx]
 	r.st.LastDelivery = now
 	if c.Interrupt {

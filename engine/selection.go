@@ -161,6 +161,7 @@ type scratch struct {
 	top     []ranked
 	sources []source
 	cands   []Candidate
+	idxs    []int32
 	ids     []ExpertID
 	states  []ExpertState
 	probs   probMemo
@@ -171,6 +172,7 @@ type evaluation struct {
 	skillHolders int
 	eligible     int
 	cands        []Candidate // the best max(ExplainLimit, minRanked) eligible, best first (scratch-backed)
+	idxs         []int32     // aligned with cands: their expert indexes (scratch-backed)
 	excluded     []Exclusion // first ExplainLimit exclusions
 	counts       ReasonCounts
 }
@@ -216,7 +218,7 @@ func (e *Engine) scanHolders(es *esc, now int64) evaluation {
 		}
 		top = e.consider(top, idx, skill, intr, now)
 	}
-	ev.cands = e.ranked(top)
+	ev.cands, ev.idxs = e.ranked(top)
 	return ev
 }
 
@@ -251,33 +253,17 @@ func (e *Engine) consider(top []ranked, idx int32, skill float64, intr bool, now
 }
 
 // ranked turns the best found into scored candidates (scratch-backed).
-func (e *Engine) ranked(top []ranked) []Candidate {
+// The expert indexes come along, so that a delivery or a skip does not
+// look its expert up by ID again.
+func (e *Engine) ranked(top []ranked) ([]Candidate, []int32) {
 	e.scratch.top = top
-	cands := e.scratch.cands[:0]
+	cands, idxs := e.scratch.cands[:0], e.scratch.idxs[:0]
 	for i := range top {
 		cands = append(cands, e.candidate(&top[i]))
+		idxs = append(idxs, top[i].idx)
 	}
-	e.scratch.cands = cands
-	return cands
-}
-
-// blockedHolders lists, in expert order, the holders of es's skills who may
-// become eligible with time; the predictor looks at them when nobody is
-// eligible (only then: it is a scan of every holder).
-func (e *Engine) blockedHolders(es *esc, at time.Time) []int32 {
-	now := at.UnixNano()
-	pool, _ := e.pool(es)
-	b := e.scratch.blocked[:0]
-	for _, idx := range pool {
-		if len(es.skillIDs) > 1 && !e.hasSkills(idx, es.skillIDs) {
-			continue
-		}
-		if r, _ := e.eligibility(idx, es, now); r != 0 && mayFree(r) {
-			b = append(b, idx)
-		}
-	}
-	e.scratch.blocked = b
-	return b
+	e.scratch.cands, e.scratch.idxs = cands, idxs
+	return cands, idxs
 }
 
 // minRanked is the least number of best candidates ranked per decision, so
