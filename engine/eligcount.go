@@ -24,11 +24,14 @@ type exclusions struct {
 	due []dueEntry
 }
 
-// counted is how a member is counted.
+// counted is how a member is counted, and where the time index keeps it
+// (16 bytes: four members to a cache line).
 type counted struct {
-	at  int64  // when the exclusion ends, 0 for none
-	why Reason // the reason it is counted under, 0 for none
-	lvl uint8  // its gate level
+	at    int64  // when the exclusion ends, 0 for none
+	why   Reason // the reason it is counted under, 0 for none
+	lvl   uint8  // its gate level
+	band  int8   // its band in the time index
+	class int16  // its class in the time index, -1 for none (its gate shuts every priority)
 }
 
 type dueEntry struct {

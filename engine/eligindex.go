@@ -15,22 +15,26 @@ import (
 type group struct {
 	members []int32 // expert indexes holding every skill of the set, ascending
 	prof    []int8  // for a one-skill set: the members' proficiency, aligned
-	// lvl[L] marks (by position in members) the experts whose gate admits
-	// priorities P1..PL and not P(L+1); lvl[0] is unused (nothing admitted).
-	lvl [P5 + 1][]uint64
+	// lvl[w][L] marks, for the members at positions w·64.. w·64+63, those
+	// whose gate admits priorities P1..PL and not P(L+1); [0] is unused
+	// (nothing admitted). A word's levels are one 64-byte record, so a
+	// change of gate touches one cache line, not one per level.
+	lvl []lvlWord
 	// closed[p] counts, by reason, the members whose gate shuts out
 	// priority p.
 	closed [P5 + 1]ReasonCounts
 	// n[L] counts the members of lvl[L].
 	n    [P5 + 1]int32
 	time timeIndex // see eligtime.go
-	intr []uint64  // members whose gate would interrupt them (by position)
 	// oneSkill: the set has one skill, so prof is every member's skill part
 	// (for a set of several, prof is one skill's, the pool's).
 	oneSkill bool
 	// skills is the set, ascending without repeats.
 	skills []int32
 }
+
+// lvlWord is one word of a group's level bitsets, by level (see group.lvl).
+type lvlWord [8]uint64
 
 // membership is one group an expert belongs to, and its position there.
 type membership struct{ g, pos int32 }
@@ -66,14 +70,9 @@ func openLevel(g gate) uint8 {
 }
 
 func (gr *group) add(pos int32, g gate) {
-	if (g.pres|g.rout)&allowIntr != 0 {
-		gr.intr[pos>>6] |= 1 << (pos & 63)
-	} else {
-		gr.intr[pos>>6] &^= 1 << (pos & 63)
-	}
 	l := openLevel(g)
 	if l > 0 {
-		gr.lvl[l][pos>>6] |= 1 << (pos & 63)
+		gr.lvl[pos>>6][l] |= 1 << (pos & 63)
 		gr.n[l]++
 	}
 	for p := l + 1; p <= uint8(P5); p++ {
@@ -84,7 +83,7 @@ func (gr *group) add(pos int32, g gate) {
 func (gr *group) remove(pos int32, g gate) {
 	l := openLevel(g)
 	if l > 0 {
-		gr.lvl[l][pos>>6] &^= 1 << (pos & 63)
+		gr.lvl[pos>>6][l] &^= 1 << (pos & 63)
 		gr.n[l]--
 	}
 	for p := l + 1; p <= uint8(P5); p++ {
@@ -95,8 +94,9 @@ func (gr *group) remove(pos int32, g gate) {
 // open is word w of the bitset of members whose gate lets priority p through.
 func (gr *group) open(p Priority, w int) uint64 {
 	var m uint64
+	lw := &gr.lvl[w]
 	for l := p; l <= P5; l++ {
-		m |= gr.lvl[l][w]
+		m |= lw[l]
 	}
 	return m
 }
@@ -181,10 +181,7 @@ func (e *Engine) buildGroup(es *esc, id int32) *group {
 			gr.prof = append(gr.prof, poolProf[j])
 		}
 	}
-	for l := range gr.lvl {
-		gr.lvl[l] = make([]uint64, gr.words())
-	}
-	gr.intr = make([]uint64, gr.words())
+	gr.lvl = make([]lvlWord, gr.words())
 	for pos, idx := range gr.members {
 		gr.add(int32(pos), e.gates[idx])
 		e.memberOf[idx] = append(e.memberOf[idx], membership{g: id, pos: int32(pos)})

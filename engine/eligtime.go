@@ -51,15 +51,13 @@ const classesPerBand = 12
 
 type timeIndex struct {
 	on      bool
-	now     int64      // the group's clock: the latest decision time the index is valid from
-	horizon int64      // Policy.FairnessHorizon when built
+	now     int64 // the group's clock: the latest decision time the index is valid from
+	horizon int64 // Policy.FairnessHorizon when built
+	// count also holds each member's band and class (count.m), so that
+	// a change of a member's gate or state reads one record.
 	count   exclusions // see eligcount.go
 	bands   []band     // by proficiency for one-skill sets, else by summed proficiency, else one band of skill 1
-	bandOf  []int8     // per member: its band
 	classes []tclass   // band·classesPerBand + intr·6 + level
-	// in is each member's class, -1 for none (its gate shuts every
-	// priority).
-	in []int16
 }
 
 // tclass is the members of one band, interruption and level (see above).
@@ -71,9 +69,9 @@ type tclass struct {
 // build (re)indexes every member as of now.
 func (gt *timeIndex) build(e *Engine, gr *group, now int64) {
 	words := gr.words()
-	*gt = timeIndex{on: true, now: now, horizon: int64(e.pol.FairnessHorizon), bandOf: make([]int8, len(gr.members)),
-		in: make([]int16, len(gr.members))}
+	*gt = timeIndex{on: true, now: now, horizon: int64(e.pol.FairnessHorizon)}
 	gt.count.init(len(gr.members))
+	bandOf := make([]int8, len(gr.members))
 	gt.bands = []band{{skill: 1}}
 	if gr.oneSkill && len(gr.prof) == len(gr.members) {
 		gt.bands = nil
@@ -81,7 +79,7 @@ func (gt *timeIndex) build(e *Engine, gr *group, now int64) {
 			n := 0
 			for pos, pf := range gr.prof {
 				if pf == lvl {
-					gt.bandOf[pos] = int8(len(gt.bands))
+					bandOf[pos] = int8(len(gt.bands))
 					n++
 				}
 			}
@@ -90,13 +88,15 @@ func (gt *timeIndex) build(e *Engine, gr *group, now int64) {
 			}
 		}
 	} else if len(gr.skills) > 1 {
-		gt.bands = e.sumBands(gr, gt.bandOf)
+		gt.bands = e.sumBands(gr, bandOf)
+	}
+	for pos, b := range bandOf {
+		gt.count.m[pos].band, gt.count.m[pos].class = b, -1
 	}
 	gt.classes = make([]tclass, len(gt.bands)*classesPerBand)
 	for pos, idx := range gr.members {
 		h, g := &e.hot[idx], e.gates[idx]
 		gt.recount(int32(pos), h, g)
-		gt.in[pos] = -1
 		gt.insert(int32(pos), gt.classOf(int32(pos), g), h.lastTouch, words)
 	}
 }
@@ -139,7 +139,7 @@ func (gt *timeIndex) classOf(pos int32, g gate) int {
 	if l == 0 {
 		return -1
 	}
-	c := int(gt.bandOf[pos])*classesPerBand + int(l)
+	c := int(gt.count.m[pos].band)*classesPerBand + int(l)
 	if (g.pres|g.rout)&allowIntr != 0 {
 		c += 6
 	}
@@ -152,7 +152,7 @@ func (gt *timeIndex) insert(pos int32, c int, lt int64, words int) {
 	if c < 0 {
 		return
 	}
-	gt.in[pos] = int16(c)
+	gt.count.m[pos].class = int16(c)
 	if gt.isFresh(lt) {
 		gt.classes[c].fresh.add(pos, words)
 		return
@@ -161,15 +161,20 @@ func (gt *timeIndex) insert(pos int32, c int, lt int64, words int) {
 }
 
 // remove takes the member out of its class, where it was inserted with
-// last touch lt: out of its fresh set or its list, exactly one.
+// last touch lt: out of its fresh set if lt is fresh at the group's clock
+// (insert put it there, or advance moved it there when the clock passed
+// it), else out of its list.
 func (gt *timeIndex) remove(pos int32, lt int64) {
-	c := gt.in[pos]
+	m := &gt.count.m[pos]
+	c := m.class
 	if c < 0 {
 		return
 	}
-	gt.in[pos] = -1
+	m.class = -1
 	tc := &gt.classes[c]
-	if !tc.fresh.remove(pos) {
+	if gt.isFresh(lt) {
+		tc.fresh.remove(pos)
+	} else {
 		tc.aging.delete(ltEntry{lt: lt, pos: pos})
 	}
 }
@@ -209,7 +214,7 @@ func (e *Engine) retime(i int32, old, h *hot) {
 		if recount {
 			gt.recount(m.pos, h, e.gates[i])
 		}
-		if c := gt.in[m.pos]; c >= 0 && touched {
+		if c := gt.count.m[m.pos].class; c >= 0 && touched {
 			gt.remove(m.pos, old.lastTouch)
 			gt.insert(m.pos, int(c), h.lastTouch, gr.words())
 		}
@@ -223,7 +228,7 @@ func (gt *timeIndex) reclass(pos int32, h *hot, g gate, words int) {
 		return
 	}
 	c := gt.classOf(pos, g)
-	if c == int(gt.in[pos]) {
+	if c == int(gt.count.m[pos].class) {
 		return // the same level and interruption: the tallies still hold too
 	}
 	gt.recount(pos, h, g)

@@ -225,9 +225,15 @@ func LtListDiff(seed uint64, steps, span int) string {
 		if !slices.Equal(got, want) || l.n != len(want) {
 			return fmt.Sprintf("step %d: list (n=%d) %v, want %v", step, l.n, got, want)
 		}
-		for _, c := range l.chunks {
+		if len(l.last) != len(l.chunks) {
+			return fmt.Sprintf("step %d: %d chunks, %d last entries", step, len(l.chunks), len(l.last))
+		}
+		for k, c := range l.chunks {
 			if len(c) == 0 || len(c) > chunkMax {
 				return fmt.Sprintf("step %d: a chunk of %d entries", step, len(c))
+			}
+			if l.last[k] != c[len(c)-1] {
+				return fmt.Sprintf("step %d: chunk %d ends %v, its last entry says %v", step, k, c[len(c)-1], l.last[k])
 			}
 		}
 	}
