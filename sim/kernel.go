@@ -58,11 +58,23 @@ func before(a, b *event) bool {
 // that runs once stale entries outnumber live ones, so memory stays
 // proportional to the number of pending events.
 type Kernel struct {
-	heap  []event  // 4-ary min-heap ordered by before
+	// The pending events, by time slab (slabOf): those of slab near and
+	// earlier in heap, a small 4-ary min-heap ordered by before; those of
+	// the next ringSlabs-1 slabs unordered in ring, one list per slab;
+	// later ones in far, another 4-ary min-heap. Every heap entry is
+	// before every ring entry, so heap's minimum is the kernel's unless
+	// heap is empty; then advance moves the next non-empty slab (and the
+	// far events up to it) into heap. At 10,000 experts several thousand
+	// events are pending: one heap of them all cost a sift of six levels
+	// per event, most of them between timers minutes apart.
+	heap  []event  // events of slabs up to near
+	near  int64    // the slab heap covers
+	ring  ring     // events of slabs near+1 .. near+ringSlabs-1
+	far   []event  // events of later slabs
 	gens  []uint32 // per slot: odd while its event is pending, even while free
 	fns   []func() // per slot: the pending event's function, nil while free
 	free  []uint32 // free slots, reused LIFO
-	stale int      // heap entries whose event was cancelled
+	stale int      // entries (heap, ring or far) whose event was cancelled
 
 	now     int64 // Unix nanoseconds
 	seq     uint64
@@ -86,7 +98,7 @@ func NewKernel(start time.Time) *Kernel {
 	}
 	start = start.Round(0)
 	ns := start.UnixNano()
-	return &Kernel{now: ns, start: start, startNS: ns}
+	return &Kernel{now: ns, start: start, startNS: ns, near: slabOf(ns)}
 }
 
 // Now returns the virtual time. During an event it is that event's time.
@@ -186,7 +198,7 @@ func (k *Kernel) Cancel(id EventID) bool {
 	}
 	k.release(slot)
 	k.stale++
-	if k.stale > 64 && k.stale > len(k.heap)/2 {
+	if k.stale > 64 && k.stale > k.entries()/2 {
 		k.compact()
 	}
 	return true
@@ -218,7 +230,7 @@ func (k *Kernel) Run(until time.Time) (ran int) {
 	}
 	k.enter("Run")
 	defer k.leave()
-	for len(k.heap) > 0 && k.heap[0].at <= u {
+	for (len(k.heap) > 0 || k.advance()) && k.heap[0].at <= u {
 		e := k.pop()
 		if k.gens[e.slot] != e.gen {
 			k.stale--
@@ -239,7 +251,7 @@ func (k *Kernel) Run(until time.Time) (ran int) {
 func (k *Kernel) Step() bool {
 	k.enter("Step")
 	defer k.leave()
-	for len(k.heap) > 0 {
+	for len(k.heap) > 0 || k.advance() {
 		e := k.pop()
 		if k.gens[e.slot] != e.gen {
 			k.stale--
@@ -265,15 +277,60 @@ func (k *Kernel) leave() { k.running = false }
 
 // Pending returns the number of events scheduled and neither run nor
 // cancelled.
-func (k *Kernel) Pending() int { return len(k.heap) - k.stale }
+func (k *Kernel) Pending() int { return k.entries() - k.stale }
+
+// entries is the number of events held, stale ones included.
+func (k *Kernel) entries() int { return len(k.heap) + k.ring.n + len(k.far) }
 
 // Executed returns the number of events run so far.
 func (k *Kernel) Executed() uint64 { return k.ran }
 
-// push adds e to the heap (sift up, moving a hole rather than swapping).
+// slabShift sets the width of a time slab: 2^30 ns, about a second. At
+// 10,000 experts a slab holds a dozen events; at 60, most slabs none.
+const slabShift = 30
+
+// slabOf is the slab of virtual time at (Unix nanoseconds).
+func slabOf(at int64) int64 { return at >> slabShift }
+
+// push adds e to the heap, the ring or far, by its slab.
 func (k *Kernel) push(e event) {
-	k.heap = append(k.heap, e)
-	h := k.heap
+	switch s := slabOf(e.at); {
+	case s <= k.near:
+		k.heap = heapPush(k.heap, e)
+	case s-k.near < ringSlabs:
+		k.ring.add(s, e)
+	default:
+		k.far = heapPush(k.far, e)
+	}
+}
+
+// advance moves the next slab's events, from the ring and far, into the
+// empty heap, and reports whether there were any.
+func (k *Kernel) advance() bool {
+	s, ok := k.ring.next(k.near)
+	if len(k.far) > 0 {
+		if f := slabOf(k.far[0].at); !ok || f < s {
+			s, ok = f, true
+		}
+	}
+	if !ok {
+		return false
+	}
+	k.near = s
+	k.heap = k.ring.take(s, k.heap[:0])
+	for len(k.far) > 0 && slabOf(k.far[0].at) <= s {
+		var e event
+		e, k.far = heapPop(k.far)
+		k.heap = append(k.heap, e)
+	}
+	k.heap = heapify(k.heap)
+	return true
+}
+
+// heapPush adds e to the 4-ary min-heap h (sift up, moving a hole rather
+// than swapping).
+func heapPush(h []event, e event) []event {
+	h = append(h, e)
 	i := len(h) - 1
 	for i > 0 {
 		p := (i - 1) >> 2
@@ -284,24 +341,30 @@ func (k *Kernel) push(e event) {
 		i = p
 	}
 	h[i] = e
+	return h
 }
 
-// pop removes and returns the heap's minimum.
-func (k *Kernel) pop() event {
-	h := k.heap
+// heapPop removes the minimum of the non-empty heap h.
+func heapPop(h []event) (event, []event) {
 	top := h[0]
 	n := len(h) - 1
 	last := h[n]
-	k.heap = h[:n]
+	h = h[:n]
 	if n > 0 {
-		k.siftDown(0, last)
+		siftDown(h, 0, last)
 	}
-	return top
+	return top, h
 }
 
-// siftDown places e at hole i or below it.
-func (k *Kernel) siftDown(i int, e event) {
-	h := k.heap
+// pop removes and returns the minimum of the non-empty heap.
+func (k *Kernel) pop() event {
+	e, h := heapPop(k.heap)
+	k.heap = h
+	return e
+}
+
+// siftDown places e at hole i of heap h or below it.
+func siftDown(h []event, i int, e event) {
 	n := len(h)
 	for {
 		c := 4*i + 1
@@ -324,20 +387,31 @@ func (k *Kernel) siftDown(i int, e event) {
 	h[i] = e
 }
 
-// compact drops every stale entry and rebuilds the heap in O(n). It runs
-// when stale entries exceed half the heap, so its cost is amortised over
+// compact drops every stale entry and rebuilds the heaps in O(n). It runs
+// when stale entries exceed half of all, so its cost is amortised over
 // the cancellations that made them.
 func (k *Kernel) compact() {
-	h := k.heap
+	k.heap = heapify(k.dropStale(k.heap))
+	k.far = heapify(k.dropStale(k.far))
+	k.ring.filter(k.gens)
+	k.stale = 0
+}
+
+// dropStale removes h's stale entries, in place.
+func (k *Kernel) dropStale(h []event) []event {
 	live := h[:0]
 	for i := range h {
 		if k.gens[h[i].slot] == h[i].gen {
 			live = append(live, h[i])
 		}
 	}
-	k.heap = live
-	k.stale = 0
-	for i := (len(live) - 2) >> 2; i >= 0; i-- {
-		k.siftDown(i, live[i])
+	return live
+}
+
+// heapify orders h as a 4-ary min-heap in O(n).
+func heapify(h []event) []event {
+	for i := (len(h) - 2) >> 2; i >= 0; i-- {
+		siftDown(h, i, h[i])
 	}
+	return h
 }

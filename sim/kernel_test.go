@@ -83,16 +83,19 @@ func TestKernelOrder(t *testing.T) {
 	}
 }
 
-// TestKernelMatchesReference drives the heap hard (thousands of events with
-// many ties, cancellations and compactions) and checks it against the
-// definition: sort by (time, insertion), minus the cancelled.
+// TestKernelMatchesReference drives the kernel hard (thousands of events
+// with many ties, cancellations and compactions; with spread, across the
+// heap, the ring's slabs and the far heap, run in steps that end between
+// events) and checks it against the definition: sort by (time, insertion),
+// minus the cancelled.
 func TestKernelMatchesReference(t *testing.T) {
 	type ref struct {
 		at  int64
 		seq int
 		id  EventID
 	}
-	for _, seed := range []uint64{1, 2, 3} {
+	for _, seed := range []uint64{1, 2, 3, 4, 5, 6} {
+		spread := seed > 3
 		r := rand.New(rand.NewPCG(seed, 0))
 		k := NewKernel(t0)
 		var want []ref
@@ -100,6 +103,9 @@ func TestKernelMatchesReference(t *testing.T) {
 		cancelled := map[int]bool{}
 		for seq := range 5000 {
 			at := r.Int64N(500) // many ties
+			if spread && r.IntN(4) > 0 {
+				at += r.Int64N(int64(3 * time.Hour)) // most in the ring, some far
+			}
 			id := k.At(t0.Add(time.Duration(at)), func() { got = append(got, seq) })
 			want = append(want, ref{at, seq, id})
 			if r.IntN(3) == 0 { // cancel a third of the events, most of them old
@@ -120,7 +126,12 @@ func TestKernelMatchesReference(t *testing.T) {
 				wantSeq = append(wantSeq, w.seq)
 			}
 		}
-		if ran := k.Run(t0.Add(time.Hour)); ran != len(wantSeq) {
+		ran := 0
+		for end := t0; k.Pending() > 0; {
+			end = end.Add(time.Duration(r.Int64N(int64(10 * time.Minute))))
+			ran += k.Run(end)
+		}
+		if ran != len(wantSeq) {
 			t.Errorf("seed %d: Run ran %d events, want %d", seed, ran, len(wantSeq))
 		}
 		if !slices.Equal(got, wantSeq) {
@@ -262,8 +273,8 @@ func TestKernelCancelCompacts(t *testing.T) {
 	if k.Pending() != 100 {
 		t.Fatalf("Pending() = %d, want 100", k.Pending())
 	}
-	if len(k.heap) > 2*k.Pending()+64 {
-		t.Errorf("heap holds %d entries for %d pending events; cancelled entries are not compacted", len(k.heap), k.Pending())
+	if n := k.entries(); n > 2*k.Pending()+64 {
+		t.Errorf("the kernel holds %d entries for %d pending events; cancelled entries are not compacted", n, k.Pending())
 	}
 	checkClosuresReleased(t, k, "cancelled")
 	if ran := k.Run(t0.Add(time.Minute)); ran != 100 {
