@@ -57,6 +57,7 @@ type Engine struct {
 	hot     []hot
 	gates   []gate // the scan's first test, 4 bytes per expert
 	blk     []blockSrc
+	blkRun  []uint64 // bit i: blk[i] equals blk[i-1] (see setBlk)
 	// prov is each expert's provenance (see presence.go), apart from its
 	// record: a periodic resync confirms every expert's, and at 10,000
 	// experts reading it from the end of each 408-byte record was the
@@ -253,6 +254,7 @@ func New(cfg Config) (*Engine, error) {
 	e.hot = make([]hot, len(e.experts))
 	e.gates = make([]gate, len(e.experts))
 	e.blk = make([]blockSrc, len(e.experts))
+	e.blkRun = allRuns(len(e.experts))
 	e.prov = make([]provenances, len(e.experts))
 	for i := range e.experts {
 		for s, p := range e.experts[i].Skills {
@@ -327,7 +329,7 @@ func (e *Engine) refresh(i int32) {
 	default:
 		g.pres = allowance(r.rule)
 	}
-	e.blk[i] = r.blockSrc()
+	e.setBlk(i, r.blockSrc())
 	e.retime(i, &old, &e.hot[i])
 	oldGate := e.gates[i]
 	e.gates[i] = g

@@ -74,6 +74,11 @@ func (e *Engine) HoldDiff(x Escalation) (string, bool) {
 			es.unknownSkill = true
 		}
 	}
+	for i := range e.blk {
+		if same := i > 0 && e.blk[i] == e.blk[i-1]; same != (e.blkRun[i>>6]&(1<<(i&63)) != 0) {
+			return fmt.Sprintf("%s: run bit %v, sources equal %v", e.experts[i].ID, !same, same), false
+		}
+	}
 	now := e.clock.Now()
 	got, ok := e.planHold(es, now)
 	best, who := 0.0, int32(-1)
