@@ -15,6 +15,22 @@ import (
 type group struct {
 	members []int32 // expert indexes holding every skill of the set, ascending
 	prof    []int8  // for a one-skill set: the members' proficiency, aligned
+	// *gateIndex is shared by the groups with the same members (at 10,000
+	// experts, the sets {A}, {B} and {A, B} when everyone holds both):
+	// only the first built (ownGates) keeps it current, so a change of
+	// gate updates it once.
+	*gateIndex
+	ownGates bool
+	time     timeIndex // see eligtime.go
+	// oneSkill: the set has one skill, so prof is every member's skill part
+	// (for a set of several, prof is one skill's, the pool's).
+	oneSkill bool
+	// skills is the set, ascending without repeats.
+	skills []int32
+}
+
+// gateIndex indexes a group's members by what their gate admits.
+type gateIndex struct {
 	// lvl[w][L] marks, for the members at positions w·64.. w·64+63, those
 	// whose gate admits priorities P1..PL and not P(L+1); [0] is unused
 	// (nothing admitted). A word's levels are one 64-byte record, so a
@@ -24,13 +40,7 @@ type group struct {
 	// priority p.
 	closed [P5 + 1]ReasonCounts
 	// n[L] counts the members of lvl[L].
-	n    [P5 + 1]int32
-	time timeIndex // see eligtime.go
-	// oneSkill: the set has one skill, so prof is every member's skill part
-	// (for a set of several, prof is one skill's, the pool's).
-	oneSkill bool
-	// skills is the set, ascending without repeats.
-	skills []int32
+	n [P5 + 1]int32
 }
 
 // lvlWord is one word of a group's level bitsets, by level (see group.lvl).
@@ -69,25 +79,42 @@ func openLevel(g gate) uint8 {
 	return min(g.pres&7, g.rout&7, uint8(P5))
 }
 
-func (gr *group) add(pos int32, g gate) {
+func (gi *gateIndex) add(pos int32, g gate) {
 	l := openLevel(g)
 	if l > 0 {
-		gr.lvl[pos>>6][l] |= 1 << (pos & 63)
-		gr.n[l]++
+		gi.lvl[pos>>6][l] |= 1 << (pos & 63)
+		gi.n[l]++
 	}
 	for p := l + 1; p <= uint8(P5); p++ {
-		gr.closed[p][gateReason(g, p)]++
+		gi.closed[p][gateReason(g, p)]++
 	}
 }
 
-func (gr *group) remove(pos int32, g gate) {
-	l := openLevel(g)
-	if l > 0 {
-		gr.lvl[pos>>6][l] &^= 1 << (pos & 63)
-		gr.n[l]--
+// regate moves the member at pos from gate old to g: as remove(old) then
+// add(g), touching only the levels and tallies that differ.
+func (gi *gateIndex) regate(pos int32, old, g gate) {
+	lo, ln := openLevel(old), openLevel(g)
+	if lo != ln {
+		lw, bit := &gi.lvl[pos>>6], uint64(1)<<(pos&63)
+		if lo > 0 {
+			lw[lo] &^= bit
+			gi.n[lo]--
+		}
+		if ln > 0 {
+			lw[ln] |= bit
+			gi.n[ln]++
+		}
 	}
-	for p := l + 1; p <= uint8(P5); p++ {
-		gr.closed[p][gateReason(g, p)]--
+	for p := min(lo, ln) + 1; p <= uint8(P5); p++ {
+		// gateReason is 0 for a priority its gate lets through
+		if ro, rn := gateReason(old, p), gateReason(g, p); ro != rn {
+			if ro != 0 {
+				gi.closed[p][ro]--
+			}
+			if rn != 0 {
+				gi.closed[p][rn]++
+			}
+		}
 	}
 }
 
@@ -119,8 +146,9 @@ func (e *Engine) regate(i int32, old, g gate) {
 	}
 	for _, m := range e.memberOf[i] {
 		gr := e.groups[m.g]
-		gr.remove(m.pos, old)
-		gr.add(m.pos, g)
+		if gr.ownGates {
+			gr.regate(m.pos, old, g)
+		}
 		gr.time.reclass(m.pos, &e.hot[i], g, gr.words())
 	}
 }
@@ -181,9 +209,19 @@ func (e *Engine) buildGroup(es *esc, id int32) *group {
 			gr.prof = append(gr.prof, poolProf[j])
 		}
 	}
-	gr.lvl = make([]lvlWord, gr.words())
+	for _, o := range e.groups {
+		if o.ownGates && slices.Equal(o.members, gr.members) {
+			gr.gateIndex = o.gateIndex
+		}
+	}
+	if gr.gateIndex == nil {
+		gr.gateIndex = &gateIndex{lvl: make([]lvlWord, gr.words())}
+		gr.ownGates = true
+	}
 	for pos, idx := range gr.members {
-		gr.add(int32(pos), e.gates[idx])
+		if gr.ownGates {
+			gr.add(int32(pos), e.gates[idx])
+		}
 		e.memberOf[idx] = append(e.memberOf[idx], membership{g: id, pos: int32(pos)})
 	}
 	return gr
