@@ -195,7 +195,7 @@ func (e *Engine) countFrom(gr *group, es *esc, now int64, w0 int, ev *evaluation
 
 // posIn is expert idx's position in gr.
 func (e *Engine) posIn(gr *group, idx int32) (int32, bool) {
-	for _, m := range e.memberOf[idx] {
+	for _, m := range e.memberOf.of(idx) {
 		if e.groups[m.g] == gr {
 			return m.pos, true
 		}

@@ -49,6 +49,44 @@ type lvlWord [8]uint64
 // membership is one group an expert belongs to, and its position there.
 type membership struct{ g, pos int32 }
 
+// memberships lists every expert's groups in one array, stride slots per
+// expert (the unused ones last, with g = -1): a change of an expert's gate
+// reads its groups from one cache line, not through a slice of its own.
+type memberships struct {
+	all    []membership
+	stride int
+}
+
+// of is expert i's groups.
+func (ms *memberships) of(i int32) []membership {
+	s := ms.all[int(i)*ms.stride : int(i+1)*ms.stride]
+	for k, m := range s {
+		if m.g < 0 {
+			return s[:k]
+		}
+	}
+	return s
+}
+
+// add gives expert i (of n) membership m, widening the stride when i has
+// no slot left.
+func (ms *memberships) add(n int, i int32, m membership) {
+	if ms.stride == 0 || ms.all[int(i+1)*ms.stride-1].g >= 0 {
+		stride := max(4, 2*ms.stride) // 4 slots: 32 bytes, two experts to a line
+		all := make([]membership, n*stride)
+		for k := range all {
+			all[k].g = -1
+		}
+		for j := range n {
+			if ms.stride > 0 {
+				copy(all[j*stride:], ms.of(int32(j)))
+			}
+		}
+		ms.all, ms.stride = all, stride
+	}
+	ms.all[int(i)*ms.stride+len(ms.of(i))] = m
+}
+
 // maxGroups bounds the skill sets indexed; escalations needing others are
 // decided by a scan of the holders (same result, linear cost).
 const maxGroups = 64
@@ -141,10 +179,10 @@ func (gr *group) words() int { return (len(gr.members) + 63) / 64 }
 // regate moves expert i between the levels of its groups when its gate
 // changes (called by refresh).
 func (e *Engine) regate(i int32, old, g gate) {
-	if old == g || len(e.memberOf) == 0 {
+	if old == g || e.memberOf.stride == 0 {
 		return
 	}
-	for _, m := range e.memberOf[i] {
+	for _, m := range e.memberOf.of(i) {
 		gr := e.groups[m.g]
 		if gr.ownGates {
 			gr.regate(m.pos, old, g)
@@ -195,9 +233,6 @@ func (e *Engine) groupOf(es *esc) *group {
 }
 
 func (e *Engine) buildGroup(es *esc, id int32) *group {
-	if len(e.memberOf) != len(e.experts) {
-		e.memberOf = make([][]membership, len(e.experts))
-	}
 	gr := &group{}
 	pool, poolProf := e.pool(es)
 	for j, idx := range pool {
@@ -222,7 +257,7 @@ func (e *Engine) buildGroup(es *esc, id int32) *group {
 		if gr.ownGates {
 			gr.add(int32(pos), e.gates[idx])
 		}
-		e.memberOf[idx] = append(e.memberOf[idx], membership{g: id, pos: int32(pos)})
+		e.memberOf.add(len(e.experts), idx, membership{g: id, pos: int32(pos)})
 	}
 	return gr
 }

@@ -202,10 +202,10 @@ func (e *Engine) retime(i int32, old, h *hot) {
 	// by its own state (tallies); most refreshes change neither.
 	touched := old.lastTouch != h.lastTouch
 	recount := old.cooldown != h.cooldown || old.budgetFull != h.budgetFull || old.pending != h.pending
-	if len(e.memberOf) == 0 || !touched && !recount {
+	if e.memberOf.stride == 0 || !touched && !recount {
 		return
 	}
-	for _, m := range e.memberOf[i] {
+	for _, m := range e.memberOf.of(i) {
 		gr := e.groups[m.g]
 		gt := &gr.time
 		if !gt.on {

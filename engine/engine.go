@@ -97,7 +97,7 @@ type Engine struct {
 	// Eligibility index by skill set (see eligindex.go).
 	groups   []*group
 	groupKey map[string]int32
-	memberOf [][]membership // per expert: its groups
+	memberOf memberships // per expert: its groups
 }
 
 // hot is the part of an expert's state the selection scan reads, packed
