@@ -396,7 +396,7 @@ func (e *Engine) planHold(es *esc, now time.Time) (holdPlan, bool) {
 	// index is the lower id, and wins a tie of p). The predictor is pure
 	// (its contract), so only the first holder in each distinct state can
 	// win: a later one has the same p and a higher index. The holders in
-	// the run of experts sharing the state of the last one asked about (a
+	// the run of experts sharing the state of the last holder looked at (a
 	// team offline since its shift ended, see setBlk) are passed over in
 	// one step; the others are looked up in the memo; the predictor is
 	// asked about the rest, ~50 states for ~3,000 holders at 10,000
@@ -404,7 +404,7 @@ func (e *Engine) planHold(es *esc, now time.Time) (holdPlan, bool) {
 	pool, _ := e.pool(es)
 	multi := len(es.skillIDs) > 1
 	pr, nowNs := uint8(es.Priority), now.UnixNano()
-	end := int32(0) // the end of the last asked-about holder's run
+	end := int32(0) // the end of the run of the last holder looked at
 	for j := 0; j < len(pool); j++ {
 		idx := pool[j]
 		if idx < end {
@@ -425,11 +425,10 @@ func (e *Engine) planHold(es *esc, now time.Time) (holdPlan, bool) {
 		}
 		end = e.runEnd(idx)
 		k := e.blk[idx].key(es.Priority)
-		if _, seen := memo.get(&k); seen {
+		if memo.add(&k) {
 			continue
 		}
 		p := e.pred.ProbFreeWithin(e.blocking(idx, es), now, window)
-		memo.put(&k, p)
 		if p > best {
 			best, who = p, idx
 		}

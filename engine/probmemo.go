@@ -1,61 +1,63 @@
 package engine
 
-// probMemo remembers the predictor's answers within one hold decision
-// (planHold), keyed by the Blocking as a blockKey: at 10,000 experts a
-// hold asks about ~3,000 blocked holders in ~50 distinct states (a
-// shift's experts offline since the same moment), and the duration
-// models' CDFs were a fifth of the simulator's shadowq arm. The answer
-// for equal inputs is the same by the Predictor contract, so the hold is
-// the same. The key holds the Blocking's instants as unix nanoseconds: two
-// Blockings naming the same instants share an answer even when their
-// time.Time values differ in location or monotonic reading, which a
-// predictor that reads times as instants (as ModelPredictor does: Sub,
-// After, IsZero) cannot tell apart.
+// probMemo is the set of states a hold decision (planHold) has asked the
+// predictor about, keyed by the Blocking as a blockKey: at 10,000 experts
+// a hold meets ~730 runs of holders in ~50 distinct states (a shift's
+// experts offline since the same moment), and the duration models' CDFs
+// were a fifth of the simulator's shadowq arm. A holder in a state asked
+// about already cannot win the hold (same p by the Predictor contract,
+// higher expert index), so the set keeps no answers. The key holds the
+// Blocking's instants as unix nanoseconds: two Blockings naming the same
+// instants count as one state even when their time.Time values differ in
+// location or monotonic reading, which a predictor that reads times as
+// instants (as ModelPredictor does: Sub, After, IsZero) cannot tell apart.
 //
-// Holders come in expert order, and most of them are in the state of the
-// one before (teams share shifts), so the last answer is tried first.
+// It is a small open-addressing table, cleared per hold: a look-up is a
+// multiply and one or two compares, where a Go map of the hashes cost a
+// hash call and a probe of its own per run.
 type probMemo struct {
-	head    map[uint64]int32 // hash of (since, end) → first entry + 1
-	entries []probEntry
-	last    int32 // entry + 1 of the last answer given or stored; 0: none
-}
-
-type probEntry struct {
-	k    blockKey
-	p    float64
-	next int32 // next entry with the same hash + 1; 0: none
+	slots []int32 // index into keys + 1; 0: empty. len is a power of two.
+	keys  []blockKey
 }
 
 func (m *probMemo) reset() {
-	if m.head == nil {
-		m.head = make(map[uint64]int32)
+	if m.slots == nil {
+		m.slots = make([]int32, 256)
 	}
-	clear(m.head)
-	m.entries = m.entries[:0]
-	m.last = 0
+	clear(m.slots)
+	m.keys = m.keys[:0]
 }
 
-func probHash(k *blockKey) uint64 {
-	return uint64(k.since)*0x9E3779B97F4A7C15 ^ uint64(k.end)
+func (k *blockKey) hash() uint64 {
+	h := uint64(k.since)*0x9E3779B97F4A7C15 ^ uint64(k.end)*0xC2B2AE3D27D4EB4F
+	return h ^ h>>29
 }
 
-// get returns the answer remembered for a key equal to k.
-func (m *probMemo) get(k *blockKey) (float64, bool) {
-	if m.last != 0 && m.entries[m.last-1].k == *k {
-		return m.entries[m.last-1].p, true
-	}
-	for i := m.head[probHash(k)]; i != 0; i = m.entries[i-1].next {
-		if en := &m.entries[i-1]; en.k == *k {
-			m.last = i
-			return en.p, true
+// add puts k in the set and reports whether it was there already.
+func (m *probMemo) add(k *blockKey) bool {
+	mask := uint64(len(m.slots) - 1)
+	i := k.hash() & mask
+	for ; m.slots[i] != 0; i = (i + 1) & mask {
+		if m.keys[m.slots[i]-1] == *k {
+			return true
 		}
 	}
-	return 0, false
+	m.keys = append(m.keys, *k)
+	m.slots[i] = int32(len(m.keys))
+	if 2*len(m.keys) > len(m.slots) { // keep it at most half full
+		m.grow()
+	}
+	return false
 }
 
-func (m *probMemo) put(k *blockKey, p float64) {
-	h := probHash(k)
-	m.entries = append(m.entries, probEntry{k: *k, p: p, next: m.head[h]})
-	m.head[h] = int32(len(m.entries))
-	m.last = m.head[h]
+func (m *probMemo) grow() {
+	m.slots = make([]int32, 2*len(m.slots))
+	mask := uint64(len(m.slots) - 1)
+	for j := range m.keys {
+		i := m.keys[j].hash() & mask
+		for m.slots[i] != 0 {
+			i = (i + 1) & mask
+		}
+		m.slots[i] = int32(j + 1)
+	}
 }

@@ -129,7 +129,9 @@ func (s *Store) ClaimFirst(_ context.Context, candidates []engine.ExpertID, hold
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i, e := range candidates {
-		if _, ok := s.held(e, now); ok {
+		// An expired claim is overwritten in place (held would delete it
+		// first, a second probe of a map of every expert ever claimed).
+		if c, ok := s.claims[e]; ok && now.Before(c.expires) {
 			continue
 		}
 		s.claims[e] = claim{holder: holder, expires: now.Add(ttl)}
