@@ -40,9 +40,55 @@ func (e *Engine) IndexDiff(x Escalation, tried []ExpertID) string {
 	if any := e.anyEligible(es, now); any != (want.eligible > 0) {
 		return fmt.Sprintf("anyEligible %v, scan found %d eligible", any, want.eligible)
 	}
+	if d := e.groupDiff(gr); d != "" {
+		return d
+	}
 	for i, c := range want.cands {
 		if fresh := e.freshCandidate(e.index[c.Expert], es.skillIDs, c.Interrupt, now); c != fresh {
 			return fmt.Sprintf("candidate %d: ranked with %+v, its parts read afresh give %+v", i, c, fresh)
+		}
+	}
+	return ""
+}
+
+// groupDiff checks a group's structures against its members' gates and
+// hot records: the level bitsets, and for the time index each member's
+// class and its place in the fresh set or the list (remove relies on
+// a member being in the fresh set exactly when its last touch is fresh).
+func (e *Engine) groupDiff(gr *group) string {
+	for pos, idx := range gr.members {
+		w, bit := pos>>6, uint64(1)<<(pos&63)
+		for l := range P5 + 1 {
+			if in := gr.lvl[w][l]&bit != 0; in != (l > 0 && uint8(l) == openLevel(e.gates[idx])) {
+				return fmt.Sprintf("member %d: level %d bit %v, gate %+v", pos, l, in, e.gates[idx])
+			}
+		}
+	}
+	gt := &gr.time
+	if !gt.on {
+		return ""
+	}
+	inList := map[int32]int{}
+	for c := range gt.classes {
+		l := &gt.classes[c].aging
+		for cu := (ltCursor{l: l}); cu.ok(); cu.next() {
+			inList[cu.at().pos] = c
+		}
+	}
+	for pos, idx := range gr.members {
+		h, c := &e.hot[idx], gt.classOf(int32(pos), e.gates[idx])
+		if int(gt.count.m[pos].class) != c {
+			return fmt.Sprintf("member %d: class %d, its gate says %d", pos, gt.count.m[pos].class, c)
+		}
+		lc, listed := inList[int32(pos)]
+		fresh := c >= 0 && gt.classes[c].fresh.set != nil && gt.classes[c].fresh.set[pos>>6]&(1<<(pos&63)) != 0
+		switch {
+		case c < 0 && listed:
+			return fmt.Sprintf("member %d: in no class but listed in %d", pos, lc)
+		case c >= 0 && gt.isFresh(h.lastTouch) && (!fresh || listed):
+			return fmt.Sprintf("member %d: fresh, in the set %v, listed %v", pos, fresh, listed)
+		case c >= 0 && !gt.isFresh(h.lastTouch) && (fresh || !listed || lc != c):
+			return fmt.Sprintf("member %d: aging, in the set %v, listed in %d (%v), class %d", pos, fresh, lc, listed, c)
 		}
 	}
 	return ""
