@@ -74,7 +74,13 @@ type Kernel struct {
 	gens  []uint32 // per slot: odd while its event is pending, even while free
 	fns   []func() // per slot: the pending event's function, nil while free
 	free  []uint32 // free slots, reused LIFO
-	stale int      // entries (heap, ring or far) whose event was cancelled
+	stale int      // entries (heap, ring, far or side) whose event was cancelled
+	// side is the one event atSeq schedules (the exogenous stream's next,
+	// see scheduleAll), held beside the heap while hasSide: more than half
+	// of a replication's events are exogenous, and each then costs a
+	// comparison with the heap's minimum instead of a push and a pop.
+	side    event
+	hasSide bool
 
 	now     int64 // Unix nanoseconds
 	seq     uint64
@@ -155,20 +161,37 @@ func (k *Kernel) reserve(n int) (base uint64) {
 }
 
 // atSeq schedules fn at t with a sequence number taken by reserve, each
-// used once. t before Now panics, as for At.
+// used once. t before Now panics, as for At. At most one event scheduled
+// by atSeq may be pending at a time (it is held beside the heap): the
+// next is scheduled once that one has run (or been cancelled).
 func (k *Kernel) atSeq(t time.Time, seq uint64, fn func()) EventID {
 	at := t.UnixNano()
 	if at < k.now {
 		panic(fmt.Sprintf("sim: Kernel.atSeq(%v): time is before Now (%v)", t, k.Now()))
 	}
-	return k.scheduleSeq(at, seq, fn)
+	if k.hasSide {
+		if k.gens[k.side.slot] == k.side.gen {
+			panic("sim: Kernel.atSeq: an event scheduled by atSeq is still pending")
+		}
+		k.stale-- // cancelled: drop it
+	}
+	slot, gen := k.newSlot(fn)
+	k.side, k.hasSide = event{at: at, seq: seq, slot: slot, gen: gen}, true
+	return EventID(uint64(gen)<<32 | uint64(slot))
 }
 
 func (k *Kernel) scheduleSeq(at int64, seq uint64, fn func()) EventID {
+	slot, gen := k.newSlot(fn)
+	k.push(event{at: at, seq: seq, slot: slot, gen: gen})
+	return EventID(uint64(gen)<<32 | uint64(slot))
+}
+
+// newSlot takes a free slot for fn's event and returns it with the
+// event's generation.
+func (k *Kernel) newSlot(fn func()) (slot, gen uint32) {
 	if fn == nil {
 		panic("sim: Kernel.At/After: nil event function")
 	}
-	var slot uint32
 	if n := len(k.free); n > 0 {
 		slot = k.free[n-1]
 		k.free = k.free[:n-1]
@@ -180,11 +203,10 @@ func (k *Kernel) scheduleSeq(at int64, seq uint64, fn func()) EventID {
 		k.gens = append(k.gens, 0)
 		k.fns = append(k.fns, nil)
 	}
-	gen := k.gens[slot] + 1 // even (free) -> odd (pending)
+	gen = k.gens[slot] + 1 // even (free) -> odd (pending)
 	k.gens[slot] = gen
 	k.fns[slot] = fn
-	k.push(event{at: at, seq: seq, slot: slot, gen: gen})
-	return EventID(uint64(gen)<<32 | uint64(slot))
+	return slot, gen
 }
 
 // Cancel prevents a pending event from running and reports whether it did:
@@ -230,8 +252,11 @@ func (k *Kernel) Run(until time.Time) (ran int) {
 	}
 	k.enter("Run")
 	defer k.leave()
-	for (len(k.heap) > 0 || k.advance()) && k.heap[0].at <= u {
-		e := k.pop()
+	for {
+		e, ok := k.next(u)
+		if !ok {
+			break
+		}
 		if k.gens[e.slot] != e.gen {
 			k.stale--
 			continue
@@ -251,8 +276,11 @@ func (k *Kernel) Run(until time.Time) (ran int) {
 func (k *Kernel) Step() bool {
 	k.enter("Step")
 	defer k.leave()
-	for len(k.heap) > 0 || k.advance() {
-		e := k.pop()
+	for {
+		e, ok := k.next(math.MaxInt64)
+		if !ok {
+			break
+		}
 		if k.gens[e.slot] != e.gen {
 			k.stale--
 			continue
@@ -280,7 +308,32 @@ func (k *Kernel) leave() { k.running = false }
 func (k *Kernel) Pending() int { return k.entries() - k.stale }
 
 // entries is the number of events held, stale ones included.
-func (k *Kernel) entries() int { return len(k.heap) + k.ring.n + len(k.far) }
+func (k *Kernel) entries() int {
+	n := len(k.heap) + k.ring.n + len(k.far)
+	if k.hasSide {
+		n++
+	}
+	return n
+}
+
+// next removes and returns the kernel's earliest entry, the side event or
+// the heap's minimum, if it is at or before u.
+func (k *Kernel) next(u int64) (event, bool) {
+	if len(k.heap) == 0 {
+		k.advance()
+	}
+	if k.hasSide && (len(k.heap) == 0 || before(&k.side, &k.heap[0])) {
+		if k.side.at > u {
+			return event{}, false
+		}
+		k.hasSide = false
+		return k.side, true
+	}
+	if len(k.heap) == 0 || k.heap[0].at > u {
+		return event{}, false
+	}
+	return k.pop(), true
+}
 
 // Executed returns the number of events run so far.
 func (k *Kernel) Executed() uint64 { return k.ran }
@@ -394,6 +447,9 @@ func (k *Kernel) compact() {
 	k.heap = heapify(k.dropStale(k.heap))
 	k.far = heapify(k.dropStale(k.far))
 	k.ring.filter(k.gens)
+	if k.hasSide && k.gens[k.side.slot] != k.side.gen {
+		k.hasSide = false
+	}
 	k.stale = 0
 }
 

@@ -476,3 +476,71 @@ func checkClosuresReleased(t *testing.T, k *Kernel, gone string) {
 		t.Fatalf("the kernel holds %d closures for %d pending events; %s ones are kept alive", held, k.Pending(), gone)
 	}
 }
+
+// TestKernelSideStream checks the exogenous stream's events (reserve and
+// atSeq: one pending at a time, beside the heap) against the definition:
+// with the heap's events, in order of time, then sequence, the stream's
+// sequence numbers being those reserve set aside before the others.
+func TestKernelSideStream(t *testing.T) {
+	type ref struct {
+		at  int64
+		seq uint64
+		tag string
+	}
+	for _, seed := range []uint64{1, 2, 3} {
+		r := rand.New(rand.NewPCG(seed, 0))
+		k := NewKernel(t0)
+		var want []ref
+		var got []string
+		// The stream: 2000 events at non-decreasing times over 3 hours,
+		// many tied with each other and with heap events (whole seconds).
+		const n = 2000
+		base := k.reserve(n)
+		ats := make([]int64, n)
+		for i := range ats {
+			ats[i] = r.Int64N(3 * 3600)
+		}
+		slices.Sort(ats)
+		for i, at := range ats {
+			want = append(want, ref{at * int64(time.Second), base + uint64(i), fmt.Sprint("s", i)})
+		}
+		pos := 0
+		var next func()
+		next = func() {
+			i := pos
+			if pos++; pos < n {
+				k.atSeq(t0.Add(time.Duration(ats[pos])*time.Second), base+uint64(pos), next)
+			}
+			got = append(got, fmt.Sprint("s", i))
+		}
+		k.atSeq(t0.Add(time.Duration(ats[0])*time.Second), base, next)
+		// The heap's events, some cancelled.
+		seq := base + n
+		for i := range 3000 {
+			at := r.Int64N(3*3600) * int64(time.Second)
+			id := k.At(t0.Add(time.Duration(at)), func() { got = append(got, fmt.Sprint("h", i)) })
+			if r.IntN(4) == 0 {
+				k.Cancel(id)
+			} else {
+				want = append(want, ref{at, seq, fmt.Sprint("h", i)})
+			}
+			seq++
+		}
+		slices.SortFunc(want, func(a, b ref) int { return cmp.Or(cmp.Compare(a.at, b.at), cmp.Compare(a.seq, b.seq)) })
+		for end := t0; k.Pending() > 0; {
+			end = end.Add(time.Duration(r.Int64N(int64(10 * time.Minute))))
+			k.Run(end)
+		}
+		wantTags := make([]string, len(want))
+		for i, w := range want {
+			wantTags[i] = w.tag
+		}
+		if !slices.Equal(got, wantTags) {
+			i := 0
+			for i < min(len(got), len(wantTags)) && got[i] == wantTags[i] {
+				i++
+			}
+			t.Errorf("seed %d: order diverges from reference at position %d of %d (got %d events)", seed, i, len(wantTags), len(got))
+		}
+	}
+}
