@@ -85,9 +85,16 @@ func search(c []ltEntry, x ltEntry) (int, bool) {
 
 func (l *ltList) insert(x ltEntry) {
 	l.n++
-	if len(l.chunks) == 0 {
-		l.chunks = append(l.chunks, append(make([]ltEntry, 0, chunkMax+1), x))
-		l.last = append(l.last, x)
+	if k := len(l.chunks) - 1; k < 0 || before(l.last[k], x) {
+		// At the back (a member just touched): append, starting a new
+		// chunk when the last is full, so such chunks stay full.
+		if k < 0 || len(l.chunks[k]) == chunkMax {
+			l.chunks = append(l.chunks, append(make([]ltEntry, 0, chunkMax+1), x))
+			l.last = append(l.last, x)
+		} else {
+			l.chunks[k] = append(l.chunks[k], x)
+			l.last[k] = x
+		}
 		return
 	}
 	ci := l.chunk(x)
