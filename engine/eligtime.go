@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"math"
 	"math/bits"
 	"slices"
 )
@@ -58,6 +59,9 @@ type timeIndex struct {
 	count   exclusions // see eligcount.go
 	bands   []band     // by proficiency for one-skill sets, else by summed proficiency, else one band of skill 1
 	classes []tclass   // band·classesPerBand + intr·6 + level
+	// head[c] is the last touch first in class c's list (math.MaxInt64
+	// when empty): advance reads this one array, not every class.
+	head []int64
 }
 
 // tclass is the members of one band, interruption and level (see above).
@@ -94,6 +98,10 @@ func (gt *timeIndex) build(e *Engine, gr *group, now int64) {
 		gt.count.m[pos].band, gt.count.m[pos].class = b, -1
 	}
 	gt.classes = make([]tclass, len(gt.bands)*classesPerBand)
+	gt.head = make([]int64, len(gt.classes))
+	for c := range gt.head {
+		gt.head[c] = math.MaxInt64
+	}
 	for pos, idx := range gr.members {
 		h, g := &e.hot[idx], e.gates[idx]
 		gt.recount(int32(pos), h, g)
@@ -158,6 +166,7 @@ func (gt *timeIndex) insert(pos int32, c int, lt int64, words int) {
 		return
 	}
 	gt.classes[c].aging.insert(ltEntry{lt: lt, pos: pos})
+	gt.head[c] = min(gt.head[c], lt)
 }
 
 // remove takes the member out of its class, where it was inserted with
@@ -174,8 +183,8 @@ func (gt *timeIndex) remove(pos int32, lt int64) {
 	tc := &gt.classes[c]
 	if gt.isFresh(lt) {
 		tc.fresh.remove(pos)
-	} else {
-		tc.aging.delete(ltEntry{lt: lt, pos: pos})
+	} else if tc.aging.delete(ltEntry{lt: lt, pos: pos}) && lt == gt.head[c] {
+		gt.head[c] = tc.aging.first()
 	}
 }
 
@@ -187,10 +196,11 @@ func (gt *timeIndex) advance(e *Engine, gr *group, now int64) {
 	words := gr.words()
 	gt.expire(e, gr)
 	cut := now - gt.horizon
-	for c := range gt.classes {
-		tc := &gt.classes[c]
-		if tc.aging.n > 0 && tc.aging.chunks[0][0].lt <= cut {
+	for c, h := range gt.head {
+		if h <= cut {
+			tc := &gt.classes[c]
 			tc.aging.popFront(cut, func(x ltEntry) { tc.fresh.add(x.pos, words) })
+			gt.head[c] = tc.aging.first()
 		}
 	}
 }

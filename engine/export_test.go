@@ -54,7 +54,8 @@ func (e *Engine) IndexDiff(x Escalation, tried []ExpertID) string {
 // groupDiff checks a group's structures against its members' gates and
 // hot records: the level bitsets, and for the time index each member's
 // class and its place in the fresh set or the list (remove relies on
-// a member being in the fresh set exactly when its last touch is fresh).
+// a member being in the fresh set exactly when its last touch is fresh),
+// and the lists' heads.
 func (e *Engine) groupDiff(gr *group) string {
 	for pos, idx := range gr.members {
 		w, bit := pos>>6, uint64(1)<<(pos&63)
@@ -71,6 +72,9 @@ func (e *Engine) groupDiff(gr *group) string {
 	inList := map[int32]int{}
 	for c := range gt.classes {
 		l := &gt.classes[c].aging
+		if gt.head[c] != l.first() {
+			return fmt.Sprintf("class %d: head %d, list starts at %d", c, gt.head[c], l.first())
+		}
 		for cu := (ltCursor{l: l}); cu.ok(); cu.next() {
 			inList[cu.at().pos] = c
 		}

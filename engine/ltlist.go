@@ -1,6 +1,9 @@
 package engine
 
-import "slices"
+import (
+	"math"
+	"slices"
+)
 
 // ltEntry is a member of a time-index class by last touch: position in
 // the group and last touch (unix ns).
@@ -133,6 +136,15 @@ func (l *ltList) delete(x ltEntry) bool {
 		l.last[ci] = c[len(c)-1]
 	}
 	return true
+}
+
+// first is the last touch of the list's first entry, math.MaxInt64 when
+// it is empty.
+func (l *ltList) first() int64 {
+	if l.n == 0 {
+		return math.MaxInt64
+	}
+	return l.chunks[0][0].lt
 }
 
 // popFront removes the entries touched at or before cut, oldest first,
