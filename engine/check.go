@@ -47,7 +47,7 @@ func (e *Engine) startCheck(ctx context.Context, es *esc, trigger Outcome) error
 		err = errors.Join(ErrStore, err)
 	}
 	d := Delivery{ConversationID: es.ConversationID, Expert: r.ID, Attempt: es.attempts, Holder: es.holder,
-		Interrupt: es.interrupt, Priority: es.Priority, At: now, AlertTimeout: e.pol.AlertTimeout}
+		Interrupt: es.interrupt, Priority: es.Priority, At: now, AlertTimeout: e.pol.AlertTimeout, Index: es.expert}
 	if cerr := e.check.Check(d); cerr != nil {
 		es.checking = false
 		return errors.Join(err, e.settleOutcome(ctx, es, trigger))

@@ -182,6 +182,17 @@ func (e *Engine) Status(conv string) (Status, bool) {
 	return Status{}, false // older ones: see Store.Decisions
 }
 
+// StateAt is State for the expert with engine index i (IndexOf), without
+// looking the id up; ok is false when i is out of range.
+func (e *Engine) StateAt(i int32) (ExpertState, bool) {
+	if i < 0 || int(i) >= len(e.experts) {
+		return ExpertState{}, false
+	}
+	st := e.experts[i].st
+	st.Interrupts = slices.Clone(st.Interrupts)
+	return st, true
+}
+
 // NoteAssigned records that Genesys accepted the /assign of the delivery
 // with this claim holder (the dispatcher's request returned 2xx). Status
 // then reports it Assigned: the Data Action answers "routed" only for a
@@ -277,7 +288,7 @@ func (e *Engine) deliver(ctx context.Context, es *esc, ev *evaluation, holder st
 	e.log(ctx, &d)
 	del := Delivery{ConversationID: es.ConversationID, Expert: c.Expert, Attempt: es.attempts, Holder: holder,
 		Interrupt: c.Interrupt, Priority: es.Priority, At: now, AlertTimeout: e.pol.AlertTimeout,
-		Expires: now.Add(e.pol.ClaimTTL)}
+		Expires: now.Add(e.pol.ClaimTTL), Index: idx}
 	if err := e.disp.Deliver(del); err != nil {
 		// Not started: treat as a failed delivery now, and answer with
 		// what followed (the next expert, a hold or a fallback), never

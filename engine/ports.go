@@ -95,6 +95,13 @@ type Delivery struct {
 	// neither the first nor a retry. A request already in flight may
 	// finish: the engine's conversation check settles it.
 	Expires time.Time
+	// Index is the expert's engine index (Engine.IndexOf), set by the
+	// engine on Deliver, so that a dispatcher keeping per-expert data in
+	// the engine's order need not look Expert up again (at 10,000 experts
+	// a map probe is a cache miss or two). Not serialised: a delivery
+	// read back has Index 0, and a dispatcher checks that the index names
+	// Expert before trusting it.
+	Index int32 `json:"-"`
 }
 
 // DeliveryResult is how a delivery ended.

@@ -29,6 +29,9 @@ type shadowqRouter struct {
 	// engIdx is each expert's engine index (engine.IndexOf), resolved
 	// once so that an event does not look the id up again.
 	engIdx []int32
+	// simIdx is its inverse: the expert (index into w.xs) at each engine
+	// index, so that a delivery finds its expert from Delivery.Index.
+	simIdx []int32
 }
 
 func newShadowqRouter(w *world) (*shadowqRouter, error) {
@@ -51,11 +54,13 @@ func newShadowqRouter(w *world) (*shadowqRouter, error) {
 	}
 	r.eng = eng
 	r.engIdx = make([]int32, len(w.xs))
+	r.simIdx = make([]int32, len(w.xs))
 	for i := range w.xs {
 		var ok bool
 		if r.engIdx[i], ok = eng.IndexOf(w.xs[i].sc.ID); !ok {
 			return nil, fmt.Errorf("sim: the engine does not know expert %q", w.xs[i].sc.ID)
 		}
+		r.simIdx[r.engIdx[i]] = int32(i)
 	}
 	if iv := w.sc.Resync.Interval; iv > 0 {
 		var resync func()
@@ -246,14 +251,19 @@ type dispatcher struct{ r *shadowqRouter }
 func (d dispatcher) Deliver(del engine.Delivery) error {
 	r, w := d.r, d.r.w
 	e := w.escalation(del.ConversationID)
-	xi := w.expertIndex(del.Expert)
+	xi := -1
+	if i := del.Index; i >= 0 && int(i) < len(r.simIdx) && w.xs[r.simIdx[i]].id == del.Expert {
+		xi = int(r.simIdx[i])
+	} else {
+		xi = w.expertIndex(del.Expert)
+	}
 	if e == nil || xi < 0 {
 		return fmt.Errorf("sim: delivery for unknown conversation %q or expert %q", del.ConversationID, del.Expert)
 	}
 	x := &w.xs[xi]
 	// Invariant: the engine never delivers into a `never` presence as it
 	// sees it (a stale cache may differ from the truth: counted apart).
-	seen, _ := r.eng.State(del.Expert)
+	seen, _ := r.eng.StateAt(r.engIdx[xi])
 	if ok, _ := w.pol.Allows(seen.Presence, seen.Routing, false, del.Priority); !ok {
 		w.dndInterrupts++
 		w.violations = append(w.violations, fmt.Sprintf("shadowq delivered %s to %s in %s, which the policy forbids for %v",
