@@ -96,8 +96,7 @@ func (e *Engine) checkAnswered(ctx context.Context, es *esc, o Outcome) error {
 // accepted after all, or the queue delivered it), else fallback. The
 // expert of the pending delivery is released without blame.
 func (e *Engine) settleGone(ctx context.Context, es *esc, o Outcome) error {
-	r := &e.experts[es.expert]
-	if err := e.settleClaim(ctx, es, r.ID, false, false); err != nil {
+	if err := e.settleClaim(ctx, es, es.expert, false, false); err != nil {
 		o.Result, o.Fault = DeliveryError, FaultConversation
 		es.unsettled = &o // settled later without blame, as a conversation-level failure
 		e.pushDeadline(es, e.clock.Now().Add(StoreRetryInterval))

@@ -47,6 +47,10 @@ type Engine struct {
 	check ConversationChecker // nil: no checks
 	pred  Predictor
 	pol   *Policy
+	// ic is store's IndexedClaims once it accepted the experts in index
+	// order (see claimsAt); icAsked says it was asked.
+	ic      IndexedClaims
+	icAsked bool
 	// routing caches pol.Routing as an array: the hot path indexes it.
 	routing [RSNotResponding + 1]Rule
 	replic  string

@@ -224,7 +224,7 @@ func (e *Engine) decide(ctx context.Context, es *esc) (Decision, error) {
 		}
 		e.scratch.ids = ids
 		holder := e.replic + "/" + es.ConversationID + "/" + strconv.Itoa(es.attempts+1)
-		got, err := e.store.ClaimFirst(ctx, ids, holder, e.pol.ClaimTTL)
+		got, err := e.claimFirst(ctx, ids, ev.idxs, holder, e.pol.ClaimTTL)
 		if err != nil {
 			if es.state == escDeciding {
 				// Nothing claimed, nothing lost: decide again on a later
@@ -260,6 +260,48 @@ func (e *Engine) decide(ctx context.Context, es *esc) (Decision, error) {
 		return e.observeHold(ctx, es, &ev, now)
 	}
 	return e.holdOrFallback(ctx, es, &ev, now)
+}
+
+// claimsAt is the store's IndexedClaims if it keeps claims by this
+// engine's expert indexes, else nil (asked once).
+func (e *Engine) claimsAt() IndexedClaims {
+	if !e.icAsked {
+		e.icAsked = true
+		if ic, ok := e.store.(IndexedClaims); ok {
+			ids := make([]ExpertID, len(e.experts))
+			for i := range e.experts {
+				ids[i] = e.experts[i].ID
+			}
+			if ic.BindExperts(ids) {
+				e.ic = ic
+			}
+		}
+	}
+	return e.ic
+}
+
+// claimFirst is Store.ClaimFirst of ids, whose expert indexes are idxs.
+func (e *Engine) claimFirst(ctx context.Context, ids []ExpertID, idxs []int32, holder string, ttl time.Duration) (int, error) {
+	if ic := e.claimsAt(); ic != nil {
+		return ic.ClaimFirstAt(ctx, idxs, holder, ttl)
+	}
+	return e.store.ClaimFirst(ctx, ids, holder, ttl)
+}
+
+// transition is Store.Transition of expert i.
+func (e *Engine) transition(ctx context.Context, i int32, holder, newHolder string, ttl time.Duration) (bool, error) {
+	if ic := e.claimsAt(); ic != nil {
+		return ic.TransitionAt(ctx, i, holder, newHolder, ttl)
+	}
+	return e.store.Transition(ctx, e.experts[i].ID, holder, newHolder, ttl)
+}
+
+// release is Store.Release of expert i.
+func (e *Engine) release(ctx context.Context, i int32, holder string) (bool, error) {
+	if ic := e.claimsAt(); ic != nil {
+		return ic.ReleaseAt(ctx, i, holder)
+	}
+	return e.store.Release(ctx, e.experts[i].ID, holder)
 }
 
 func (e *Engine) deliver(ctx context.Context, es *esc, ev *evaluation, holder string, now time.Time) (Decision, error) {

@@ -60,7 +60,7 @@ func (e *Engine) settleWith(ctx context.Context, es *esc, o Outcome) (Decision, 
 	r := &e.experts[idx]
 	now := e.clock.Now()
 	blame := o.Result != Accepted && (o.Result != DeliveryError || o.Fault == FaultExpert)
-	if err := e.settleClaim(ctx, es, r.ID, o.Result == Accepted, blame); err != nil {
+	if err := e.settleClaim(ctx, es, idx, o.Result == Accepted, blame); err != nil {
 		es.unsettled = &o
 		e.pushDeadline(es, now.Add(StoreRetryInterval))
 		return Decision{ConversationID: es.ConversationID, Action: ActHold, At: now}, err
@@ -147,21 +147,21 @@ func (e *Engine) holdForCapacity(ctx context.Context, es *esc, o Outcome, now ti
 
 // settleClaim turns the delivery's claim into a busy mark (accepted), a
 // cool-down (the expert is to blame) or nothing.
-func (e *Engine) settleClaim(ctx context.Context, es *esc, id ExpertID, accepted, blame bool) error {
+func (e *Engine) settleClaim(ctx context.Context, es *esc, idx int32, accepted, blame bool) error {
 	var err error
 	switch {
 	case accepted:
 		var ok bool
-		ok, err = e.store.Transition(ctx, id, es.holder, "busy:"+es.ConversationID, e.pol.BusyHold)
+		ok, err = e.transition(ctx, idx, es.holder, "busy:"+es.ConversationID, e.pol.BusyHold)
 		if err == nil && !ok {
 			// The delivery claim ran out (the store was away past its TTL):
 			// mark the expert busy afresh unless someone else holds them.
-			_, err = e.store.ClaimFirst(ctx, []ExpertID{id}, "busy:"+es.ConversationID, e.pol.BusyHold)
+			_, err = e.claimFirst(ctx, []ExpertID{e.experts[idx].ID}, []int32{idx}, "busy:"+es.ConversationID, e.pol.BusyHold)
 		}
 	case blame && e.pol.Cooldown > 0:
-		_, err = e.store.Transition(ctx, id, es.holder, "cooldown:"+es.ConversationID, e.pol.Cooldown)
+		_, err = e.transition(ctx, idx, es.holder, "cooldown:"+es.ConversationID, e.pol.Cooldown)
 	default:
-		_, err = e.store.Release(ctx, id, es.holder)
+		_, err = e.release(ctx, idx, es.holder)
 	}
 	if err != nil {
 		return fmt.Errorf("%w: claim: %w", ErrStore, err)
@@ -183,7 +183,7 @@ func (e *Engine) Abandon(ctx context.Context, conv string) error {
 		r.pending = nil
 		e.refresh(es.expert)
 		delete(e.byHolder, es.holder)
-		if _, err := e.store.Release(ctx, r.ID, es.holder); err != nil {
+		if _, err := e.release(ctx, es.expert, es.holder); err != nil {
 			errs = append(errs, fmt.Errorf("%w: claim: %w", ErrStore, err))
 		}
 	}

@@ -77,6 +77,22 @@ type Store interface {
 	Decisions(ctx context.Context, conversationID string) ([]Decision, error)
 }
 
+// IndexedClaims is implemented by a Store that can keep expert claims by
+// the engine's expert index (engine/memstore), so that the claims made and
+// settled on every delivery index an array instead of hashing an expert id
+// into a map of every expert (at 10,000 experts, several cache misses a
+// call). The engine offers it its experts in index order once
+// (BindExperts); only when it accepts does the engine call the At methods,
+// which act on the same claims as the ExpertID methods with the id at that
+// index. A store shared by engines whose experts differ accepts the first
+// and refuses the others, which use the ExpertID methods.
+type IndexedClaims interface {
+	BindExperts(ids []ExpertID) bool
+	ClaimFirstAt(ctx context.Context, candidates []int32, holder string, ttl time.Duration) (int, error)
+	TransitionAt(ctx context.Context, expert int32, holder, newHolder string, ttl time.Duration) (bool, error)
+	ReleaseAt(ctx context.Context, expert int32, holder string) (bool, error)
+}
+
 // Delivery is one attempt to hand a conversation to one expert.
 type Delivery struct {
 	ConversationID string

@@ -29,6 +29,10 @@ func (f *flakyStore) fail(method string) error {
 	return nil
 }
 
+// BindExperts refuses (engine.IndexedClaims, promoted from the memstore):
+// the engine then makes every claim through the methods above, which fail.
+func (f *flakyStore) BindExperts([]engine.ExpertID) bool { return false }
+
 func (f *flakyStore) PutExperts(ctx context.Context, s []engine.ExpertState) error {
 	if err := f.fail("PutExperts"); err != nil {
 		return err

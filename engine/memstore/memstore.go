@@ -16,15 +16,20 @@ import (
 type claim struct {
 	holder  string
 	expires time.Time
+	set     bool
 }
 
 // Store is safe for concurrent use.
 type Store struct {
 	clock engine.Clock
 
-	mu         sync.Mutex
-	experts    map[engine.ExpertID]engine.ExpertState
-	claims     map[engine.ExpertID]claim
+	mu      sync.Mutex
+	experts map[engine.ExpertID]engine.ExpertState
+	// claims are by slot: slot numbers each expert id ever claimed (or
+	// bound, see BindExperts) once, so that an engine that bound its
+	// experts claims by index without hashing an id.
+	slot       map[engine.ExpertID]int32
+	claims     []claim
 	convs      map[string]claim
 	convWrites int
 	decisions  map[string][]engine.Decision
@@ -63,7 +68,7 @@ func New(clock engine.Clock, opts ...Option) *Store {
 	s := &Store{
 		clock:     clock,
 		experts:   make(map[engine.ExpertID]engine.ExpertState),
-		claims:    make(map[engine.ExpertID]claim),
+		slot:      make(map[engine.ExpertID]int32),
 		convs:     make(map[string]claim),
 		decisions: make(map[string][]engine.Decision),
 		keep:      DefaultDecisionRetention,
@@ -110,17 +115,46 @@ func (s *Store) LoadExperts(context.Context) ([]engine.ExpertState, error) {
 	return out, nil
 }
 
-// held reports whether e is claimed now; it drops an expired claim.
-func (s *Store) held(e engine.ExpertID, now time.Time) (claim, bool) {
-	c, ok := s.claims[e]
+// at is the claim slot of e, or -1 if e was never claimed.
+func (s *Store) at(e engine.ExpertID) int32 {
+	if i, ok := s.slot[e]; ok {
+		return i
+	}
+	return -1
+}
+
+// intern is the claim slot of e, numbered now if it has none.
+func (s *Store) intern(e engine.ExpertID) int32 {
+	i, ok := s.slot[e]
 	if !ok {
+		i = int32(len(s.claims))
+		s.slot[e] = i
+		s.claims = append(s.claims, claim{})
+	}
+	return i
+}
+
+// held reports whether slot i (-1: none) is claimed now; it drops an
+// expired claim.
+func (s *Store) held(i int32, now time.Time) (claim, bool) {
+	if i < 0 {
+		return claim{}, false
+	}
+	c := &s.claims[i]
+	if !c.set {
 		return claim{}, false
 	}
 	if !now.Before(c.expires) {
-		delete(s.claims, e)
+		*c = claim{}
 		return claim{}, false
 	}
-	return c, true
+	return *c, true
+}
+
+// free reports whether slot i (-1: none) holds no live claim (an expired
+// one is overwritten in place by the caller).
+func (s *Store) free(i int32, now time.Time) bool {
+	return i < 0 || !s.claims[i].set || !now.Before(s.claims[i].expires)
 }
 
 // ClaimFirst implements engine.Store.
@@ -129,12 +163,10 @@ func (s *Store) ClaimFirst(_ context.Context, candidates []engine.ExpertID, hold
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for i, e := range candidates {
-		// An expired claim is overwritten in place (held would delete it
-		// first, a second probe of a map of every expert ever claimed).
-		if c, ok := s.claims[e]; ok && now.Before(c.expires) {
+		if !s.free(s.at(e), now) {
 			continue
 		}
-		s.claims[e] = claim{holder: holder, expires: now.Add(ttl)}
+		s.claims[s.intern(e)] = claim{holder: holder, expires: now.Add(ttl), set: true}
 		return i, nil
 	}
 	return -1, nil
@@ -145,12 +177,16 @@ func (s *Store) Transition(_ context.Context, e engine.ExpertID, holder, newHold
 	now := s.clock.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, ok := s.held(e, now)
+	return s.transition(s.at(e), holder, newHolder, now, ttl), nil
+}
+
+func (s *Store) transition(i int32, holder, newHolder string, now time.Time, ttl time.Duration) bool {
+	c, ok := s.held(i, now)
 	if !ok || c.holder != holder {
-		return false, nil
+		return false
 	}
-	s.claims[e] = claim{holder: newHolder, expires: now.Add(ttl)}
-	return true, nil
+	s.claims[i] = claim{holder: newHolder, expires: now.Add(ttl), set: true}
+	return true
 }
 
 // Release implements engine.Store.
@@ -158,12 +194,16 @@ func (s *Store) Release(_ context.Context, e engine.ExpertID, holder string) (bo
 	now := s.clock.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, ok := s.held(e, now)
+	return s.release(s.at(e), holder, now), nil
+}
+
+func (s *Store) release(i int32, holder string, now time.Time) bool {
+	c, ok := s.held(i, now)
 	if !ok || c.holder != holder {
-		return false, nil
+		return false
 	}
-	delete(s.claims, e)
-	return true, nil
+	s.claims[i] = claim{}
+	return true
 }
 
 // Holder implements engine.Store.
@@ -171,8 +211,59 @@ func (s *Store) Holder(_ context.Context, e engine.ExpertID) (string, error) {
 	now := s.clock.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	c, _ := s.held(e, now)
+	c, _ := s.held(s.at(e), now)
 	return c.holder, nil
+}
+
+// BindExperts implements engine.IndexedClaims: it accepts ids (an
+// engine's experts in index order) when each id's claim slot is, or can
+// be numbered, its index: the store's first engine, or another with the
+// same experts.
+func (s *Store) BindExperts(ids []engine.ExpertID) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := len(s.claims)
+	for i, id := range ids {
+		j, ok := s.slot[id]
+		if i < n && (!ok || j != int32(i)) || i >= n && ok {
+			return false
+		}
+	}
+	for _, id := range ids[min(n, len(ids)):] {
+		s.intern(id)
+	}
+	return true
+}
+
+// ClaimFirstAt implements engine.IndexedClaims.
+func (s *Store) ClaimFirstAt(_ context.Context, candidates []int32, holder string, ttl time.Duration) (int, error) {
+	now := s.clock.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, j := range candidates {
+		if !s.free(j, now) {
+			continue
+		}
+		s.claims[j] = claim{holder: holder, expires: now.Add(ttl), set: true}
+		return i, nil
+	}
+	return -1, nil
+}
+
+// TransitionAt implements engine.IndexedClaims.
+func (s *Store) TransitionAt(_ context.Context, e int32, holder, newHolder string, ttl time.Duration) (bool, error) {
+	now := s.clock.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.transition(e, holder, newHolder, now, ttl), nil
+}
+
+// ReleaseAt implements engine.IndexedClaims.
+func (s *Store) ReleaseAt(_ context.Context, e int32, holder string) (bool, error) {
+	now := s.clock.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.release(e, holder, now), nil
 }
 
 // ClaimConversation implements engine.Store.
@@ -226,7 +317,10 @@ func (s *Store) Decisions(_ context.Context, conv string) ([]engine.Decision, er
 	return slices.Clone(s.decisions[conv]), nil
 }
 
-var _ engine.Store = (*Store)(nil)
+var (
+	_ engine.Store         = (*Store)(nil)
+	_ engine.IndexedClaims = (*Store)(nil)
+)
 
 // ConversationClaims is how many conversation ownerships are held,
 // expired ones not yet swept included (for tests).

@@ -88,3 +88,46 @@ func TestConversationClaimsAreSwept(t *testing.T) {
 		t.Fatalf("%d conversation claims kept; expired ones are not swept", n)
 	}
 }
+
+// Claims made by index (an engine that bound its experts) are the claims
+// the ExpertID methods see, and a store refuses a second engine whose
+// experts number differently.
+func TestIndexedClaims(t *testing.T) {
+	ctx := t.Context()
+	clock := &fakeClock{now: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+	s := memstore.New(clock)
+	if i, _ := s.ClaimFirst(ctx, []engine.ExpertID{"a"}, "h0", time.Minute); i != 0 {
+		t.Fatalf("claim refused (%d)", i)
+	}
+	if s.BindExperts([]engine.ExpertID{"b", "a"}) {
+		t.Fatal("bound b at 0, where a's claim is")
+	}
+	if !s.BindExperts([]engine.ExpertID{"a", "b", "c"}) || !s.BindExperts([]engine.ExpertID{"a", "b", "c", "d"}) || !s.BindExperts([]engine.ExpertID{"a", "b"}) {
+		t.Fatal("refused experts numbered as before")
+	}
+	if s.BindExperts([]engine.ExpertID{"a", "c"}) {
+		t.Fatal("bound c at 1, where b is")
+	}
+	if i, _ := s.ClaimFirstAt(ctx, []int32{0, 2}, "h1", time.Minute); i != 1 {
+		t.Fatalf("ClaimFirstAt = %d, want 1 (a is held)", i)
+	}
+	if h, _ := s.Holder(ctx, "c"); h != "h1" {
+		t.Errorf("holder of c %q, want h1", h)
+	}
+	if ok, _ := s.TransitionAt(ctx, 2, "h1", "busy", time.Minute); !ok {
+		t.Error("TransitionAt refused")
+	}
+	if ok, _ := s.Release(ctx, "c", "h1"); ok {
+		t.Error("released for a holder that no longer holds")
+	}
+	if ok, _ := s.ReleaseAt(ctx, 2, "busy"); !ok {
+		t.Error("ReleaseAt refused")
+	}
+	clock.Advance(time.Minute)
+	if i, _ := s.ClaimFirstAt(ctx, []int32{0}, "h2", time.Minute); i != 0 {
+		t.Fatalf("expired claim not taken over (%d)", i)
+	}
+	if h, _ := s.Holder(ctx, "a"); h != "h2" {
+		t.Errorf("holder of a %q, want h2", h)
+	}
+}
