@@ -504,11 +504,12 @@ func (e *Engine) afterApply(i int32, res applyResult, presence bool, now time.Ti
 func (e *Engine) ApplySnapshot(ctx context.Context, s Snapshot) error {
 	now := e.clock.Now()
 	nowNs := now.UnixNano()
+	ordered := s.InEngineOrder && len(s.Entries) == len(e.experts)
 	for k := range s.Entries {
 		en := &s.Entries[k]
 		// A bulk read lists experts in the engine's order more often than
 		// not (the simulator's always does): try the position before the map.
-		i, ok := int32(k), k < len(e.experts) && e.experts[k].ID == en.Expert
+		i, ok := int32(k), ordered || k < len(e.experts) && e.experts[k].ID == en.Expert
 		if !ok {
 			if i, ok = e.index[en.Expert]; !ok {
 				continue

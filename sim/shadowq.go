@@ -32,6 +32,9 @@ type shadowqRouter struct {
 	// simIdx is its inverse: the expert (index into w.xs) at each engine
 	// index, so that a delivery finds its expert from Delivery.Index.
 	simIdx []int32
+	// ordered: engIdx is the identity, so snap is in the engine's order
+	// (engine.Snapshot.InEngineOrder).
+	ordered bool
 }
 
 func newShadowqRouter(w *world) (*shadowqRouter, error) {
@@ -61,6 +64,10 @@ func newShadowqRouter(w *world) (*shadowqRouter, error) {
 			return nil, fmt.Errorf("sim: the engine does not know expert %q", w.xs[i].sc.ID)
 		}
 		r.simIdx[r.engIdx[i]] = int32(i)
+	}
+	r.ordered = true
+	for i, j := range r.engIdx {
+		r.ordered = r.ordered && int(j) == i
 	}
 	if iv := w.sc.Resync.Interval; iv > 0 {
 		var resync func()
@@ -176,7 +183,7 @@ func (r *shadowqRouter) resync() {
 		r.isStale[i] = false
 	}
 	r.stale = r.stale[:0]
-	r.check(r.eng.ApplySnapshot(r.ctx, engine.Snapshot{At: w.k.Now(), Entries: r.snap}))
+	r.check(r.eng.ApplySnapshot(r.ctx, engine.Snapshot{At: w.k.Now(), Entries: r.snap, InEngineOrder: r.ordered}))
 }
 
 func (r *shadowqRouter) arrive(e *escState) {
