@@ -48,7 +48,7 @@ func newShadowqRouter(w *world) (*shadowqRouter, error) {
 		experts[i] = w.sc.Experts[i].Engine()
 	}
 	eng, err := engine.New(engine.Config{
-		Clock: w.k, Store: memstore.New(w.k, memstore.WithoutDecisionLog(), memstore.WithoutExpertStates()), Dispatcher: dispatcher{r},
+		Clock: w.k, Store: memstore.New(w.k, memstore.WithoutDecisionLog(), memstore.WithoutExpertStates(), memstore.WithoutConversationClaims()), Dispatcher: dispatcher{r},
 		Predictor: engine.DefaultPredictor(), Policy: &pol, Experts: experts, ReplicaID: "sim",
 		OnDecision: r.onDecision,
 	})

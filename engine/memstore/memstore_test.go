@@ -131,3 +131,16 @@ func TestIndexedClaims(t *testing.T) {
 		t.Errorf("holder of a %q, want h2", h)
 	}
 }
+
+// WithoutConversationClaims makes every caller the owner and keeps nothing.
+func TestWithoutConversationClaims(t *testing.T) {
+	s := memstore.New(&fakeClock{}, memstore.WithoutConversationClaims())
+	for _, r := range []string{"r1", "r2"} {
+		if o, err := s.ClaimConversation(t.Context(), "c", r, time.Minute); err != nil || o != r {
+			t.Fatalf("ClaimConversation for %s = %q, %v", r, o, err)
+		}
+	}
+	if n := s.ConversationClaims(); n != 0 {
+		t.Errorf("%d conversation claims kept", n)
+	}
+}
