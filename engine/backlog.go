@@ -67,7 +67,13 @@ func (e *Engine) flush(ctx context.Context) error {
 	if len(e.unlogged) > 0 {
 		errs = append(errs, e.flushLog(ctx))
 	}
-	if len(e.dirty) > 0 {
+	if len(e.dirty) > 0 && e.discardsStates() {
+		// Nothing to write: the store would drop the states.
+		for _, i := range e.dirty {
+			e.isDirty[i] = false
+		}
+		e.dirty = e.dirty[:0]
+	} else if len(e.dirty) > 0 {
 		buf := e.scratch.states[:0]
 		for _, i := range e.dirty {
 			buf = append(buf, e.experts[i].st)
@@ -85,6 +91,19 @@ func (e *Engine) flush(ctx context.Context) error {
 	err := errors.Join(errs...)
 	e.noteStore(err)
 	return err
+}
+
+// StateDiscarder is implemented by a Store that may keep no expert states
+// (memstore.WithoutExpertStates): while DiscardsExpertStates is true, the
+// engine does not call PutExperts, whose states it would copy (each
+// changed expert's, after nearly every event) only for them to be dropped.
+type StateDiscarder interface {
+	DiscardsExpertStates() bool
+}
+
+func (e *Engine) discardsStates() bool {
+	d, ok := e.store.(StateDiscarder)
+	return ok && d.DiscardsExpertStates()
 }
 
 // noteStore records the outcome of a store write: a failure schedules a

@@ -88,6 +88,10 @@ func New(clock engine.Clock, opts ...Option) *Store {
 	return s
 }
 
+// DiscardsExpertStates implements engine.StateDiscarder: true with
+// WithoutExpertStates.
+func (s *Store) DiscardsExpertStates() bool { return s.noStates }
+
 // PutExperts implements engine.Store.
 func (s *Store) PutExperts(_ context.Context, states []engine.ExpertState) error {
 	if s.noStates {
@@ -330,8 +334,9 @@ func (s *Store) Decisions(_ context.Context, conv string) ([]engine.Decision, er
 }
 
 var (
-	_ engine.Store         = (*Store)(nil)
-	_ engine.IndexedClaims = (*Store)(nil)
+	_ engine.Store          = (*Store)(nil)
+	_ engine.IndexedClaims  = (*Store)(nil)
+	_ engine.StateDiscarder = (*Store)(nil)
 )
 
 // ConversationClaims is how many conversation ownerships are held,
