@@ -16,15 +16,19 @@ type Presence struct {
 type ExpertState struct {
 	ID ExpertID
 
-	Presence      Presence
-	PresenceSince time.Time // event time of the presence now held
-
+	// Presence, Routing, RoutingSince and ConfirmedAt are together: a
+	// periodic resync that changes nothing reads the first three and
+	// writes the fourth for every expert (80 bytes, 2 cache lines more
+	// often than the 104 with PresenceSince among them).
+	Presence     Presence
 	Routing      RoutingStatus
 	RoutingSince time.Time
 
 	// ConfirmedAt is when the state was last confirmed by an event or a bulk
 	// snapshot (engine clock). Staleness is Now − ConfirmedAt.
 	ConfirmedAt time.Time
+
+	PresenceSince time.Time // event time of the presence now held
 
 	// Conversation is the conversation the expert is connected to, if any.
 	Conversation string
