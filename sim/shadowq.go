@@ -50,6 +50,11 @@ func newShadowqRouter(w *world) (*shadowqRouter, error) {
 	eng, err := engine.New(engine.Config{
 		Clock: w.k, Store: memstore.New(w.k, memstore.WithoutDecisionLog(), memstore.WithoutExpertStates(), memstore.WithoutConversationClaims()), Dispatcher: dispatcher{r},
 		Predictor: engine.DefaultPredictor(), Policy: &pol, Experts: experts, ReplicaID: "sim",
+		// Every conversation is submitted once (arrive), so the endings an
+		// engine remembers for a repeated Submit are never asked about: at
+		// 10,000 experts a ring of 10,000 and its index were a cache miss
+		// or so each escalation.
+		RecentDone: 1,
 		OnDecision: r.onDecision,
 	})
 	if err != nil {
