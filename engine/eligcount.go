@@ -15,9 +15,12 @@ import (
 // clock passes it.
 type exclusions struct {
 	// by[l] counts by reason the members of gate level l excluded.
-	by  [P5 + 1]ReasonCounts
-	m   []counted // per member (one record: one cache line to touch)
-	set []uint64  // members with a reason, by position
+	by [P5 + 1]ReasonCounts
+	// recs holds the per-member records (one record: one cache line to
+	// touch), column off of each member's; see countRecs.
+	recs *countRecs
+	off  int
+	set  []uint64 // members with a reason, by position
 	// due holds, for members whose exclusion ends at a known time, that
 	// time and the position: the least first. An entry whose time is no
 	// longer its member's is stale and skipped.
@@ -39,8 +42,54 @@ type dueEntry struct {
 	pos int32
 }
 
-func (x *exclusions) init(n int) {
-	*x = exclusions{m: make([]counted, n), set: make([]uint64, (n+63)/64)}
+// init empties the tallies of n members, keeping column off of recs (its
+// own records when recs is nil).
+func (x *exclusions) init(n int, recs *countRecs, off int) {
+	if recs == nil {
+		recs, off = &countRecs{n: n}, 0
+		recs.join()
+	}
+	*x = exclusions{recs: recs, off: off, set: make([]uint64, (n+63)/64)}
+	for pos := range n {
+		*x.rec(int32(pos)) = counted{}
+	}
+}
+
+// rec is the record of the member at pos.
+func (x *exclusions) rec(pos int32) *counted {
+	r := x.recs
+	return &r.m[int(pos)*r.stride+x.off]
+}
+
+// countRecs keeps the per-member records of the time indexes of the groups
+// with the same members side by side, stride records per member (see
+// gateIndex): at 10,000 experts the sets {A}, {B} and {A, B} hold
+// everyone, and a change of a member's gate then reads its three records
+// from one cache line (three and a pad: 64 bytes), not from three.
+type countRecs struct {
+	m      []counted
+	stride int
+	n      int // members
+	used   int // columns given out
+}
+
+// join gives out a new column, widening every member's records (a copy,
+// once per group built).
+func (r *countRecs) join() int {
+	off := r.used
+	r.used++
+	if r.used > r.stride {
+		ns := r.used
+		if ns == 3 {
+			ns = 4 // 64 bytes a member: one cache line
+		}
+		nm := make([]counted, r.n*ns)
+		for pos := range r.n {
+			copy(nm[pos*ns:pos*ns+r.stride], r.m[pos*r.stride:pos*r.stride+r.stride])
+		}
+		r.m, r.stride = nm, ns
+	}
+	return off
 }
 
 // excludedAt is why the member's own state excludes it at now from a
@@ -68,7 +117,7 @@ func (gt *timeIndex) recount(pos int32, h *hot, g gate) {
 	if l > 0 {
 		r, end = excludedAt(h, (g.pres|g.rout)&allowIntr != 0, gt.now)
 	}
-	m := &x.m[pos]
+	m := x.rec(pos)
 	if r == m.why && l == m.lvl && end == m.at {
 		return
 	}
@@ -96,10 +145,10 @@ func (gt *timeIndex) expire(e *Engine, gr *group) {
 	x := &gt.count
 	for len(x.due) > 0 && x.due[0].at <= gt.now {
 		d := x.pop()
-		if x.m[d.pos].at != d.at {
+		if x.rec(d.pos).at != d.at {
 			continue // stale: recounted since
 		}
-		x.m[d.pos].at = 0
+		x.rec(d.pos).at = 0
 		idx := gr.members[d.pos]
 		gt.recount(d.pos, &e.hot[idx], e.gates[idx])
 	}
@@ -158,7 +207,7 @@ func (e *Engine) countFrom(gr *group, es *esc, now int64, w0 int, ev *evaluation
 		o := gr.open(p, w)
 		open -= bits.OnesCount64(o)
 		for s := o & x.set[w]; s != 0; s &= s - 1 {
-			ev.counts[x.m[w*64+bits.TrailingZeros64(s)].why]--
+			ev.counts[x.rec(int32(w*64+bits.TrailingZeros64(s))).why]--
 			excluded--
 		}
 	}
@@ -178,7 +227,7 @@ func (e *Engine) countFrom(gr *group, es *esc, now int64, w0 int, ev *evaluation
 				continue
 			}
 			r, _ := e.eligibility(idx, es, now)
-			if r0 := x.m[pos].why; r != r0 {
+			if r0 := x.rec(pos).why; r != r0 {
 				if r0 != 0 {
 					ev.counts[r0]--
 					excluded--

@@ -41,6 +41,9 @@ type gateIndex struct {
 	closed [P5 + 1]ReasonCounts
 	// n[L] counts the members of lvl[L].
 	n [P5 + 1]int32
+	// recs holds the time indexes' per-member records of the groups
+	// sharing this index, side by side (see countRecs).
+	recs *countRecs
 }
 
 // lvlWord is one word of a group's level bitsets, by level (see group.lvl).
@@ -250,9 +253,10 @@ func (e *Engine) buildGroup(es *esc, id int32) *group {
 		}
 	}
 	if gr.gateIndex == nil {
-		gr.gateIndex = &gateIndex{lvl: make([]lvlWord, gr.words())}
+		gr.gateIndex = &gateIndex{lvl: make([]lvlWord, gr.words()), recs: &countRecs{n: len(gr.members)}}
 		gr.ownGates = true
 	}
+	gr.time.count.recs, gr.time.count.off = gr.recs, gr.recs.join()
 	for pos, idx := range gr.members {
 		if gr.ownGates {
 			gr.add(int32(pos), e.gates[idx])

@@ -54,7 +54,7 @@ type timeIndex struct {
 	on      bool
 	now     int64 // the group's clock: the latest decision time the index is valid from
 	horizon int64 // Policy.FairnessHorizon when built
-	// count also holds each member's band and class (count.m), so that
+	// count also holds each member's band and class (count.rec), so that
 	// a change of a member's gate or state reads one record.
 	count   exclusions // see eligcount.go
 	bands   []band     // by proficiency for one-skill sets, else by summed proficiency, else one band of skill 1
@@ -73,8 +73,9 @@ type tclass struct {
 // build (re)indexes every member as of now.
 func (gt *timeIndex) build(e *Engine, gr *group, now int64) {
 	words := gr.words()
+	recs, off := gt.count.recs, gt.count.off
 	*gt = timeIndex{on: true, now: now, horizon: int64(e.pol.FairnessHorizon)}
-	gt.count.init(len(gr.members))
+	gt.count.init(len(gr.members), recs, off)
 	bandOf := make([]int8, len(gr.members))
 	gt.bands = []band{{skill: 1}}
 	if gr.oneSkill && len(gr.prof) == len(gr.members) {
@@ -95,7 +96,8 @@ func (gt *timeIndex) build(e *Engine, gr *group, now int64) {
 		gt.bands = e.sumBands(gr, bandOf)
 	}
 	for pos, b := range bandOf {
-		gt.count.m[pos].band, gt.count.m[pos].class = b, -1
+		r := gt.count.rec(int32(pos))
+		r.band, r.class = b, -1
 	}
 	gt.classes = make([]tclass, len(gt.bands)*classesPerBand)
 	gt.head = make([]int64, len(gt.classes))
@@ -147,7 +149,7 @@ func (gt *timeIndex) classOf(pos int32, g gate) int {
 	if l == 0 {
 		return -1
 	}
-	c := int(gt.count.m[pos].band)*classesPerBand + int(l)
+	c := int(gt.count.rec(pos).band)*classesPerBand + int(l)
 	if (g.pres|g.rout)&allowIntr != 0 {
 		c += 6
 	}
@@ -160,7 +162,7 @@ func (gt *timeIndex) insert(pos int32, c int, lt int64, words int) {
 	if c < 0 {
 		return
 	}
-	gt.count.m[pos].class = int16(c)
+	gt.count.rec(pos).class = int16(c)
 	if gt.isFresh(lt) {
 		gt.classes[c].fresh.add(pos, words)
 		return
@@ -174,7 +176,7 @@ func (gt *timeIndex) insert(pos int32, c int, lt int64, words int) {
 // (insert put it there, or advance moved it there when the clock passed
 // it), else out of its list.
 func (gt *timeIndex) remove(pos int32, lt int64) {
-	m := &gt.count.m[pos]
+	m := gt.count.rec(pos)
 	c := m.class
 	if c < 0 {
 		return
@@ -224,7 +226,7 @@ func (e *Engine) retime(i int32, old, h *hot) {
 		if recount {
 			gt.recount(m.pos, h, e.gates[i])
 		}
-		if c := gt.count.m[m.pos].class; c >= 0 && touched {
+		if c := gt.count.rec(m.pos).class; c >= 0 && touched {
 			gt.remove(m.pos, old.lastTouch)
 			gt.insert(m.pos, int(c), h.lastTouch, gr.words())
 		}
@@ -238,7 +240,7 @@ func (gt *timeIndex) reclass(pos int32, h *hot, g gate, words int) {
 		return
 	}
 	c := gt.classOf(pos, g)
-	if c == int(gt.count.m[pos].class) {
+	if c == int(gt.count.rec(pos).class) {
 		return // the same level and interruption: the tallies still hold too
 	}
 	gt.recount(pos, h, g)

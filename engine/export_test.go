@@ -81,8 +81,8 @@ func (e *Engine) groupDiff(gr *group) string {
 	}
 	for pos, idx := range gr.members {
 		h, c := &e.hot[idx], gt.classOf(int32(pos), e.gates[idx])
-		if int(gt.count.m[pos].class) != c {
-			return fmt.Sprintf("member %d: class %d, its gate says %d", pos, gt.count.m[pos].class, c)
+		if int(gt.count.rec(int32(pos)).class) != c {
+			return fmt.Sprintf("member %d: class %d, its gate says %d", pos, gt.count.rec(int32(pos)).class, c)
 		}
 		lc, listed := inList[int32(pos)]
 		fresh := c >= 0 && gt.classes[c].fresh.set != nil && gt.classes[c].fresh.set[pos>>6]&(1<<(pos&63)) != 0
