@@ -63,21 +63,33 @@ func (s *blockSrc) key(p Priority) blockKey {
 	return k
 }
 
-// setBlk stores expert i's source and keeps Engine.blkRun current: bit i
-// is set when i's source equals i-1's. Experts with neighbouring ids (a
-// team) mostly share a state, so a hold passes over a run of them in one
-// step (runEnd) instead of reading each one's source: at 10,000 experts
-// three holders in four are in the state of the holder before, and every
-// one of them in the state of every expert between.
+// setBlk stores expert i's source and marks Engine.blkRun's bits i and
+// i+1 stale (blkStale): bit i is set when i's source equals i-1's.
+// Experts with neighbouring ids (a team) mostly share a state, so a hold
+// passes over a run of them in one step (runEnd) instead of reading each
+// one's source: at 10,000 experts three holders in four are in the state
+// of the holder before, and every one of them in the state of every
+// expert between. The bits are recomputed when a hold reads their word
+// (runWord), not on every change: comparing the neighbours' sources then
+// was a cache miss or two per change.
 func (e *Engine) setBlk(i int32, s blockSrc) {
 	if e.blk[i] == s {
 		return
 	}
 	e.blk[i] = s
-	e.setRun(i)
-	if int(i)+1 < len(e.blk) {
-		e.setRun(i + 1)
+	e.blkStale[i>>6] |= 1 << (i & 63)
+	if j := i + 1; int(j) < len(e.blk) {
+		e.blkStale[j>>6] |= 1 << (j & 63)
 	}
+}
+
+// runWord is word w of blkRun, its stale bits recomputed first.
+func (e *Engine) runWord(w int32) uint64 {
+	for s := e.blkStale[w]; s != 0; s &= s - 1 {
+		e.setRun(w<<6 + int32(bits.TrailingZeros64(s)))
+	}
+	e.blkStale[w] = 0
+	return e.blkRun[w]
 }
 
 func (e *Engine) setRun(i int32) {
@@ -104,7 +116,7 @@ func allRuns(n int) []uint64 {
 func (e *Engine) runEnd(i int32) int32 {
 	n := int32(len(e.blk))
 	for j := i + 1; j < n; j = (j>>6 + 1) << 6 {
-		if diff := ^e.blkRun[j>>6] >> (j & 63); diff != 0 {
+		if diff := ^e.runWord(j>>6) >> (j & 63); diff != 0 {
 			return min(n, j+int32(bits.TrailingZeros64(diff)))
 		}
 	}

@@ -57,11 +57,12 @@ type Engine struct {
 	onDec   func(*Decision)
 	observe bool
 
-	experts []expertRec
-	hot     []hot
-	gates   []gate // the scan's first test, 4 bytes per expert
-	blk     []blockSrc
-	blkRun  []uint64 // bit i: blk[i] equals blk[i-1] (see setBlk)
+	experts  []expertRec
+	hot      []hot
+	gates    []gate // the scan's first test, 4 bytes per expert
+	blk      []blockSrc
+	blkRun   []uint64 // bit i: blk[i] equals blk[i-1] (see setBlk)
+	blkStale []uint64 // bit i: blkRun's bit i is to be recomputed (see runWord)
 	// prov is each expert's provenance (see presence.go), apart from its
 	// record: a periodic resync confirms every expert's, and at 10,000
 	// experts reading it from the end of each 408-byte record was the
@@ -258,6 +259,7 @@ func New(cfg Config) (*Engine, error) {
 	e.gates = make([]gate, len(e.experts))
 	e.blk = make([]blockSrc, len(e.experts))
 	e.blkRun = allRuns(len(e.experts))
+	e.blkStale = make([]uint64, len(e.blkRun))
 	e.prov = make([]provenances, len(e.experts))
 	for i := range e.experts {
 		for s, p := range e.experts[i].Skills {
