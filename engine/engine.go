@@ -75,10 +75,10 @@ type Engine struct {
 	bySkill  [][]int32        // per skill id: expert indexes, sorted by expert ID
 	skillOf  [][]int8         // per skill id, aligned with bySkill: the experts' proficiency
 
-	escs      map[string]*esc // in flight
-	done      doneTab         // recently finished, for idempotent Submit: its slot in doneOrder and doneEnds
-	doneOrder []string        // FIFO of done, bounded by doneKeep (a ring from doneNext once full)
-	doneEnds  []ending        // aligned with doneOrder: how each ended
+	escs      map[string]*esc  // in flight
+	done      map[string]int32 // recently finished, for idempotent Submit: its slot in doneOrder and doneEnds
+	doneOrder []string         // FIFO of done, bounded by doneKeep (a ring from doneNext once full)
+	doneEnds  []ending         // aligned with doneOrder: how each ended
 	doneNext  int
 	doneKeep  int
 	held      []*esc // sorted by priority, arrival, conversation id
@@ -211,6 +211,7 @@ func New(cfg Config) (*Engine, error) {
 		index:    make(map[ExpertID]int32, len(cfg.Experts)),
 		skillIDs: map[string]int32{},
 		escs:     map[string]*esc{},
+		done:     map[string]int32{},
 		byHolder: map[string]*esc{},
 		unknown:  map[PresenceDefID]*UnknownPresence{},
 		doneKeep: cfg.RecentDone,

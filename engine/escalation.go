@@ -42,7 +42,7 @@ func (e *Engine) Submit(ctx context.Context, x Escalation) (Decision, error) {
 	if es, ok := e.escs[x.ConversationID]; ok {
 		return e.replay(es.ConversationID, es.lastAction(), es), nil
 	}
-	if k, _, ok := e.doneFind(x.ConversationID); ok {
+	if k, ok := e.done[x.ConversationID]; ok {
 		return e.replayEnded(x.ConversationID, e.doneEnds[k]), nil
 	}
 	// Finished long ago, or by another replica: the decision log knows.
@@ -171,7 +171,7 @@ func (e *Engine) Status(conv string) (Status, bool) {
 		}
 		return s, true
 	}
-	if k, _, ok := e.doneFind(conv); ok {
+	if k, ok := e.done[conv]; ok {
 		end := &e.doneEnds[k]
 		s := Status{ConversationID: conv, Action: end.Action, Terminal: true, Queue: end.Queue}
 		if end.Action == ActRouted {
@@ -578,22 +578,17 @@ func (e *Engine) finish(ctx context.Context, es *esc, a Action, why string, ev *
 // every Submit and written on every ending, stays closer in cache.
 func (e *Engine) remember(conv string, end ending) {
 	if len(e.doneOrder) < e.doneKeep {
+		e.done[conv] = int32(len(e.doneOrder))
 		e.doneOrder = append(e.doneOrder, conv)
 		e.doneEnds = append(e.doneEnds, end)
-		e.doneSet(conv, len(e.doneOrder)-1)
 		return
 	}
-	// As when a map held the endings (set, then delete the oldest's id):
-	// a conversation ending again as its oldest entry is forgotten
-	// (TestRememberKeepsTheLastEndings).
+	// Set before the oldest is forgotten, as when the map held the
+	// endings: a conversation ending again as its oldest entry is
+	// forgotten (TestRememberKeepsTheLastEndings).
 	k := e.doneNext
-	if e.doneOrder[k] == conv {
-		e.doneForget(k)
-	} else {
-		e.doneForget(k)
-		e.doneOrder[k] = conv
-		e.doneSet(conv, k)
-	}
+	e.done[conv] = int32(k)
+	delete(e.done, e.doneOrder[k])
 	e.doneOrder[k], e.doneEnds[k] = conv, end
 	e.doneNext = (k + 1) % len(e.doneOrder)
 }

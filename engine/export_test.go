@@ -159,7 +159,7 @@ func (e *Engine) HoldDiff(x Escalation) (string, bool) {
 // remembers with the first-in-first-out slice it replaced (append, then
 // drop the oldest), after every call. It describes the first difference.
 func RememberDiff(keep int, convs []string) string {
-	e := &Engine{doneKeep: keep}
+	e := &Engine{done: map[string]int32{}, doneKeep: keep}
 	want := map[string]ending{}
 	var order []string
 	for i, c := range convs {
@@ -175,7 +175,9 @@ func RememberDiff(keep int, convs []string) string {
 			order = append(order[:0], order[drop:]...)
 		}
 		got := map[string]ending{}
-		e.doneEach(func(conv string, k int32) { got[conv] = e.doneEnds[k] })
+		for conv, k := range e.done {
+			got[conv] = e.doneEnds[k]
+		}
 		if !reflect.DeepEqual(got, want) {
 			return fmt.Sprintf("after %d (%s): remembered %v, want %v", i, c, got, want)
 		}
