@@ -164,10 +164,11 @@ func (s *Store) held(i int32, now time.Time) (claim, bool) {
 	return *c, true
 }
 
-// free reports whether slot i (-1: none) holds no live claim (an expired
-// one is overwritten in place by the caller).
+// free reports whether slot i (-1: none) holds no live claim (held drops
+// an expired one).
 func (s *Store) free(i int32, now time.Time) bool {
-	return i < 0 || !s.claims[i].set || !now.Before(s.claims[i].expires)
+	_, ok := s.held(i, now)
+	return !ok
 }
 
 // ClaimFirst implements engine.Store.
