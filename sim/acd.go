@@ -201,6 +201,7 @@ func (r *acdRouter) offer(x *expertState, e *escState) {
 		// Declined or missed: the agent goes NOT_RESPONDING for a while and
 		// the escalation is offered again, keeping its place in the queue.
 		x.notResp = w.now() + notRespondingPenalty
+		r.ix.slots[x.i].notResp = x.notResp
 		w.k.After(notRespondingPenalty, func() { r.take(x) })
 		if e.vmDue {
 			w.end(e, "voicemail")

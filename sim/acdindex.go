@@ -21,7 +21,8 @@ import (
 //     by idle-since, then index. An expert is in its group while in shift,
 //     On Queue, not occupied and not alerting; NOT_RESPONDING (a time
 //     condition) is checked when a group is read, skipping the few
-//     experts serving the penalty.
+//     experts serving the penalty. Each group is an idleList
+//     (idlelist.go), not a tree: a read touches its first entries only.
 //   - queue: queued escalations grouped by skill set, each group ordered
 //     by priority, arrival, then index. Escalations needing a skill nobody
 //     holds are counted as queued but indexed nowhere: nobody can take them.
@@ -30,13 +31,6 @@ import (
 // or idle-since depends on changes; the idle index is brought up to date
 // before it is read. Both indexes give exactly the choice a scan in
 // expert (or queue) order gives.
-
-type idleKey struct {
-	free time.Duration
-	i    int
-}
-
-func cmpIdle(a, b idleKey) int { return cmp.Or(cmp.Compare(a.free, b.free), cmp.Compare(a.i, b.i)) }
 
 type queueKey struct {
 	prio engine.Priority
@@ -53,7 +47,7 @@ func queueKeyOf(e *escState) queueKey { return queueKey{e.a.prio, e.a.at, e.i} }
 // idleGroup is the experts of one skill profile.
 type idleGroup struct {
 	mask  uint64
-	set   *ordset[idleKey]
+	idle  idleList
 	queue []int // queue groups this profile can take from
 }
 
@@ -66,9 +60,8 @@ type queueGroup struct {
 
 type acdIndex struct {
 	groups  []idleGroup
-	xgroup  []int // per expert: its idle group
-	ixIn    []bool
-	ixFree  []time.Duration // per expert: the idle-since it is indexed under
+	slots   []idleSlot // per expert
+	stamp   uint32     // the last stamp an idle entry got
 	dirty   []bool
 	dirtyL  []int
 	qgroups []queueGroup
@@ -81,14 +74,14 @@ func (r *acdRouter) buildIndex() {
 	w := r.w
 	ix := &r.ix
 	byProfile := map[string]int{}
-	ix.xgroup = make([]int, len(w.xs))
+	ix.slots = make([]idleSlot, len(w.xs))
 	for i := range w.xs {
 		p := profile(w.xs[i].sc.Skills)
 		g, ok := byProfile[p]
 		if !ok {
 			g = len(ix.groups)
 			byProfile[p] = g
-			ix.groups = append(ix.groups, idleGroup{mask: r.xmask[i], set: newOrdset(cmpIdle)})
+			ix.groups = append(ix.groups, idleGroup{mask: r.xmask[i]})
 			var lv [64]int32
 			for s, l := range w.xs[i].sc.Skills {
 				if b, ok := r.bit[s]; ok {
@@ -97,10 +90,8 @@ func (r *acdRouter) buildIndex() {
 			}
 			r.glevel = append(r.glevel, lv)
 		}
-		ix.xgroup[i] = g
+		ix.slots[i].group = int32(g)
 	}
-	ix.ixIn = make([]bool, len(w.xs))
-	ix.ixFree = make([]time.Duration, len(w.xs))
 	ix.dirty = make([]bool, len(w.xs))
 	byMask := map[uint64]int{}
 	ix.eq = make([]int, len(w.es))
@@ -154,14 +145,15 @@ func (r *acdRouter) flush() {
 		ix.dirty[i] = false
 		x := &r.w.xs[i]
 		in := x.inShift && x.shownOnQ && !x.occupied() && x.alerting < 0
-		set := ix.groups[ix.xgroup[i]].set
-		if ix.ixIn[i] && (!in || ix.ixFree[i] != x.free) {
-			set.Delete(idleKey{ix.ixFree[i], i})
-			ix.ixIn[i] = false
+		s := &ix.slots[i]
+		if s.stamp != 0 && (!in || s.free != x.free) {
+			s.stamp = 0 // its entry goes stale
+			ix.groups[s.group].idle.live--
 		}
-		if in && !ix.ixIn[i] {
-			set.Insert(idleKey{x.free, i})
-			ix.ixIn[i], ix.ixFree[i] = true, x.free
+		if in && s.stamp == 0 {
+			ix.stamp++
+			s.stamp, s.free = ix.stamp, x.free
+			ix.groups[s.group].idle.insert(idleEnt{x.free, int32(i), ix.stamp}, ix.slots)
 		}
 	}
 	ix.dirtyL = ix.dirtyL[:0]
@@ -176,29 +168,25 @@ func (r *acdRouter) bestIdle(e *escState, now time.Duration, bySkill bool) int {
 		return -1
 	}
 	r.flush()
-	xs := r.w.xs
-	best, bestSkill := -1, 0
+	var best idleEnt
+	found, bestSkill := false, 0
 	for _, g := range r.ix.qgroups[q].idle {
-		c := -1
-		r.ix.groups[g].set.Ascend(func(k idleKey) bool {
-			if now >= xs[k.i].notResp {
-				c = k.i
-				return false
-			}
-			return true
-		})
-		if c < 0 {
+		c, ok := r.ix.groups[g].idle.first(now, r.ix.slots)
+		if !ok {
 			continue
 		}
 		sk := 0
 		if bySkill {
 			sk = r.groupSkillSum(g, e)
 		}
-		if best < 0 || sk > bestSkill || sk == bestSkill && cmpIdle(idleKey{xs[c].free, c}, idleKey{xs[best].free, best}) < 0 {
-			best, bestSkill = c, sk
+		if !found || sk > bestSkill || sk == bestSkill && idleLess(c, best) {
+			best, found, bestSkill = c, true, sk
 		}
 	}
-	return best
+	if !found {
+		return -1
+	}
+	return int(best.i)
 }
 
 // firstQueued is the first queued escalation (priority, arrival, index)
@@ -206,7 +194,7 @@ func (r *acdRouter) bestIdle(e *escState, now time.Duration, bySkill bool) int {
 func (r *acdRouter) firstQueued(x *expertState) *escState {
 	var best queueKey
 	found := false
-	for _, q := range r.ix.groups[r.ix.xgroup[x.i]].queue {
+	for _, q := range r.ix.groups[r.ix.slots[x.i].group].queue {
 		if k, ok := r.ix.qgroups[q].set.Min(); ok && (!found || cmpQueue(k, best) < 0) {
 			best, found = k, true
 		}

@@ -6,6 +6,7 @@ import (
 	"maps"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/shadowq/shadowq/scenarios"
 )
@@ -134,5 +135,47 @@ func TestOrdset(t *testing.T) {
 	}
 	if m, ok := s.Min(); len(got) > 0 && (!ok || m != got[0]) {
 		t.Fatalf("Min() = %d, %v; want %d", m, ok, got[0])
+	}
+}
+
+// The idle list's first entry is the smallest live one not NOT_RESPONDING,
+// through random inserts (mostly appends, some far back), removals,
+// re-inserts under the same or a later idle-since, and compactions.
+func TestIdleList(t *testing.T) {
+	const n = 300
+	var l idleList
+	slots := make([]idleSlot, n)
+	var stamp uint32
+	r := NewStreams(5).Stream("idlelist")
+	now := time.Duration(0)
+	for step := range 50000 {
+		now += time.Duration(r.IntN(3))
+		i := r.IntN(n)
+		s := &slots[i]
+		switch {
+		case s.stamp != 0 && r.IntN(2) == 0:
+			s.stamp = 0
+			l.live--
+		case s.stamp == 0:
+			free := now
+			if r.IntN(4) == 0 {
+				free = max(0, s.free-time.Duration(r.IntN(5))) // an old idle-since
+			}
+			stamp++
+			s.stamp, s.free = stamp, free
+			l.insert(idleEnt{free, int32(i), stamp}, slots)
+		default:
+			s.notResp = now + time.Duration(r.IntN(4))
+		}
+		want, wantOK := idleEnt{}, false
+		for j := range slots {
+			c := idleEnt{slots[j].free, int32(j), slots[j].stamp}
+			if c.stamp != 0 && now >= slots[j].notResp && (!wantOK || idleLess(c, want)) {
+				want, wantOK = c, true
+			}
+		}
+		if got, ok := l.first(now, slots); ok != wantOK || got != want {
+			t.Fatalf("step %d: first = %v, %v; want %v, %v", step, got, ok, want, wantOK)
+		}
 	}
 }
