@@ -1,9 +1,6 @@
 package sim
 
 import (
-	"maps"
-	"math/bits"
-	"slices"
 	"time"
 
 	"github.com/shadowq/shadowq/engine"
@@ -23,49 +20,21 @@ const notRespondingPenalty = time.Minute
 type acdRouter struct {
 	w  *world
 	ix acdIndex // idle experts and queued escalations, see acdindex.go
-	// skills as bit masks: skill names get bits in first-seen order; a
-	// skill no expert holds gets no bit and makes the escalation unroutable.
-	bit      map[string]uint64
-	xmask    []uint64
-	emask    []uint64 // per escalation
-	unroutab []bool   // per escalation: needs a skill nobody has (or more than 64 skills exist)
+	// skills as bit masks: skill names get bits in first-seen order
+	// (experts in index order, each one's skills sorted); a skill no expert
+	// holds gets no bit and makes the escalation unroutable.
+	bit   map[string]uint64
+	xmask []uint64
 	// For best-skill selection without a map lookup per skill and
-	// candidate: each escalation's skills as bit numbers, repeats kept
-	// (eskill[eoff[i]:eoff[i+1]]; complete for routable escalations), and
-	// per idle group (one skill profile) its level per bit number.
+	// candidate: each classified escalation's skills as bit numbers,
+	// repeats kept (see escClass), and per idle group (one skill profile)
+	// its level per bit number.
 	eskill []uint8
-	eoff   []int32
 	glevel [][64]int32
 }
 
 func newACDRouter(w *world) *acdRouter {
 	r := &acdRouter{w: w, bit: map[string]uint64{}}
-	r.xmask = make([]uint64, len(w.xs))
-	for i := range w.xs {
-		for _, s := range slices.Sorted(maps.Keys(w.xs[i].sc.Skills)) {
-			b, ok := r.bit[s]
-			if !ok && len(r.bit) < 64 {
-				b = 1 << len(r.bit)
-				r.bit[s] = b
-			}
-			r.xmask[i] |= b
-		}
-	}
-	r.emask = make([]uint64, len(w.es))
-	r.unroutab = make([]bool, len(w.es))
-	r.eoff = make([]int32, len(w.es)+1)
-	for i := range w.es {
-		for _, s := range w.es[i].a.skills {
-			b, ok := r.bit[s]
-			if !ok {
-				r.unroutab[i] = true
-			} else {
-				r.eskill = append(r.eskill, uint8(bits.TrailingZeros64(b)))
-			}
-			r.emask[i] |= b
-		}
-		r.eoff[i+1] = int32(len(r.eskill))
-	}
 	r.buildIndex()
 	w.acd = r
 	return r
@@ -81,7 +50,21 @@ func (r *acdRouter) eligibleAt(x *expertState, now time.Duration) bool {
 }
 
 func (r *acdRouter) skilled(x *expertState, e *escState) bool {
-	return !r.unroutab[e.i] && r.xmask[x.i]&r.emask[e.i] == r.emask[e.i]
+	m, ok := r.skillMask(e)
+	return ok && r.xmask[x.i]&m == m
+}
+
+// skillMask is e's skills as bits; ok is false when one has no bit (nobody
+// holds it, or more than 64 skills exist).
+func (r *acdRouter) skillMask(e *escState) (m uint64, ok bool) {
+	for _, s := range e.a.skills {
+		b, ok := r.bit[s]
+		if !ok {
+			return 0, false
+		}
+		m |= b
+	}
+	return m, true
 }
 
 func (r *acdRouter) arrive(e *escState) {
@@ -110,7 +93,7 @@ func (r *acdRouter) admit(e *escState) {
 func (r *acdRouter) enqueue(e *escState) {
 	e.queued = true
 	r.ix.queued++
-	if q := r.ix.eq[e.i]; q >= 0 {
+	if q := r.queueGroup(e); q >= 0 {
 		r.ix.qgroups[q].set.Insert(queueKeyOf(e))
 	}
 }
@@ -121,7 +104,7 @@ func (r *acdRouter) dequeue(e *escState) {
 	}
 	e.queued = false
 	r.ix.queued--
-	if q := r.ix.eq[e.i]; q >= 0 {
+	if q := r.queueGroup(e); q >= 0 {
 		r.ix.qgroups[q].set.Delete(queueKeyOf(e))
 	}
 }
@@ -155,7 +138,8 @@ func skillSum(x *expertState, e *escState) int {
 // profile) and a routable escalation e.
 func (r *acdRouter) groupSkillSum(g int, e *escState) int {
 	n := 0
-	for _, b := range r.eskill[r.eoff[e.i]:r.eoff[e.i+1]] {
+	c := r.ix.ecls[e.i]
+	for _, b := range r.eskill[c.off : c.off+c.n] {
 		n += int(r.glevel[g][b])
 	}
 	return n

@@ -6,7 +6,6 @@ import (
 	"math/bits"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/shadowq/shadowq/engine"
@@ -65,25 +64,53 @@ type acdIndex struct {
 	dirty   []bool
 	dirtyL  []int
 	qgroups []queueGroup
-	eq      []int // per escalation: its queue group, -1 if unroutable
-	queued  int   // escalations queued, unroutable ones included
+	byMask  map[uint64]int // queue group by skill set
+	ecls    []escClass     // per escalation
+	queued  int            // escalations queued, unroutable ones included
 }
 
-// buildIndex groups experts by skill profile and escalations by skill set.
+// escClass is an escalation's queue group, found at its first placement
+// (its arrival is in cache then, where classifying every escalation when
+// the router is built read each arrival once more, a cache miss or two at
+// 10,000 experts; and shadowq's fallback queue sees few of them): q is
+// the group + 1, 0 while not classified, -1 when unroutable. Its skills'
+// bit numbers are eskill[off:off+n].
+type escClass struct{ q, off, n int32 }
+
+// buildIndex gives skills their bits and groups experts by skill profile,
+// reading each expert's skills once.
 func (r *acdRouter) buildIndex() {
 	w := r.w
 	ix := &r.ix
 	byProfile := map[string]int{}
 	ix.slots = make([]idleSlot, len(w.xs))
+	r.xmask = make([]uint64, len(w.xs))
+	var keys []string
+	var name []byte // the profile's name: skills and levels, sorted
 	for i := range w.xs {
-		p := profile(w.xs[i].sc.Skills)
-		g, ok := byProfile[p]
+		skills := w.xs[i].sc.Skills
+		keys = slices.AppendSeq(keys[:0], maps.Keys(skills))
+		slices.Sort(keys)
+		name = name[:0]
+		var m uint64
+		for _, s := range keys {
+			b, ok := r.bit[s]
+			if !ok && len(r.bit) < 64 {
+				b = 1 << len(r.bit)
+				r.bit[s] = b
+			}
+			m |= b
+			name = append(append(name, s...), '=')
+			name = append(strconv.AppendInt(name, int64(skills[s]), 10), 0)
+		}
+		r.xmask[i] = m
+		g, ok := byProfile[string(name)]
 		if !ok {
 			g = len(ix.groups)
-			byProfile[p] = g
-			ix.groups = append(ix.groups, idleGroup{mask: r.xmask[i]})
+			byProfile[string(name)] = g
+			ix.groups = append(ix.groups, idleGroup{mask: m})
 			var lv [64]int32
-			for s, l := range w.xs[i].sc.Skills {
+			for s, l := range skills {
 				if b, ok := r.bit[s]; ok {
 					lv[bits.TrailingZeros64(b)] = int32(l)
 				}
@@ -93,41 +120,45 @@ func (r *acdRouter) buildIndex() {
 		ix.slots[i].group = int32(g)
 	}
 	ix.dirty = make([]bool, len(w.xs))
-	byMask := map[uint64]int{}
-	ix.eq = make([]int, len(w.es))
-	for i := range w.es {
-		ix.eq[i] = -1
-		if r.unroutab[i] {
-			continue
-		}
-		m := r.emask[i]
-		q, ok := byMask[m]
-		if !ok {
-			q = len(ix.qgroups)
-			byMask[m] = q
-			qg := queueGroup{mask: m, set: newOrdset(cmpQueue)}
-			for g := range ix.groups {
-				if ix.groups[g].mask&m == m {
-					qg.idle = append(qg.idle, g)
-					ix.groups[g].queue = append(ix.groups[g].queue, q)
-				}
-			}
-			ix.qgroups = append(ix.qgroups, qg)
-		}
-		ix.eq[i] = q
-	}
+	ix.byMask = map[uint64]int{}
+	ix.ecls = make([]escClass, len(w.es))
 }
 
-// profile names a skill profile: skills and levels, sorted.
-func profile(skills map[string]int) string {
-	var b strings.Builder
-	for _, s := range slices.Sorted(maps.Keys(skills)) {
-		b.WriteString(s)
-		b.WriteByte('=')
-		b.WriteString(strconv.Itoa(skills[s]))
-		b.WriteByte(0)
+// queueGroup is e's queue group, -1 if e is unroutable; it classifies e
+// on first use (escClass).
+func (r *acdRouter) queueGroup(e *escState) int {
+	ix := &r.ix
+	c := &ix.ecls[e.i]
+	switch {
+	case c.q > 0:
+		return int(c.q) - 1
+	case c.q < 0:
+		return -1
 	}
-	return b.String()
+	m, ok := r.skillMask(e)
+	if !ok {
+		c.q = -1
+		return -1
+	}
+	q, seen := ix.byMask[m]
+	if !seen {
+		q = len(ix.qgroups)
+		ix.byMask[m] = q
+		qg := queueGroup{mask: m, set: newOrdset(cmpQueue)}
+		for g := range ix.groups {
+			if ix.groups[g].mask&m == m {
+				qg.idle = append(qg.idle, g)
+				ix.groups[g].queue = append(ix.groups[g].queue, q)
+			}
+		}
+		ix.qgroups = append(ix.qgroups, qg)
+	}
+	c.q, c.off = int32(q)+1, int32(len(r.eskill))
+	for _, s := range e.a.skills {
+		r.eskill = append(r.eskill, uint8(bits.TrailingZeros64(r.bit[s])))
+	}
+	c.n = int32(len(r.eskill)) - c.off
+	return q
 }
 
 // touch marks x's eligibility or idle-since as possibly changed.
@@ -163,7 +194,7 @@ func (r *acdRouter) flush() {
 // selection prefers (longest idle; or best skill, then longest idle; then
 // the lowest index), or -1.
 func (r *acdRouter) bestIdle(e *escState, now time.Duration, bySkill bool) int {
-	q := r.ix.eq[e.i]
+	q := r.queueGroup(e)
 	if q < 0 {
 		return -1
 	}
