@@ -30,11 +30,12 @@ type exclusions struct {
 // counted is how a member is counted, and where the time index keeps it
 // (16 bytes: four members to a cache line).
 type counted struct {
-	at    int64  // when the exclusion ends, 0 for none
-	why   Reason // the reason it is counted under, 0 for none
-	lvl   uint8  // its gate level
-	band  int8   // its band in the time index
-	class int16  // its class in the time index, -1 for none (its gate shuts every priority)
+	at     int64  // when the exclusion ends, 0 for none
+	why    Reason // the reason it is counted under, 0 for none
+	lvl    uint8  // its gate level
+	band   int8   // its band in the time index
+	parked bool   // its gate shuts every priority, yet it keeps its entry in class's list (reclass)
+	class  int16  // its class in the time index, -1 for none (its gate shuts every priority)
 }
 
 type dueEntry struct {

@@ -181,7 +181,7 @@ func (gt *timeIndex) remove(pos int32, lt int64) {
 	if c < 0 {
 		return
 	}
-	m.class = -1
+	m.class, m.parked = -1, false
 	tc := &gt.classes[c]
 	if gt.isFresh(lt) {
 		tc.fresh.remove(pos)
@@ -201,7 +201,13 @@ func (gt *timeIndex) advance(e *Engine, gr *group, now int64) {
 	for c, h := range gt.head {
 		if h <= cut {
 			tc := &gt.classes[c]
-			tc.aging.popFront(cut, func(x ltEntry) { tc.fresh.add(x.pos, words) })
+			tc.aging.popFront(cut, func(x ltEntry) {
+				if m := gt.count.rec(x.pos); m.parked {
+					m.class, m.parked = -1, false // its gate is still shut: out of the class
+				} else {
+					tc.fresh.add(x.pos, words)
+				}
+			})
 			gt.head[c] = tc.aging.first()
 		}
 	}
@@ -226,24 +232,55 @@ func (e *Engine) retime(i int32, old, h *hot) {
 		if recount {
 			gt.recount(m.pos, h, e.gates[i])
 		}
-		if c := gt.count.rec(m.pos).class; c >= 0 && touched {
+		if r := gt.count.rec(m.pos); r.class >= 0 && touched {
+			c, parked := r.class, r.parked
 			gt.remove(m.pos, old.lastTouch)
-			gt.insert(m.pos, int(c), h.lastTouch, gr.words())
+			if !parked {
+				gt.insert(m.pos, int(c), h.lastTouch, gr.words())
+			}
 		}
 	}
 }
 
 // reclass moves the member at pos, of hot record h, between classes and
 // tallies when its gate changes to g (called by regate, after retime).
+//
+// A member in a list whose gate shuts every priority (a conversation, a
+// meeting) is parked: it keeps its list entry, so that when the gate
+// reopens to the same class before a ranking meets the entry, as it
+// mostly does, neither a delete nor an insert in the middle of a list is
+// needed. A ranking skips a parked entry (a scan would find it shut out)
+// and takes it out of the list after its merge, so a member shut for long
+// is met once; a list's bound from a parked entry's last touch is only
+// looser than from the entries after it. Advancing the clock past its
+// last touch drops it from the class; a touch (retime) or a reopening to
+// another class takes it out of the list.
 func (gt *timeIndex) reclass(pos int32, h *hot, g gate, words int) {
 	if !gt.on {
 		return
 	}
 	c := gt.classOf(pos, g)
-	if c == int(gt.count.rec(pos).class) {
+	m := gt.count.rec(pos)
+	if m.parked {
+		gt.recount(pos, h, g)
+		switch {
+		case c < 0: // still shut
+		case c == int(m.class):
+			m.parked = false
+		default:
+			gt.remove(pos, h.lastTouch)
+			gt.insert(pos, c, h.lastTouch, words)
+		}
+		return
+	}
+	if c == int(m.class) {
 		return // the same level and interruption: the tallies still hold too
 	}
 	gt.recount(pos, h, g)
+	if c < 0 && !gt.isFresh(h.lastTouch) {
+		m.parked = true
+		return
+	}
 	gt.remove(pos, h.lastTouch)
 	gt.insert(pos, c, h.lastTouch, words)
 }
@@ -334,6 +371,10 @@ func (e *Engine) rankFrom(gr *group, es *esc, now int64, w0 int, top []ranked) [
 		}
 	}
 	e.scratch.sources = src
+	// A parked member met in a list is taken out of it once the merge is
+	// done (the lists must not change during it), so that later rankings
+	// do not meet it again (see reclass).
+	parked := e.scratch.parked[:0]
 	for len(src) > 0 {
 		m, next := 0, -1.0
 		for j := 1; j < len(src); j++ {
@@ -369,7 +410,9 @@ func (e *Engine) rankFrom(gr *group, es *esc, now int64, w0 int, top []ranked) [
 		// beaten may still be followed by one of equal bound and a
 		// lower expert index.
 		for s.cu.ok() && s.bound >= next && !beaten(s.bound, -1) {
-			if x := s.cu.at(); x.pos >= first {
+			if x := s.cu.at(); gt.count.rec(x.pos).parked {
+				parked = append(parked, x) // shut out: taken out after the merge
+			} else if x.pos >= first {
 				visit(x.pos, s.bound)
 			}
 			if s.cu.next(); s.cu.ok() {
@@ -380,6 +423,10 @@ func (e *Engine) rankFrom(gr *group, es *esc, now int64, w0 int, top []ranked) [
 			src = slices.Delete(src, m, m+1)
 		}
 	}
+	for _, x := range parked {
+		gt.remove(x.pos, x.lt)
+	}
+	e.scratch.parked = parked
 	return top
 }
 

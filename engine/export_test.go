@@ -76,11 +76,27 @@ func (e *Engine) groupDiff(gr *group) string {
 			return fmt.Sprintf("class %d: head %d, list starts at %d", c, gt.head[c], l.first())
 		}
 		for cu := (ltCursor{l: l}); cu.ok(); cu.next() {
-			inList[cu.at().pos] = c
+			x := cu.at()
+			if _, dup := inList[x.pos]; dup {
+				return fmt.Sprintf("member %d: listed twice", x.pos)
+			}
+			if lt := e.hot[gr.members[x.pos]].lastTouch; x.lt != lt {
+				return fmt.Sprintf("member %d: listed in %d with last touch %d, its record has %d", x.pos, c, x.lt, lt)
+			}
+			inList[x.pos] = c
 		}
 	}
 	for pos, idx := range gr.members {
 		h, c := &e.hot[idx], gt.classOf(int32(pos), e.gates[idx])
+		if r := gt.count.rec(int32(pos)); r.parked {
+			// parked: shut out, still listed in its class (reclass)
+			lc, listed := inList[int32(pos)]
+			inSet := r.class >= 0 && gt.classes[r.class].fresh.set != nil && gt.classes[r.class].fresh.set[pos>>6]&(1<<(pos&63)) != 0
+			if c >= 0 || r.class < 0 || !listed || lc != int(r.class) || inSet || gt.isFresh(h.lastTouch) {
+				return fmt.Sprintf("member %d: parked in class %d, its gate says %d, listed in %d (%v), in the set %v, fresh %v", pos, r.class, c, lc, listed, inSet, gt.isFresh(h.lastTouch))
+			}
+			continue
+		}
 		if int(gt.count.rec(int32(pos)).class) != c {
 			return fmt.Sprintf("member %d: class %d, its gate says %d", pos, gt.count.rec(int32(pos)).class, c)
 		}

@@ -160,6 +160,7 @@ type scratch struct {
 	blocked []int32
 	top     []ranked
 	sources []source
+	parked  []ltEntry // list entries of parked members a ranking met (rankFrom)
 	cands   []Candidate
 	idxs    []int32
 	ids     []ExpertID
