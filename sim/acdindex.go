@@ -167,7 +167,7 @@ func (r *acdRouter) queueGroup(e *escState) int {
 func (w *world) touch(x *expertState) {
 	if r := w.acd; r != nil && !r.ix.dirty[x.i] {
 		r.ix.dirty[x.i] = true
-		r.ix.dirtyL = append(r.ix.dirtyL, x.i)
+		r.ix.dirtyL = append(r.ix.dirtyL, int(x.i))
 	}
 }
 

@@ -24,14 +24,14 @@ var _ engine.Clock = (*Kernel)(nil)
 type EventID uint64
 
 // event is one heap entry. It holds no pointer (the function lives in
-// Kernel.fns, by slot): 24 bytes, so that a 4-ary node's children share
+// Kernel.slots): 24 bytes, so that a 4-ary node's children share
 // cache lines, and a heap the garbage collector need not scan nor sifting
 // pay write barriers for (at 10,000 experts several thousand events are
 // pending).
 type event struct {
 	at   int64  // virtual time, Unix nanoseconds
 	seq  uint64 // insertion sequence: breaks ties between equal times
-	slot uint32 // index into Kernel.gens and Kernel.fns
+	slot uint32 // index into Kernel.slots
 	gen  uint32 // generation of slot when scheduled; stale if it differs
 }
 
@@ -67,14 +67,15 @@ type Kernel struct {
 	// far events up to it) into heap. At 10,000 experts several thousand
 	// events are pending: one heap of them all cost a sift of six levels
 	// per event, most of them between timers minutes apart.
-	heap  []event  // events of slabs up to near
-	near  int64    // the slab heap covers
-	ring  ring     // events of slabs near+1 .. near+ringSlabs-1
-	far   []event  // events of later slabs
-	gens  []uint32 // per slot: odd while its event is pending, even while free
-	fns   []func() // per slot: the pending event's function, nil while free
-	free  []uint32 // free slots, reused LIFO
-	stale int      // entries (heap, ring, far or side) whose event was cancelled
+	heap  []event     // events of slabs up to near
+	near  int64       // the slab heap covers
+	ring  ring        // events of slabs near+1 .. near+ringSlabs-1
+	far   []event     // events of later slabs
+	slots []eventSlot // by event slot
+	// handler runs the events scheduled as calls (afterCall).
+	handler func(call)
+	free    []uint32 // free slots, reused LIFO
+	stale   int      // entries (heap, ring, far or side) whose event was cancelled
 	// side is the one event atSeq schedules (the exogenous stream's next,
 	// see scheduleAll), held beside the heap while hasSide: more than half
 	// of a replication's events are exogenous, and each then costs a
@@ -145,8 +146,50 @@ func (k *Kernel) After(d time.Duration, fn func()) EventID {
 }
 
 func (k *Kernel) schedule(at int64, fn func()) EventID {
+	if fn == nil {
+		panic("sim: Kernel.At/After: nil event function")
+	}
 	k.seq++
-	return k.scheduleSeq(at, k.seq, fn)
+	return k.scheduleSeq(at, k.seq, fn, call{})
+}
+
+// eventSlot is what the kernel holds of one pending event besides its heap
+// entry: all of it in one 32-byte record, so that running or cancelling
+// an event scheduled long ago (at 10,000 experts, out of cache) costs one
+// cache miss, not one per array.
+type eventSlot struct {
+	fn  func() // the pending event's function; nil while free or for a call
+	c   int64  // a call's arguments (call.c, call.a, call.b)
+	a   int32
+	b   int32
+	gen uint32 // odd while the event is pending, even while free
+	op  uint8  // a call's operation, 0 for a function
+}
+
+// call is the slot's call.
+func (s *eventSlot) call() call { return call{op: s.op, a: s.a, b: s.b, c: s.c} }
+
+// call is an event the kernel's handler runs: an operation and its
+// arguments, held in the event's slot instead of a closure. At 10,000
+// experts a closure per timer (an alert's end, a hang-up) was an
+// allocation in memory long out of cache, and its read when the event ran
+// another cache miss; a slot's call is pointer-free and slots are reused
+// first in, last out, so it is in cache both times.
+type call struct {
+	op   uint8 // the handler's operation; never 0
+	a, b int32
+	c    int64
+}
+
+// afterCall schedules the handler's call c to run d after Now, as After
+// schedules a function: in the same order of time, then insertion.
+func (k *Kernel) afterCall(d time.Duration, c call) EventID {
+	at := k.now + int64(d)
+	if d < 0 || at < k.now || c.op == 0 || k.handler == nil {
+		panic(fmt.Sprintf("sim: Kernel.afterCall(%v, op %d): negative or overflowing delay, op 0, or no handler", d, c.op))
+	}
+	k.seq++
+	return k.scheduleSeq(at, k.seq, nil, c)
 }
 
 // reserve sets aside n insertion sequence numbers, base to base+n-1, for
@@ -170,42 +213,41 @@ func (k *Kernel) atSeq(t time.Time, seq uint64, fn func()) EventID {
 		panic(fmt.Sprintf("sim: Kernel.atSeq(%v): time is before Now (%v)", t, k.Now()))
 	}
 	if k.hasSide {
-		if k.gens[k.side.slot] == k.side.gen {
+		if k.slots[k.side.slot].gen == k.side.gen {
 			panic("sim: Kernel.atSeq: an event scheduled by atSeq is still pending")
 		}
 		k.stale-- // cancelled: drop it
 	}
-	slot, gen := k.newSlot(fn)
+	if fn == nil {
+		panic("sim: Kernel.atSeq: nil event function")
+	}
+	slot, gen := k.newSlot(fn, call{})
 	k.side, k.hasSide = event{at: at, seq: seq, slot: slot, gen: gen}, true
 	return EventID(uint64(gen)<<32 | uint64(slot))
 }
 
-func (k *Kernel) scheduleSeq(at int64, seq uint64, fn func()) EventID {
-	slot, gen := k.newSlot(fn)
+func (k *Kernel) scheduleSeq(at int64, seq uint64, fn func(), c call) EventID {
+	slot, gen := k.newSlot(fn, c)
 	k.push(event{at: at, seq: seq, slot: slot, gen: gen})
 	return EventID(uint64(gen)<<32 | uint64(slot))
 }
 
-// newSlot takes a free slot for fn's event and returns it with the
-// event's generation.
-func (k *Kernel) newSlot(fn func()) (slot, gen uint32) {
-	if fn == nil {
-		panic("sim: Kernel.At/After: nil event function")
-	}
+// newSlot takes a free slot for the event of fn, or of c if fn is nil,
+// and returns it with the event's generation.
+func (k *Kernel) newSlot(fn func(), c call) (slot, gen uint32) {
 	if n := len(k.free); n > 0 {
 		slot = k.free[n-1]
 		k.free = k.free[:n-1]
 	} else {
-		if uint64(len(k.gens)) == math.MaxUint32 {
+		if uint64(len(k.slots)) == math.MaxUint32 {
 			panic("sim: Kernel: more than 2^32-1 events pending")
 		}
-		slot = uint32(len(k.gens))
-		k.gens = append(k.gens, 0)
-		k.fns = append(k.fns, nil)
+		slot = uint32(len(k.slots))
+		k.slots = append(k.slots, eventSlot{})
 	}
-	gen = k.gens[slot] + 1 // even (free) -> odd (pending)
-	k.gens[slot] = gen
-	k.fns[slot] = fn
+	s := &k.slots[slot]
+	gen = s.gen + 1 // even (free) -> odd (pending)
+	s.gen, s.fn, s.op, s.a, s.b, s.c = gen, fn, c.op, c.a, c.b, c.c
 	return slot, gen
 }
 
@@ -215,7 +257,7 @@ func (k *Kernel) newSlot(fn func()) (slot, gen uint32) {
 // itself (which returns false: it is no longer pending).
 func (k *Kernel) Cancel(id EventID) bool {
 	slot, gen := uint32(id), uint32(id>>32)
-	if gen&1 == 0 || uint(slot) >= uint(len(k.gens)) || k.gens[slot] != gen {
+	if gen&1 == 0 || uint(slot) >= uint(len(k.slots)) || k.slots[slot].gen != gen {
 		return false
 	}
 	k.release(slot)
@@ -226,14 +268,16 @@ func (k *Kernel) Cancel(id EventID) bool {
 	return true
 }
 
-// release frees a slot and returns its event's function: the event, if
-// still in the heap, is stale. The slot lets go of the function, so a
+// release frees a slot and returns its event's function (nil for a
+// call, which stays in the slot until it is taken again): the event,
+// if still in the heap, is stale. The slot lets go of the function, so a
 // cancelled event's closure is garbage at once.
 func (k *Kernel) release(slot uint32) func() {
-	k.gens[slot]++ // odd (pending) -> even (free)
+	s := &k.slots[slot]
+	s.gen++ // odd (pending) -> even (free)
 	k.free = append(k.free, slot)
-	fn := k.fns[slot]
-	k.fns[slot] = nil
+	fn := s.fn
+	s.fn = nil
 	return fn
 }
 
@@ -257,7 +301,7 @@ func (k *Kernel) Run(until time.Time) (ran int) {
 		if !ok {
 			break
 		}
-		if k.gens[e.slot] != e.gen {
+		if k.slots[e.slot].gen != e.gen {
 			k.stale--
 			continue
 		}
@@ -265,7 +309,11 @@ func (k *Kernel) Run(until time.Time) (ran int) {
 		k.now = e.at
 		k.ran++
 		ran++
-		fn()
+		if fn != nil {
+			fn()
+		} else {
+			k.handler(k.slots[e.slot].call()) // the slot is free, but not yet taken again
+		}
 	}
 	k.now = u
 	return ran
@@ -281,14 +329,18 @@ func (k *Kernel) Step() bool {
 		if !ok {
 			break
 		}
-		if k.gens[e.slot] != e.gen {
+		if k.slots[e.slot].gen != e.gen {
 			k.stale--
 			continue
 		}
 		fn := k.release(e.slot)
 		k.now = e.at
 		k.ran++
-		fn()
+		if fn != nil {
+			fn()
+		} else {
+			k.handler(k.slots[e.slot].call()) // the slot is free, but not yet taken again
+		}
 		return true
 	}
 	return false
@@ -446,8 +498,8 @@ func siftDown(h []event, i int, e event) {
 func (k *Kernel) compact() {
 	k.heap = heapify(k.dropStale(k.heap))
 	k.far = heapify(k.dropStale(k.far))
-	k.ring.filter(k.gens)
-	if k.hasSide && k.gens[k.side.slot] != k.side.gen {
+	k.ring.filter(k.slots)
+	if k.hasSide && k.slots[k.side.slot].gen != k.side.gen {
 		k.hasSide = false
 	}
 	k.stale = 0
@@ -457,7 +509,7 @@ func (k *Kernel) compact() {
 func (k *Kernel) dropStale(h []event) []event {
 	live := h[:0]
 	for i := range h {
-		if k.gens[h[i].slot] == h[i].gen {
+		if k.slots[h[i].slot].gen == h[i].gen {
 			live = append(live, h[i])
 		}
 	}

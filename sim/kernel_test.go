@@ -101,12 +101,20 @@ func TestKernelMatchesReference(t *testing.T) {
 		var want []ref
 		var got []int
 		cancelled := map[int]bool{}
+		k.handler = func(c call) { got = append(got, int(c.a)) }
 		for seq := range 5000 {
 			at := r.Int64N(500) // many ties
 			if spread && r.IntN(4) > 0 {
 				at += r.Int64N(int64(3 * time.Hour)) // most in the ring, some far
 			}
-			id := k.At(t0.Add(time.Duration(at)), func() { got = append(got, seq) })
+			// Odd events are calls (afterCall), which run in the same
+			// order as functions.
+			var id EventID
+			if seq%2 == 0 {
+				id = k.At(t0.Add(time.Duration(at)), func() { got = append(got, seq) })
+			} else {
+				id = k.afterCall(time.Duration(at), call{op: 1, a: int32(seq)})
+			}
 			want = append(want, ref{at, seq, id})
 			if r.IntN(3) == 0 { // cancel a third of the events, most of them old
 				v := r.IntN(len(want))
@@ -467,8 +475,8 @@ func TestKernelReleasesClosures(t *testing.T) {
 func checkClosuresReleased(t *testing.T, k *Kernel, gone string) {
 	t.Helper()
 	held := 0
-	for _, fn := range k.fns {
-		if fn != nil {
+	for _, s := range k.slots {
+		if s.fn != nil {
 			held++
 		}
 	}

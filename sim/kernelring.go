@@ -83,8 +83,8 @@ func (r *ring) take(s int64, dst []event) []event {
 }
 
 // filter drops the stale events: those whose generation is no longer
-// their slot's in gens.
-func (r *ring) filter(gens []uint32) {
+// their slot's in slots.
+func (r *ring) filter(slots []eventSlot) {
 	for w, word := range r.full {
 		for word != 0 {
 			i := w<<6 | bits.TrailingZeros64(word)
@@ -93,7 +93,7 @@ func (r *ring) filter(gens []uint32) {
 			for *p != 0 {
 				nd := *p
 				n := &r.nodes[nd-1]
-				if gens[n.e.slot] == n.e.gen {
+				if slots[n.e.slot].gen == n.e.gen {
 					p = &n.next
 					continue
 				}

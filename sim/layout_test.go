@@ -18,8 +18,8 @@ func TestExpertStateLines(t *testing.T) {
 		end  uintptr // offset just past the field
 		line uintptr // the cache line it must end in
 	}{
-		{"free", unsafe.Offsetof(x.free) + unsafe.Sizeof(x.free), 1},
-		{"shiftEnd", unsafe.Offsetof(x.shiftEnd) + unsafe.Sizeof(x.shiftEnd), 2},
+		{"routeSince", unsafe.Offsetof(x.routeSince) + unsafe.Sizeof(x.routeSince), 1},
+		{"busy", unsafe.Offsetof(x.busy) + unsafe.Sizeof(x.busy), 2},
 	} {
 		if f.end != 64*f.line {
 			t.Errorf("expertState.%s ends at byte %d, not at the end of line %d", f.name, f.end, f.line)

@@ -433,11 +433,11 @@ func (w *world) measure(policy string, rep int, sl time.Duration, records bool) 
 		if sc.Week != nil {
 			r.interrupts[i] /= float64(max(1, len(x.sc.Shifts))) // per working day
 		}
-		interrupts += x.interrup
+		interrupts += int(x.interrup)
 		if shift > 0 {
 			r.unsched[i] = float64(x.unsched) / float64(shift)
 		}
-		r.segs[i] = x.unschedSegs
+		r.segs[i] = int(x.unschedSegs)
 	}
 	v[reports.MUtilization] = math.NaN()
 	v[reports.MProductive] = math.NaN()

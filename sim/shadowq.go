@@ -35,6 +35,9 @@ type shadowqRouter struct {
 	// ordered: engIdx is the identity, so snap is in the engine's order
 	// (engine.Snapshot.InEngineOrder).
 	ordered bool
+	// holder is, per expert alerting for a delivery of the engine, the
+	// delivery's claim holder, for its outcome (world.alertEnd).
+	holder []string
 }
 
 func newShadowqRouter(w *world) (*shadowqRouter, error) {
@@ -61,6 +64,7 @@ func newShadowqRouter(w *world) (*shadowqRouter, error) {
 		return nil, err
 	}
 	r.eng = eng
+	r.holder = make([]string, len(w.xs))
 	r.engIdx = make([]int32, len(w.xs))
 	r.simIdx = make([]int32, len(w.xs))
 	for i := range w.xs {
@@ -132,7 +136,7 @@ func (w *world) outage(t time.Duration, resync bool) bool {
 func (r *shadowqRouter) markStale(x *expertState) {
 	if r.isStale != nil && !r.isStale[x.i] {
 		r.isStale[x.i] = true
-		r.stale = append(r.stale, x.i)
+		r.stale = append(r.stale, int(x.i))
 	}
 }
 
@@ -297,15 +301,28 @@ func (d dispatcher) Deliver(del engine.Delivery) error {
 	if del.Interrupt {
 		e.interrupt = true
 	}
-	w.alert(x, e, del.Attempt, del.Interrupt, func(res engine.DeliveryResult) {
-		if res == engine.Accepted {
-			// The expert picks up: busy from now, whatever the engine does.
-			if !e.done {
-				w.connect(x, e)
-			}
-		}
-		r.check(r.eng.HandleOutcome(r.ctx, engine.Outcome{ConversationID: del.ConversationID, Expert: del.Expert,
-			Holder: del.Holder, Result: res, At: w.k.Now()}))
-	})
+	if !w.ring(x, e, del.Attempt, del.Interrupt, nil) {
+		holder, interrupt := del.Holder, del.Interrupt
+		w.k.After(0, func() {
+			w.tl.delivery(x, w.now(), engine.DeliveryError, interrupt)
+			r.answered(x, e, holder, engine.DeliveryError)
+		})
+		return nil
+	}
+	r.holder[x.i] = del.Holder
 	return nil
+}
+
+// answered is the answer to the engine's delivery of e to x with claim
+// holder holder.
+func (r *shadowqRouter) answered(x *expertState, e *escState, holder string, res engine.DeliveryResult) {
+	w := r.w
+	if res == engine.Accepted {
+		// The expert picks up: busy from now, whatever the engine does.
+		if !e.done {
+			w.connect(x, e)
+		}
+	}
+	r.check(r.eng.HandleOutcome(r.ctx, engine.Outcome{ConversationID: e.a.conv, Expert: x.id,
+		Holder: holder, Result: res, At: w.k.Now()}))
 }

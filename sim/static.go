@@ -149,7 +149,7 @@ func (w *world) runStatic(ev staticEv) {
 	if ev.kind == stArrival {
 		e := &w.es[ev.x]
 		if e.a.patience > 0 {
-			e.abandonEv = w.k.After(e.a.patience, func() { w.r.abandon(e) })
+			e.abandonEv = w.k.afterCall(e.a.patience, call{op: opAbandon, a: int32(ev.x)})
 		}
 		w.queue.add(w.now(), 1)
 		w.r.arrive(e)
@@ -170,8 +170,8 @@ func (w *world) runStatic(ev staticEv) {
 	case stBlockStart:
 		w.blockStart(x, &ev)
 	case stBlockEnd:
-		w.blockEnd(x, int(ev.k))
+		w.blockEnd(x, ev.k)
 	case stChurn:
-		w.churnStart(x, int(ev.k))
+		w.churnStart(x, ev.k)
 	}
 }

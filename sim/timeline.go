@@ -84,7 +84,7 @@ func (t *timelineRec) add(x *expertState, from, to time.Duration, what int32) {
 		t.spans = append(t.spans, make([]spanRec, 0, c))
 		n++
 	}
-	t.spans[n-1] = append(t.spans[n-1], spanRec{from: from, to: to, x: int32(x.i), what: what})
+	t.spans[n-1] = append(t.spans[n-1], spanRec{from: from, to: to, x: x.i, what: what})
 	t.nspans++
 }
 
@@ -129,7 +129,7 @@ func (t *timelineRec) delivery(x *expertState, now time.Duration, res engine.Del
 	if t == nil || now < t.lo || now >= t.hi {
 		return
 	}
-	t.dels = append(t.dels, deliveryRec{at: now, x: int32(x.i), res: res, interrupt: interrupt})
+	t.dels = append(t.dels, deliveryRec{at: now, x: x.i, res: res, interrupt: interrupt})
 }
 
 // close records the spans still open at the end and fills in out.Spans,

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/shadowq/shadowq/engine"
@@ -27,13 +28,15 @@ type router interface {
 //
 // At 10,000 experts the states do not fit in cache, and a miss per line
 // was a good part of the per-event cost, so the layout is by use. The
-// first cache line holds what nearly every event of the expert reads
-// (what update, compute, eligibility and the ACD's index look at; work
-// and cherry copy the scenario's WorkPresence and CherryPicker, presences
-// are presIDs, not names); the second what a presence or routing change
-// and the timers write (id copies sc.ID, for the engine's events); the
-// rest is bookkeeping for the measurement. The size is a multiple of 64
-// bytes (TestExpertStateLines), so that in the states' slice, which the
+// first cache line holds what nearly every event of the expert reads or
+// writes (what update, compute, trackUnscheduled, eligibility and the
+// ACD's index look at, and the times of the last presence and routing
+// changes; work and cherry copy the scenario's WorkPresence and
+// CherryPicker, presences are presIDs, not names, indexes are int32); the
+// second what the engine's events, the timers and a conversation use (id
+// copies sc.ID, for the engine's events); the third is bookkeeping for
+// the measurement. The size is a multiple of 64 bytes
+// (TestExpertStateLines), so that in the states' slice, which the
 // allocator aligns to a page, each line holds one expert's fields only.
 type expertState struct {
 	// Line 1 (64 bytes).
@@ -42,50 +45,47 @@ type expertState struct {
 	refocusing bool
 	shownOnQ   bool                  // shown is one of the baseline ACD's On Queue presences
 	cherry     bool                  // sc.CherryPicker
-	ovKind     byte                  // 'c' churn, 'h' hide, 's' stretch
+	inUnsched  bool                  // in a meeting presence no calendar block explains, since unschedSince
 	shownSys   engine.SystemPresence // shown's system presence
 	routing    engine.RoutingStatus
 	overlay    presID // 0 if none
 	blkPres    presID // the current block's presence (schedule.blocks[i][blk]), while blk >= 0
 	shown      presID
 	work       presID        // sc.WorkPresence
-	blk        int           // index into schedule.blocks[i] of the current block, -1 if none
-	conv       int           // escalation connected, -1 if none
-	alerting   int           // escalation alerting, -1 if none
-	i          int           // index in world.xs
+	blk        int32         // index into schedule.blocks[i] of the current block, -1 if none
+	conv       int32         // escalation connected, -1 if none
+	alerting   int32         // escalation alerting, -1 if none
+	i          int32         // index in world.xs
 	notResp    time.Duration // baseline: NOT_RESPONDING until
 	free       time.Duration // when the expert last became free (longest idle)
-
-	// Line 2 (64 bytes).
-	id         engine.ExpertID // sc.ID
-	sc         *scenarios.Expert
 	shownSince time.Duration
 	routeSince time.Duration
-	alertEv    EventID
-	ovEv       EventID
-	shiftEnd   time.Duration // end of the current (or last) shift
 
-	ovEnd     time.Duration
+	// Line 2 (64 bytes).
+	id        engine.ExpertID // sc.ID
+	sc        *scenarios.Expert
+	alertEv   EventID
+	ovEv      EventID
+	shiftEnd  time.Duration // end of the current (or last) shift
 	busyStart time.Duration
 	busy      time.Duration // busy time inside the measurement window
 
+	// Line 3 (64 bytes).
 	// Refocus after an accepted delivery: due once the conversation and
 	// its after-call work end; while refocusing (above) the expert
 	// neither handles nor is available.
 	refocusDue   time.Duration
 	refocusStart time.Duration
 	refocusWin   time.Duration // refocus time inside the measurement window
-	interrup     int           // deliveries into interruptible presences (counted escalations)
-
 	// Cherry-pick evidence: time in meeting presences outside calendar blocks.
 	unsched      time.Duration
 	unschedSince time.Duration
-	unschedSegs  int
-	overruns     int
-	hides        int
-	inUnsched    bool
+	unschedSegs  int32
+	overruns     int32
+	hides        int32
+	interrup     int32 // deliveries into interruptible presences (counted escalations)
 
-	_ [31]byte // to a multiple of 64 bytes
+	_ [8]byte // to a multiple of 64 bytes
 }
 
 func (x *expertState) busyNow() bool { return x.conv >= 0 || x.acw }
@@ -141,6 +141,9 @@ type world struct {
 	xs      []expertState
 	idx     map[engine.ExpertID]int
 	es      []escState
+	// alertDone is, per expert alerting, the function its alert's answer
+	// goes to (nil: shadowq's engine, shadowqRouter.answered).
+	alertDone []func(engine.DeliveryResult)
 
 	deliveries, rejects, stale, dndInterrupts int
 	refocusTotal, meetingLost                 time.Duration // counted escalations
@@ -167,9 +170,11 @@ func newWorld(sc *scenarios.Scenario, sch *schedule, bl *scenarios.Baseline) *wo
 	off := w.pt.info[w.offline].System
 	for i := range w.xs {
 		w.idx[sc.Experts[i].ID] = i
-		w.xs[i] = expertState{i: i, sc: &sc.Experts[i], id: sc.Experts[i].ID, work: w.pt.ids[sc.Experts[i].WorkPresence], cherry: sc.Experts[i].CherryPicker,
+		w.xs[i] = expertState{i: int32(i), sc: &sc.Experts[i], id: sc.Experts[i].ID, work: w.pt.ids[sc.Experts[i].WorkPresence], cherry: sc.Experts[i].CherryPicker,
 			blk: -1, conv: -1, alerting: -1, shown: w.offline, shownSys: off, routing: engine.RSOffQueue}
 	}
+	w.k.handler = w.fire
+	w.alertDone = make([]func(engine.DeliveryResult), len(w.xs))
 	w.queue = newQueueSeries(sc.Run.Horizon)
 	if sc.Week != nil {
 		w.days = newDayRun(sc.Week.Days)
@@ -266,14 +271,14 @@ func (w *world) blockStart(x *expertState, ev *staticEv) {
 		return
 	}
 	w.clearOverlay(x)
-	x.blk, x.blkPres = int(ev.k), ev.pid
+	x.blk, x.blkPres = ev.k, ev.pid
 	w.update(x)
 	if ev.cal {
 		w.r.calendar(x, w.sch.blocks[x.i][ev.k].end)
 	}
 }
 
-func (w *world) blockEnd(x *expertState, bi int) {
+func (w *world) blockEnd(x *expertState, bi int32) {
 	if x.blk != bi {
 		return
 	}
@@ -296,7 +301,7 @@ func (w *world) blockEnd(x *expertState, bi int) {
 // wander off. The churn is read only then: at 10,000 experts the
 // schedule's churn lists are a cache miss or two away, and most churns
 // find the expert busy or in a block.
-func (w *world) churnStart(x *expertState, ci int) {
+func (w *world) churnStart(x *expertState, ci int32) {
 	if !x.inShift || x.blk >= 0 || x.overlay != 0 || x.occupied() || x.alerting >= 0 {
 		return
 	}
@@ -307,15 +312,17 @@ func (w *world) churnStart(x *expertState, ci int) {
 
 func (w *world) setOverlay(x *expertState, p presID, d time.Duration, kind byte) {
 	w.clearOverlay(x)
-	x.overlay, x.ovEnd, x.ovKind = p, w.now()+d, kind
-	x.ovEv = w.k.After(d, func() {
-		x.overlay, x.ovEv = 0, 0
-		if kind == 'h' {
-			w.update(x) // after hiding: work presence until busy again
-		} else {
-			w.becomeFree(x)
-		}
-	})
+	x.overlay = p
+	x.ovEv = w.k.afterCall(d, call{op: opOverlayEnd, a: x.i, c: int64(kind)})
+}
+
+func (w *world) overlayEnd(x *expertState, kind byte) {
+	x.overlay, x.ovEv = 0, 0
+	if kind == 'h' {
+		w.update(x) // after hiding: work presence until busy again
+	} else {
+		w.becomeFree(x)
+	}
 }
 
 func (w *world) clearOverlay(x *expertState) {
@@ -332,7 +339,7 @@ func (w *world) becomeFree(x *expertState) {
 	cp := w.sc.CherryPickers
 	if x.cherry && cp.Mode == scenarios.Hide && x.inShift && x.blk < 0 && x.overlay == 0 && !x.occupied() && w.pt.hide != 0 {
 		x.hides++
-		w.setOverlay(x, w.pt.hide, w.sch.hideLength(x.i, x.hides-1), 'h')
+		w.setOverlay(x, w.pt.hide, w.sch.hideLength(int(x.i), int(x.hides)-1), 'h')
 	}
 	x.free = w.now()
 	w.touch(x)
@@ -344,6 +351,19 @@ func (w *world) becomeFree(x *expertState) {
 // timeout). An expert who is already alerting or busy cannot take it: the
 // delivery fails at once, as Genesys answers such an /assign with an error.
 func (w *world) alert(x *expertState, e *escState, k int, interrupt bool, done func(engine.DeliveryResult)) {
+	if done == nil {
+		panic("sim: alert without an answer function")
+	}
+	if !w.ring(x, e, k, interrupt, done) {
+		w.k.After(0, func() { w.tl.delivery(x, w.now(), engine.DeliveryError, interrupt); done(engine.DeliveryError) })
+	}
+}
+
+// ring is alert, with done nil for shadowq's engine (the answer goes to
+// shadowqRouter.answered: no closure to allocate), except that it reports
+// false instead of answering an expert who cannot take the alert: the
+// caller then answers DeliveryError at once.
+func (w *world) ring(x *expertState, e *escState, k int, interrupt bool, done func(engine.DeliveryResult)) bool {
 	if e.counted {
 		w.deliveries++
 		if interrupt {
@@ -351,10 +371,9 @@ func (w *world) alert(x *expertState, e *escState, k int, interrupt bool, done f
 		}
 	}
 	if x.alerting >= 0 || x.occupied() || !x.inShift {
-		w.k.After(0, func() { w.tl.delivery(x, w.now(), engine.DeliveryError, interrupt); done(engine.DeliveryError) })
-		return
+		return false
 	}
-	x.alerting, e.ringing = e.i, x.i
+	x.alerting, e.ringing = int32(e.i), int(x.i)
 	w.touch(x)
 	e.alertPres = x.shown
 	mix := w.pt.mix[x.shown]
@@ -372,15 +391,33 @@ func (w *world) alert(x *expertState, e *escState, k int, interrupt bool, done f
 		res, delay = engine.NoAnswer, timeout
 	}
 	w.hist.alert(e, x, w.pt.names[x.shown], w.now(), delay, res)
-	x.alertEv = w.k.After(delay, func() {
-		x.alerting, x.alertEv, e.ringing = -1, 0, -1
-		w.touch(x)
-		if res != engine.Accepted && e.counted {
-			w.rejects++
-		}
-		w.tl.delivery(x, w.now(), res, interrupt)
+	w.alertDone[x.i] = done
+	c := int64(res)
+	if interrupt {
+		c |= 1 << 8
+	}
+	x.alertEv = w.k.afterCall(delay, call{op: opAlertEnd, a: x.i, b: int32(e.i), c: c})
+	return true
+}
+
+// alertEnd is the answer to x's alert for e: res, after the response
+// time or the alert timeout.
+func (w *world) alertEnd(x *expertState, e *escState, res engine.DeliveryResult, interrupt bool) {
+	x.alerting, x.alertEv, e.ringing = -1, 0, -1
+	w.touch(x)
+	if res != engine.Accepted && e.counted {
+		w.rejects++
+	}
+	w.tl.delivery(x, w.now(), res, interrupt)
+	if done := w.alertDone[x.i]; done != nil {
+		w.alertDone[x.i] = nil
 		done(res)
-	})
+		return
+	}
+	r := w.r.(*shadowqRouter)
+	holder := r.holder[x.i]
+	r.holder[x.i] = ""
+	r.answered(x, e, holder, res)
 }
 
 // cancelAlert stops an alert whose caller hung up.
@@ -391,6 +428,7 @@ func (w *world) cancelAlert(e *escState) {
 	x := &w.xs[e.ringing]
 	w.k.Cancel(x.alertEv)
 	x.alerting, x.alertEv, e.ringing = -1, 0, -1
+	w.alertDone[x.i] = nil
 	w.touch(x)
 }
 
@@ -398,26 +436,29 @@ func (w *world) cancelAlert(e *escState) {
 // and after-call work, then free.
 func (w *world) connect(x *expertState, e *escState) {
 	now := w.now()
-	e.connect, e.expert = now, x.i
-	x.conv = e.i
+	e.connect, e.expert = now, int(x.i)
+	x.conv = int32(e.i)
 	w.touch(x)
 	x.busyStart = now
 	w.interruptCost(x, e, now)
 	w.update(x)
-	acw := e.a.acw // read with handle: at the hang-up the arrival is a cache miss away
-	w.k.After(e.a.handle, func() {
-		x.conv = -1
+	// acw is read with handle: at the hang-up the arrival is a cache miss away.
+	w.k.afterCall(e.a.handle, call{op: opHangUp, a: x.i, b: int32(e.i), c: int64(e.a.acw)})
+}
+
+// hangUp ends x's conversation e; after-call work acw follows.
+func (w *world) hangUp(x *expertState, e *escState, acw time.Duration) {
+	x.conv = -1
+	w.touch(x)
+	w.r.hangUp(x, e)
+	if acw > 0 {
+		x.acw = true
 		w.touch(x)
-		w.r.hangUp(x, e)
-		if acw > 0 {
-			x.acw = true
-			w.touch(x)
-			w.update(x)
-			w.k.After(acw, func() { x.acw = false; w.touch(x); w.endBusy(x) })
-			return
-		}
-		w.endBusy(x)
-	})
+		w.update(x)
+		w.k.afterCall(acw, call{op: opACWEnd, a: x.i})
+		return
+	}
+	w.endBusy(x)
 }
 
 func (w *world) endBusy(x *expertState) {
@@ -426,15 +467,53 @@ func (w *world) endBusy(x *expertState) {
 	if d := x.refocusDue; d > 0 {
 		x.refocusDue, x.refocusing, x.refocusStart = 0, true, w.now()
 		w.touch(x)
-		w.k.After(d, func() {
-			x.refocusing = false
-			w.touch(x)
-			x.refocusWin += w.inWindow(x.refocusStart, w.now())
-			w.becomeFree(x)
-		})
+		w.k.afterCall(d, call{op: opRefocusEnd, a: x.i})
 		return
 	}
 	w.becomeFree(x)
+}
+
+func (w *world) refocusEnd(x *expertState) {
+	x.refocusing = false
+	w.touch(x)
+	x.refocusWin += w.inWindow(x.refocusStart, w.now())
+	w.becomeFree(x)
+}
+
+// The world's timers are kernel calls (Kernel.afterCall), not closures;
+// a is the expert's index (the escalation's for opAbandon), b the
+// escalation's.
+const (
+	opAlertEnd   = iota + 1 // c: the delivery result, | 1<<8 if an interrupt
+	opHangUp                // c: the after-call work that follows
+	opACWEnd                //
+	opRefocusEnd            //
+	opOverlayEnd            // c: the overlay's kind
+	opAbandon               //
+)
+
+// fire runs the world's kernel calls.
+func (w *world) fire(c call) {
+	switch c.op {
+	case opAlertEnd:
+		w.alertEnd(&w.xs[c.a], &w.es[c.b], engine.DeliveryResult(c.c&0xff), c.c&(1<<8) != 0)
+	case opHangUp:
+		w.hangUp(&w.xs[c.a], &w.es[c.b], time.Duration(c.c))
+	case opACWEnd:
+		x := &w.xs[c.a]
+		x.acw = false
+		w.touch(x)
+		w.endBusy(x)
+	case opRefocusEnd:
+		w.refocusEnd(&w.xs[c.a])
+	case opOverlayEnd:
+		w.overlayEnd(&w.xs[c.a], byte(c.c))
+	case opAbandon:
+		e := &w.es[c.a]
+		w.r.abandon(e)
+	default:
+		panic(fmt.Sprintf("sim: unknown kernel call %d", c.op))
+	}
 }
 
 // addBusy counts x's busy time [from, to] inside the measurement window,
