@@ -75,6 +75,13 @@ type Engine struct {
 	bySkill  [][]int32        // per skill id: expert indexes, sorted by expert ID
 	skillOf  [][]int8         // per skill id, aligned with bySkill: the experts' proficiency
 
+	// synced[i]: re-reading the entry of expert i in the last snapshot
+	// (one with Changed, at syncedAt) would only confirm it, and would
+	// leave its provenance as it is. markDirty clears it; nil until a
+	// snapshot carries Changed (see ApplySnapshot).
+	synced   []bool
+	syncedAt time.Time
+
 	escs      map[string]*esc  // in flight
 	done      map[string]int32 // recently finished, for idempotent Submit: its slot in doneOrder and doneEnds
 	doneOrder []string         // FIFO of done, bounded by doneKeep (a ring from doneNext once full)
@@ -392,6 +399,7 @@ func (e *Engine) Load(ctx context.Context) error {
 			e.refresh(i)
 		}
 	}
+	e.synced = nil
 	return nil
 }
 
@@ -508,7 +516,25 @@ func (e *Engine) ApplySnapshot(ctx context.Context, s Snapshot) error {
 	now := e.clock.Now()
 	nowNs := now.UnixNano()
 	ordered := s.InEngineOrder && len(s.Entries) == len(e.experts)
+	// With Changed, an expert whose entry did not change and whose state
+	// nothing changed since the last snapshot (synced) is only confirmed:
+	// neither its entry nor its record is read (see Snapshot.Changed).
+	tracked := ordered && len(s.Changed) == len(s.Entries)
+	switch {
+	case !tracked:
+		e.synced = nil
+	case e.synced == nil || s.At.Before(e.syncedAt):
+		e.synced = make([]bool, len(e.experts))
+	}
+	if tracked {
+		e.syncedAt = s.At
+	}
 	for k := range s.Entries {
+		if tracked && !s.Changed[k] && e.synced[k] {
+			e.experts[k].st.ConfirmedAt = now
+			e.hot[k].confirmed = nowNs
+			continue
+		}
 		en := &s.Entries[k]
 		// A bulk read lists experts in the engine's order more often than
 		// not (the simulator's always does): try the position before the map.
@@ -519,18 +545,21 @@ func (e *Engine) ApplySnapshot(ctx context.Context, s Snapshot) error {
 			}
 		}
 		r := &e.experts[i]
-		if st := &r.st; en.Presence == st.Presence && en.Routing == st.Routing && (en.RoutingSince.IsZero() || !en.RoutingSince.After(st.RoutingSince)) {
+		if st := &r.st; onlyConfirms(en, st) {
 			// Nothing new: the common case of a periodic resync.
 			st.ConfirmedAt = now
 			e.hot[i].confirmed = nowNs
 			pv := &e.prov[i]
 			pv.pres.confirmedByRead(s.At)
-			if !en.RoutingSince.IsZero() || en.Routing != RSUnknown {
+			if hasRouting(en) {
 				pv.rout.confirmedByRead(s.At)
 			}
-			continue
+		} else {
+			e.afterApply(i, applySnapshotEntry(&r.st, &e.prov[i], en, now, s.At), true, now)
 		}
-		e.afterApply(i, applySnapshotEntry(&r.st, &e.prov[i], en, now, s.At), true, now)
+		if tracked {
+			e.synced[i] = onlyConfirms(en, &r.st) && e.prov[i].settledBy(en, s.At)
+		}
 	}
 	return e.settle(ctx)
 }
@@ -579,6 +608,9 @@ func (e *Engine) mayServe(i int32) bool {
 // and its state is written through at the end of the call.
 func (e *Engine) markDirty(i int32) {
 	e.refresh(i)
+	if e.synced != nil {
+		e.synced[i] = false
+	}
 	if !e.isDirty[i] {
 		e.isDirty[i] = true
 		e.dirty = append(e.dirty, i)

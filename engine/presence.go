@@ -108,6 +108,14 @@ type Snapshot struct {
 	// read from Genesys does not. It is ignored unless Entries covers every
 	// expert.
 	InEngineOrder bool
+	// Changed, when it has an element per entry (and InEngineOrder holds),
+	// vouches that Entries[k] is the entry k of the previous snapshot
+	// applied to this engine wherever Changed[k] is false. Such an expert,
+	// if nothing changed it since that snapshot, is confirmed without
+	// reading its entry or its state (the simulator sets it: at 10,000
+	// experts those reads were half the cache misses of a run). Nil: any
+	// entry may have changed.
+	Changed []bool
 }
 
 // SnapshotEntry is one expert in a Snapshot. Zero PresenceSince or
@@ -118,6 +126,16 @@ type SnapshotEntry struct {
 	PresenceSince time.Time
 	Routing       RoutingStatus
 	RoutingSince  time.Time
+}
+
+// hasRouting reports whether e carries a routing status.
+func hasRouting(e *SnapshotEntry) bool { return !e.RoutingSince.IsZero() || e.Routing != RSUnknown }
+
+// onlyConfirms reports whether merging e into st would change no value:
+// the presence and routing status are those held, and the read's routing
+// status is not newer than the one held.
+func onlyConfirms(e *SnapshotEntry, st *ExpertState) bool {
+	return e.Presence == st.Presence && e.Routing == st.Routing && (e.RoutingSince.IsZero() || !e.RoutingSince.After(st.RoutingSince))
 }
 
 // applyResult tells the caller what an apply did.
@@ -155,6 +173,13 @@ func (p *provenance) confirmedByRead(readAt time.Time) {
 
 // provenances are an expert's presence and routing-status provenance.
 type provenances struct{ pres, rout provenance }
+
+// settledBy reports whether confirming e by a read started at or after
+// readAt would leave p as it is.
+func (p *provenances) settledBy(e *SnapshotEntry, readAt time.Time) bool {
+	settled := func(q *provenance) bool { return q.fromRead && !readAt.Before(q.seen) }
+	return settled(&p.pres) && (!hasRouting(e) || settled(&p.rout))
+}
 
 // rankFunc orders presences for same-timestamp event ties: lower is more
 // restrictive (see Engine.presenceRank).
@@ -291,7 +316,7 @@ func applySnapshotEntry(st *ExpertState, pv *provenances, e *SnapshotEntry, now,
 		pv.pres.learned(readAt, true)
 		r = applyChanged
 	}
-	if !e.RoutingSince.IsZero() || e.Routing != RSUnknown {
+	if hasRouting(e) {
 		switch {
 		case e.Routing == st.Routing:
 			pv.rout.confirmedByRead(readAt)

@@ -1,6 +1,10 @@
 package engine_test
 
 import (
+	"fmt"
+	"math/rand/v2"
+	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -130,5 +134,108 @@ func (h *harness) snapshot(entries ...engine.SnapshotEntry) {
 	h.t.Helper()
 	if err := h.eng.ApplySnapshot(ctx, engine.Snapshot{At: h.clock.now, Entries: entries}); err != nil {
 		h.t.Fatal(err)
+	}
+}
+
+// A snapshot with Changed (the simulator's) leaves every expert exactly as
+// the same snapshot without it does: a seeded mix of events (some lost,
+// some late, some tied), deliveries and their outcomes, and reads (some
+// started before changes they do not show, one started earlier than the
+// read before it) goes to two engines, one told which entries changed.
+func TestSnapshotChangedAgreesWithFullRead(t *testing.T) {
+	const n = 8
+	var experts []engine.Expert
+	for i := range n {
+		experts = append(experts, expert(fmt.Sprintf("x%d", i), 0))
+	}
+	full, delta := newHarness(t, testPolicy(), experts...), newHarness(t, testPolicy(), experts...)
+	both := []*harness{full, delta}
+	rng := rand.New(rand.NewPCG(13, 1))
+	presences := []engine.Presence{avail, onQueue, meetP1, meetP2, meetDND}
+	routings := []engine.RoutingStatus{engine.RSIdle, engine.RSInteracting, engine.RSOffQueue, engine.RSNotResponding}
+	entries := make([]engine.SnapshotEntry, n)
+	for i := range entries {
+		entries[i] = engine.SnapshotEntry{Expert: experts[i].ID, Presence: avail, PresenceSince: t0, Routing: engine.RSIdle, RoutingSince: t0}
+	}
+	changed := make([]bool, n)
+	for i := range changed {
+		changed[i] = true
+	}
+	readAt := t0
+	for step := range 4000 {
+		now := full.clock.now
+		switch r := rng.IntN(100); {
+		case r < 40: // the truth changes; the event may be lost
+			i := rng.IntN(n)
+			en := &entries[i]
+			at := now
+			if rng.IntN(8) == 0 { // the same millisecond as the last change
+				at = en.PresenceSince
+				if en.RoutingSince.After(at) {
+					at = en.RoutingSince
+				}
+			}
+			var ev engine.Event
+			if rng.IntN(2) == 0 {
+				en.Presence, en.PresenceSince = presences[rng.IntN(len(presences))], at
+				ev = engine.Event{Kind: engine.EvPresence, Expert: en.Expert, At: at, Presence: en.Presence}
+			} else {
+				en.Routing, en.RoutingSince = routings[rng.IntN(len(routings))], at
+				ev = engine.Event{Kind: engine.EvRouting, Expert: en.Expert, At: at, Routing: en.Routing}
+			}
+			changed[i] = true
+			if rng.IntN(4) != 0 {
+				for _, h := range both {
+					h.apply(ev)
+				}
+			}
+		case r < 50: // a late, older event
+			en := &entries[rng.IntN(n)]
+			ev := engine.Event{Kind: engine.EvPresence, Expert: en.Expert, At: en.PresenceSince.Add(-time.Second), Presence: presences[rng.IntN(len(presences))]}
+			for _, h := range both {
+				h.apply(ev)
+			}
+		case r < 60: // an escalation, delivered or not, accepted or not
+			conv := fmt.Sprintf("c%d", step)
+			var ds []engine.Decision
+			prio := engine.Priority(1 + rng.IntN(3))
+			for _, h := range both {
+				ds = append(ds, h.submit(conv, prio))
+			}
+			if ds[0].Action != ds[1].Action || ds[0].Expert != ds[1].Expert {
+				t.Fatalf("step %d: decisions differ: %+v and %+v", step, ds[0], ds[1])
+			}
+			if ds[0].Action == engine.ActDeliver {
+				res := []engine.DeliveryResult{engine.Accepted, engine.Declined, engine.NoAnswer}[rng.IntN(3)]
+				for _, h := range both {
+					h.outcome(h.disp.last(), res)
+				}
+			}
+		case r < 75: // a bulk read, started a little before it is applied
+			if rng.IntN(10) != 0 { // else it starts before the last one did
+				readAt = now.Add(-time.Duration(rng.IntN(3000)) * time.Millisecond)
+			}
+			for _, h := range both {
+				s := engine.Snapshot{At: readAt, Entries: slices.Clone(entries), InEngineOrder: true}
+				if h == delta {
+					s.Changed = slices.Clone(changed)
+				}
+				if err := h.eng.ApplySnapshot(ctx, s); err != nil {
+					t.Fatal(err)
+				}
+			}
+			clear(changed)
+		}
+		d := time.Duration(rng.IntN(4)) * time.Second
+		for _, h := range both {
+			h.clock.Advance(d)
+		}
+		for i := range n {
+			a, _ := full.eng.State(experts[i].ID)
+			b, _ := delta.eng.State(experts[i].ID)
+			if !reflect.DeepEqual(a, b) {
+				t.Fatalf("step %d, expert %d:\nfull read: %+v\nChanged:   %+v", step, i, a, b)
+			}
+		}
 	}
 }

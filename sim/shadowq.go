@@ -26,6 +26,10 @@ type shadowqRouter struct {
 	// (nil snap: every one). A month's nightly resyncs rebuild nothing.
 	stale   []int
 	isStale []bool
+	// rebuilt lists the entries the current resync rebuilt, changed marks
+	// them (engine.Snapshot.Changed); both are empty between resyncs.
+	rebuilt []int
+	changed []bool
 	// engIdx is each expert's engine index (engine.IndexOf), resolved
 	// once so that an event does not look the id up again.
 	engIdx []int32
@@ -176,23 +180,31 @@ func (r *shadowqRouter) hangUp(x *expertState, e *escState) {
 // resync is the bulk presence read: the truth for everyone.
 func (r *shadowqRouter) resync() {
 	w := r.w
-	entry := func(i int) {
+	if r.snap == nil {
+		r.snap, r.isStale, r.changed = make([]engine.SnapshotEntry, len(w.xs)), make([]bool, len(w.xs)), make([]bool, len(w.xs))
+		for i := range w.xs {
+			r.markStale(&w.xs[i])
+		}
+	}
+	// The engine may change the world while it applies the snapshot (a
+	// delivery it decides rings someone): what goes stale then is for the
+	// next resync, so stale is emptied before.
+	r.stale, r.rebuilt = r.rebuilt[:0], r.stale
+	for _, i := range r.rebuilt {
 		x := &w.xs[i]
 		r.snap[i] = engine.SnapshotEntry{Expert: x.id, Presence: w.shownEng(x), PresenceSince: w.at(x.shownSince),
 			Routing: x.routing, RoutingSince: w.at(x.routeSince)}
+		r.isStale[i], r.changed[i] = false, true
 	}
-	if r.snap == nil {
-		r.snap, r.isStale = make([]engine.SnapshotEntry, len(w.xs)), make([]bool, len(w.xs))
-		for i := range w.xs {
-			entry(i)
-		}
+	s := engine.Snapshot{At: w.k.Now(), Entries: r.snap, InEngineOrder: r.ordered}
+	if r.ordered {
+		// changed is in the engine's order too.
+		s.Changed = r.changed
 	}
-	for _, i := range r.stale {
-		entry(i)
-		r.isStale[i] = false
+	r.check(r.eng.ApplySnapshot(r.ctx, s))
+	for _, i := range r.rebuilt {
+		r.changed[i] = false
 	}
-	r.stale = r.stale[:0]
-	r.check(r.eng.ApplySnapshot(r.ctx, engine.Snapshot{At: w.k.Now(), Entries: r.snap, InEngineOrder: r.ordered}))
 }
 
 func (r *shadowqRouter) arrive(e *escState) {
