@@ -61,7 +61,7 @@ type acdIndex struct {
 	groups  []idleGroup
 	slots   []idleSlot // per expert
 	indexed []uint64   // bit i: expert i has a live entry (slots[i].stamp != 0)
-	stamp   uint32     // the last stamp an idle entry got
+	stamp   uint32     // the last stamp an idle entry got (one per insert: 2^32 inserts per run would wrap it)
 	dirty   []bool
 	dirtyL  []int
 	qgroups []queueGroup
