@@ -14,7 +14,8 @@ import (
 // members whose exclusion ends at a known time are recounted when the
 // clock passes it.
 type exclusions struct {
-	// by[l] counts by reason the members of gate level l excluded.
+	// by[l] counts by reason the members of gate level l excluded; only
+	// the reasons excludedAt gives (ownReasons) are ever counted.
 	by [P5 + 1]ReasonCounts
 	// recs holds the per-member records (one record: one cache line to
 	// touch), column off of each member's; see countRecs.
@@ -108,6 +109,10 @@ func excludedAt(h *hot, intr bool, now int64) (Reason, int64) {
 	return 0, 0
 }
 
+// ownReasons are the reasons excludedAt gives: a decision sums the
+// tallies of these, not of every reason.
+var ownReasons = [...]Reason{ExCooldown, ExBudget, ExClaimed}
+
 // recount brings the member at pos, of hot record h and gate g, up to
 // date in the tallies at the group's clock.
 func (gt *timeIndex) recount(pos int32, h *hot, g gate) {
@@ -199,7 +204,8 @@ func (e *Engine) countFrom(gr *group, es *esc, now int64, w0 int, ev *evaluation
 	open, excluded := 0, 0
 	for l := p; l <= P5; l++ {
 		open += int(gr.n[l])
-		for r, n := range x.by[l] {
+		for _, r := range ownReasons {
+			n := x.by[l][r]
 			ev.counts[r] += n
 			excluded += n
 		}
