@@ -66,15 +66,15 @@ type expertState struct {
 	sc        *scenarios.Expert
 	alertEv   EventID
 	ovEv      EventID
-	shiftEnd  time.Duration // end of the current (or last) shift
 	busyStart time.Duration
 	busy      time.Duration // busy time inside the measurement window
-
-	// Line 3 (64 bytes).
 	// Refocus after an accepted delivery: due once the conversation and
 	// its after-call work end; while refocusing (above) the expert
 	// neither handles nor is available.
-	refocusDue   time.Duration
+	refocusDue time.Duration
+
+	// Line 3 (64 bytes).
+	shiftEnd     time.Duration // end of the current (or last) shift
 	refocusStart time.Duration
 	refocusWin   time.Duration // refocus time inside the measurement window
 	// Cherry-pick evidence: time in meeting presences outside calendar blocks.
@@ -273,8 +273,10 @@ func (w *world) blockStart(x *expertState, ev *staticEv) {
 	w.clearOverlay(x)
 	x.blk, x.blkPres = ev.k, ev.pid
 	w.update(x)
-	if ev.cal {
-		w.r.calendar(x, w.sch.blocks[x.i][ev.k].end)
+	// Only shadowq's engine reads calendars: the baseline ACD's arms do
+	// not read the block (at 10,000 experts a cache miss or two away).
+	if sr, ok := w.r.(*shadowqRouter); ok && ev.cal {
+		sr.calendar(x, w.sch.blocks[x.i][ev.k].end)
 	}
 }
 
