@@ -62,6 +62,9 @@ type timeIndex struct {
 	// head[c] is the last touch first in class c's list (math.MaxInt64
 	// when empty): advance reads this one array, not every class.
 	head []int64
+	// nFresh[c] is the size of class c's fresh set: a ranking finds the
+	// classes with members from head and nFresh, not from each class.
+	nFresh []int32
 }
 
 // tclass is the members of one band, interruption and level (see above).
@@ -101,6 +104,7 @@ func (gt *timeIndex) build(e *Engine, gr *group, now int64) {
 	}
 	gt.classes = make([]tclass, len(gt.bands)*classesPerBand)
 	gt.head = make([]int64, len(gt.classes))
+	gt.nFresh = make([]int32, len(gt.classes))
 	for c := range gt.head {
 		gt.head[c] = math.MaxInt64
 	}
@@ -165,6 +169,7 @@ func (gt *timeIndex) insert(pos int32, c int, lt int64, words int) {
 	gt.count.rec(pos).class = int16(c)
 	if gt.isFresh(lt) {
 		gt.classes[c].fresh.add(pos, words)
+		gt.nFresh[c]++
 		return
 	}
 	gt.classes[c].aging.insert(ltEntry{lt: lt, pos: pos})
@@ -184,7 +189,9 @@ func (gt *timeIndex) remove(pos int32, lt int64) {
 	m.class, m.parked = -1, false
 	tc := &gt.classes[c]
 	if gt.isFresh(lt) {
-		tc.fresh.remove(pos)
+		if tc.fresh.remove(pos) {
+			gt.nFresh[c]--
+		}
 	} else if tc.aging.delete(ltEntry{lt: lt, pos: pos}) && lt == gt.head[c] {
 		gt.head[c] = tc.aging.first()
 	}
@@ -206,6 +213,7 @@ func (gt *timeIndex) advance(e *Engine, gr *group, now int64) {
 					m.class, m.parked = -1, false // its gate is still shut: out of the class
 				} else {
 					tc.fresh.add(x.pos, words)
+					gt.nFresh[c]++
 				}
 			})
 			gt.head[c] = tc.aging.first()
@@ -359,13 +367,12 @@ func (e *Engine) rankFrom(gr *group, es *esc, now int64, w0 int, top []ranked) [
 			}
 			base := wt.Skill*band.skill + wt.Presence*pr
 			for l := p; l <= int(P5); l++ {
-				tc := &gt.classes[bi*classesPerBand+intr*6+l]
-				if tc.fresh.n > 0 {
-					src = append(src, source{base: base, bound: base + wt.Fairness*1 + wt.Budget*1, fresh: &tc.fresh})
+				c := bi*classesPerBand + intr*6 + l
+				if gt.nFresh[c] > 0 {
+					src = append(src, source{base: base, bound: base + wt.Fairness*1 + wt.Budget*1, fresh: &gt.classes[c].fresh})
 				}
-				if tc.aging.n > 0 {
-					cu := ltCursor{l: &tc.aging}
-					src = append(src, source{base: base, bound: base + wt.Fairness*fair(cu.at().lt) + wt.Budget*1, cu: cu})
+				if h := gt.head[c]; h != math.MaxInt64 { // the list's first last touch
+					src = append(src, source{base: base, bound: base + wt.Fairness*fair(h) + wt.Budget*1, cu: ltCursor{l: &gt.classes[c].aging}})
 				}
 			}
 		}
@@ -410,7 +417,8 @@ func (e *Engine) rankFrom(gr *group, es *esc, now int64, w0 int, top []ranked) [
 		// beaten may still be followed by one of equal bound and a
 		// lower expert index.
 		for s.cu.ok() && s.bound >= next && !beaten(s.bound, -1) {
-			if x := s.cu.at(); gt.count.rec(x.pos).parked {
+			// a listed member whose gate admits nothing is parked
+			if x := s.cu.at(); openLevel(e.gates[gr.members[x.pos]]) == 0 {
 				parked = append(parked, x) // shut out: taken out after the merge
 			} else if x.pos >= first {
 				visit(x.pos, s.bound)

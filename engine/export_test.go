@@ -75,6 +75,9 @@ func (e *Engine) groupDiff(gr *group) string {
 		if gt.head[c] != l.first() {
 			return fmt.Sprintf("class %d: head %d, list starts at %d", c, gt.head[c], l.first())
 		}
+		if n := gt.classes[c].fresh.n; int(gt.nFresh[c]) != n {
+			return fmt.Sprintf("class %d: nFresh %d, its fresh set holds %d", c, gt.nFresh[c], n)
+		}
 		for cu := (ltCursor{l: l}); cu.ok(); cu.next() {
 			x := cu.at()
 			if _, dup := inList[x.pos]; dup {
