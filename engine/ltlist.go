@@ -31,7 +31,7 @@ func cmpEntry(a, b ltEntry) int {
 
 // chunkMax bounds a chunk of an ltList: an insert or delete moves at most
 // this many entries, whatever the list's length.
-const chunkMax = 32
+const chunkMax = 128
 
 // ltList is a sorted set of entries (cmpEntry) kept as an ordered run of
 // sorted chunks of at most chunkMax entries, none empty: insert and delete
