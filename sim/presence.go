@@ -21,15 +21,18 @@ type presID uint16
 // presences, the default offline presence, and any other name its experts,
 // cherry-pickers, blocks or churns give (known to the table, with the
 // zero scenarios.Presence, as a name map lookup would give). Built with
-// the schedule, read-only afterwards, shared by the replication's arms.
+// the schedule, read-only afterwards but for idx (built on first use),
+// shared by the replication's arms (which run on one goroutine).
 type presTable struct {
 	names   []string // by presID; names[0] is ""
 	ids     map[string]presID
-	info    []scenarios.Presence // the scenario's definition, zero if none
-	eng     []engine.Presence    // info[p].Engine()
-	mix     []scenarios.Outcome  // Deliveries.ByPresence, zero if none
-	offline presID               // what an expert out of shift shows
-	hide    presID               // the cherry-pickers' hide presence, 0 if none
+	info    []scenarios.Presence    // the scenario's definition, zero if none
+	eng     []engine.Presence       // info[p].Engine()
+	mix     []scenarios.Outcome     // Deliveries.ByPresence, zero if none
+	offline presID                  // what an expert out of shift shows
+	hide    presID                  // the cherry-pickers' hide presence, 0 if none
+	work    []presID                // by expert: sc.Experts[i].WorkPresence
+	idx     map[engine.ExpertID]int // by expert ID: its index in sc.Experts, built on first use
 
 	sc *scenarios.Scenario
 }
@@ -52,8 +55,9 @@ func newPresTable(sc *scenarios.Scenario) *presTable {
 	} else {
 		t.offline = t.ids[offline]
 	}
+	t.work = make([]presID, len(sc.Experts))
 	for i := range sc.Experts {
-		t.intern(sc.Experts[i].WorkPresence)
+		t.work[i] = t.intern(sc.Experts[i].WorkPresence)
 	}
 	if p := sc.CherryPickers.Presence; p != "" {
 		t.hide = t.intern(p)
@@ -77,4 +81,16 @@ func (t *presTable) intern(name string) presID {
 	t.eng = append(t.eng, info.Engine())
 	t.mix = append(t.mix, mix)
 	return p
+}
+
+// expertIdx is the index in sc.Experts of the expert id names.
+func (t *presTable) expertIdx(id engine.ExpertID) (int, bool) {
+	if t.idx == nil {
+		t.idx = make(map[engine.ExpertID]int, len(t.sc.Experts))
+		for i := range t.sc.Experts {
+			t.idx[t.sc.Experts[i].ID] = i
+		}
+	}
+	i, ok := t.idx[id]
+	return i, ok
 }

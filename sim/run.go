@@ -258,6 +258,7 @@ func runPolicy(sc *scenarios.Scenario, sch *schedule, a arm, rep int, sl time.Du
 	if w.days != nil {
 		r.days = w.measureDays(sl)
 	}
+	w.recycle()
 	return r, nil
 }
 

@@ -79,6 +79,8 @@ type schedule struct {
 	static []staticEv // the exogenous events in kernel order, built on first use (static.go)
 
 	pt *presTable // every presence name the replication can show
+
+	spare *stateArrays // the last finished arm's state arrays, for the next (world.recycle)
 }
 
 func makeSchedule(sc *scenarios.Scenario, st *Streams) *schedule {

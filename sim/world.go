@@ -139,7 +139,6 @@ type world struct {
 	onq     []bool     // by presID: one of bl.OnQueue
 	offline presID
 	xs      []expertState
-	idx     map[engine.ExpertID]int
 	es      []escState
 	// alertDone is, per expert alerting, the function its alert's answer
 	// goes to (nil: shadowq's engine, shadowqRouter.answered).
@@ -165,21 +164,28 @@ func newWorld(sc *scenarios.Scenario, sch *schedule, bl *scenarios.Baseline) *wo
 			w.onq[p] = true
 		}
 	}
-	w.xs = make([]expertState, len(sc.Experts))
-	w.idx = make(map[engine.ExpertID]int, len(sc.Experts))
+	// The state arrays of the replication's previous arm, if any, are
+	// overwritten whole: at 10,000 experts, fresh ones were megabytes of
+	// page faults and zeroing per arm.
+	if b := sch.spare; b != nil && len(b.xs) == len(sc.Experts) && len(b.es) == len(sch.arrivals) {
+		sch.spare = nil
+		w.xs, w.es, w.alertDone = b.xs, b.es, b.alertDone
+		clear(w.alertDone)
+	} else {
+		w.xs = make([]expertState, len(sc.Experts))
+		w.es = make([]escState, len(sch.arrivals))
+		w.alertDone = make([]func(engine.DeliveryResult), len(w.xs))
+	}
 	off := w.pt.info[w.offline].System
 	for i := range w.xs {
-		w.idx[sc.Experts[i].ID] = i
-		w.xs[i] = expertState{i: int32(i), sc: &sc.Experts[i], id: sc.Experts[i].ID, work: w.pt.ids[sc.Experts[i].WorkPresence], cherry: sc.Experts[i].CherryPicker,
+		w.xs[i] = expertState{i: int32(i), sc: &sc.Experts[i], id: sc.Experts[i].ID, work: w.pt.work[i], cherry: sc.Experts[i].CherryPicker,
 			blk: -1, conv: -1, alerting: -1, shown: w.offline, shownSys: off, routing: engine.RSOffQueue}
 	}
 	w.k.handler = w.fire
-	w.alertDone = make([]func(engine.DeliveryResult), len(w.xs))
 	w.queue = newQueueSeries(sc.Run.Horizon)
 	if sc.Week != nil {
 		w.days = newDayRun(sc.Week.Days)
 	}
-	w.es = make([]escState, len(sch.arrivals))
 	for i := range w.es {
 		a := &sch.arrivals[i]
 		w.es[i] = escState{i: i, a: a, expert: -1, ringing: -1, counted: a.at >= sc.Run.Warmup}
@@ -188,10 +194,25 @@ func newWorld(sc *scenarios.Scenario, sch *schedule, bl *scenarios.Baseline) *wo
 }
 
 func (w *world) expertIndex(id engine.ExpertID) int {
-	if i, ok := w.idx[id]; ok {
+	if i, ok := w.pt.expertIdx(id); ok {
 		return i
 	}
 	return -1
+}
+
+// recycle hands w's state arrays to the next arm of its replication
+// (newWorld): w must not be used after.
+func (w *world) recycle() {
+	w.sch.spare = &stateArrays{xs: w.xs, es: w.es, alertDone: w.alertDone}
+	w.xs, w.es, w.alertDone = nil, nil, nil
+}
+
+// stateArrays are a world's per-expert and per-escalation state, passed
+// from one arm of a replication to the next.
+type stateArrays struct {
+	xs        []expertState
+	es        []escState
+	alertDone []func(engine.DeliveryResult)
 }
 
 // escalation is the escalation a conversation ID names, nil if none of
