@@ -123,7 +123,7 @@ type hot struct {
 	minPrio   Priority
 	routing   RoutingStatus // effective: INTERACTING while on a conversation
 	budget    uint16        // interruption budget per hour, 0 = none
-	confirmed int64         // unix ns
+	confirmed int64         // unix ns; may lag while MaxStaleness is 0 (see ApplySnapshot)
 	cooldown  int64         // unix ns, never if none
 	lastTouch int64         // max(LastDelivery, LastInterrupt) in unix ns, never if none
 	// budgetFull is when the interruption budget stops being used up
@@ -588,13 +588,22 @@ func (e *Engine) ApplySnapshot(ctx context.Context, s Snapshot) error {
 	case e.synced == nil || s.At.Before(e.syncedAt):
 		e.synced = make([]bool, len(e.experts))
 	}
+	var changed, synced []bool
 	if tracked {
 		e.syncedAt = s.At
+		changed, synced = s.Changed, e.synced[:len(s.Changed)]
 	}
+	// hot.confirmed is read only when Policy.MaxStaleness is set
+	// (eligibility), and SetPolicy refreshes every hot record: without it,
+	// a synced expert's may lag (at 10,000 experts its write was a cache
+	// miss each).
+	hotToo := e.pol.MaxStaleness > 0
 	for k := range s.Entries {
-		if tracked && !s.Changed[k] && e.synced[k] {
+		if tracked && !changed[k] && synced[k] {
 			e.experts[k].st.ConfirmedAt = now
-			e.hot[k].confirmed = nowNs
+			if hotToo {
+				e.hot[k].confirmed = nowNs
+			}
 			continue
 		}
 		en := &s.Entries[k]

@@ -143,16 +143,33 @@ func (h *harness) snapshot(entries ...engine.SnapshotEntry) {
 // started before changes they do not show, one started earlier than the
 // read before it) goes to two engines, one told which entries changed.
 func TestSnapshotChangedAgreesWithFullRead(t *testing.T) {
+	// maxStaleness before and from step 2000 (a SetPolicy): stale
+	// experts are excluded from the decisions compared.
+	for _, c := range []struct{ before, after time.Duration }{{0, 0}, {5 * time.Second, 5 * time.Second}, {0, 5 * time.Second}} {
+		t.Run(fmt.Sprintf("maxStaleness %v then %v", c.before, c.after), func(t *testing.T) {
+			snapshotChangedAgreesWithFullRead(t, c.before, c.after)
+		})
+	}
+}
+
+func snapshotChangedAgreesWithFullRead(t *testing.T, before, after time.Duration) {
 	const n = 8
 	var experts []engine.Expert
 	for i := range n {
 		experts = append(experts, expert(fmt.Sprintf("x%d", i), 0))
 	}
-	full, delta := newHarness(t, testPolicy(), experts...), newHarness(t, testPolicy(), experts...)
+	policy := func(stale time.Duration) *engine.Policy {
+		p := testPolicy()
+		p.MaxStaleness = stale
+		p.Cooldown = 20 * time.Second // a decline does not shut an expert for long
+		return p
+	}
+	full, delta := newHarness(t, policy(before), experts...), newHarness(t, policy(before), experts...)
 	both := []*harness{full, delta}
 	rng := rand.New(rand.NewPCG(13, 1))
-	presences := []engine.Presence{avail, onQueue, meetP1, meetP2, meetDND}
-	routings := []engine.RoutingStatus{engine.RSIdle, engine.RSInteracting, engine.RSOffQueue, engine.RSNotResponding}
+	// Mostly open to work, so that many escalations are delivered.
+	presences := []engine.Presence{avail, avail, avail, onQueue, meetP1, meetP2, meetDND}
+	routings := []engine.RoutingStatus{engine.RSIdle, engine.RSIdle, engine.RSIdle, engine.RSIdle, engine.RSInteracting, engine.RSOffQueue, engine.RSNotResponding}
 	entries := make([]engine.SnapshotEntry, n)
 	for i := range entries {
 		entries[i] = engine.SnapshotEntry{Expert: experts[i].ID, Presence: avail, PresenceSince: t0, Routing: engine.RSIdle, RoutingSince: t0}
@@ -163,6 +180,13 @@ func TestSnapshotChangedAgreesWithFullRead(t *testing.T) {
 	}
 	readAt := t0
 	for step := range 4000 {
+		if step == 2000 {
+			for _, h := range both {
+				if err := h.eng.SetPolicy(policy(after)); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
 		now := full.clock.now
 		switch r := rng.IntN(100); {
 		case r < 40: // the truth changes; the event may be lost
@@ -229,6 +253,9 @@ func TestSnapshotChangedAgreesWithFullRead(t *testing.T) {
 		d := time.Duration(rng.IntN(4)) * time.Second
 		for _, h := range both {
 			h.clock.Advance(d)
+			if err := h.eng.Tick(ctx); err != nil {
+				t.Fatal(err)
+			}
 		}
 		for i := range n {
 			a, _ := full.eng.State(experts[i].ID)
