@@ -33,10 +33,17 @@ func read(t *testing.T, sc *scenarios.Scenario, days int, opts fake.Options, twe
 	return d
 }
 
+// historyEnd is where the recorded history ends: a fixed day, so that the
+// history, and the statistical comparisons made on what is calibrated from
+// it, are the same whatever day the tests run (with the end at today's
+// midnight, TestRoundTripSimWeek's sample changed daily and on some days
+// its latency intervals did not overlap).
+var historyEnd = time.Date(2026, 11, 30, 0, 0, 0, 0, time.UTC)
+
 // readQuery is read with the query adjusted by q, returning the error.
 func readQuery(t *testing.T, sc *scenarios.Scenario, days int, opts fake.Options, tweak func(*fake.History), q func(*genesys.CalibrationQuery)) (*calibrate.Data, error) {
 	t.Helper()
-	end := time.Now().UTC().Truncate(24 * time.Hour)
+	end := historyEnd
 	h := fake.NewHistory()
 	if _, err := playback.History(h, sc, days, end); err != nil {
 		t.Fatal(err)
@@ -157,7 +164,7 @@ func TestOddData(t *testing.T) {
 	var victim string
 	d := read(t, sc, 2, fake.Options{NoWFM: true}, func(h *fake.History) {
 		victim = playback.UserID(sc.Experts[0].ID)
-		t0 := time.Now().UTC().Truncate(24*time.Hour).AddDate(0, 0, -1).Add(9 * time.Hour)
+		t0 := historyEnd.AddDate(0, 0, -1).Add(9 * time.Hour)
 		h.AppendPresence(victim, fake.PresenceSegment{Start: t0.Add(2 * time.Minute), End: t0.Add(3 * time.Minute), SystemPresence: "AWAY", OrganizationPresenceID: gone})
 	})
 	if d.Schedules != nil || !strings.Contains(d.ScheduleNote, "403") {
@@ -258,7 +265,7 @@ func TestRoundTripSimTier3(t *testing.T) {
 // synchronous query instead, with the same result; so is NoJobs.
 func TestJobsFallback(t *testing.T) {
 	sc := load(t)
-	end := time.Now().UTC().Truncate(24 * time.Hour)
+	end := historyEnd
 	h := fake.NewHistory()
 	if _, err := playback.History(h, sc, 2, end); err != nil {
 		t.Fatal(err)
