@@ -1,6 +1,9 @@
 package sim
 
-import "time"
+import (
+	"sort"
+	"time"
+)
 
 // idleList is one skill profile's idle experts ordered by idle-since, then
 // index: a sorted array rather than a tree, because nearly every insert is
@@ -50,17 +53,8 @@ func (l *idleList) insert(e idleEnt, slots []idleSlot) {
 	// p: the first entry after e (stale entries keep their places in the
 	// order, so the search may land among them).
 	p := l.hi
-	if n > 0 && idleLess(e, l.buf[l.hi-1]) {
-		lo, hi := l.lo, l.hi-1
-		for lo < hi {
-			m := int(uint(lo+hi) >> 1)
-			if idleLess(l.buf[m], e) {
-				lo = m + 1
-			} else {
-				hi = m
-			}
-		}
-		p = lo
+	if n > 0 && idleLess(e, l.buf[l.hi-1]) { // rare: most inserts go at the back
+		p = l.lo + sort.Search(l.hi-1-l.lo, func(k int) bool { return !idleLess(l.buf[l.lo+k], e) })
 	}
 	front := p-l.lo < l.hi-p
 	if front && l.lo == 0 || !front && l.hi == len(l.buf) {
