@@ -77,6 +77,7 @@ func (e *Engine) flush(ctx context.Context) error {
 		buf := e.scratch.states[:0]
 		for _, i := range e.dirty {
 			buf = append(buf, e.experts[i].st)
+			buf[len(buf)-1].ConfirmedAt = e.confirmedAt(&e.experts[i].st)
 		}
 		e.scratch.states = buf[:0]
 		if err := e.store.PutExperts(ctx, buf); err != nil {

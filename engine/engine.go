@@ -81,6 +81,16 @@ type Engine struct {
 	// snapshot carries Changed (see ApplySnapshot).
 	synced   []bool
 	syncedAt time.Time
+	// confFloor is a time every expert's state was confirmed at or after:
+	// a tracked snapshot (Changed) covers every expert, so it sets the
+	// floor instead of each one's ConfirmedAt (at 10,000 experts that
+	// write was a cache miss per expert per resync). An expert's
+	// ConfirmedAt is the later of its own and the floor (see confirmedAt);
+	// its hot.confirmed likewise, against confFloorNs (never while the
+	// floor is zero). Load writes the floor into every record and clears
+	// it.
+	confFloor   time.Time
+	confFloorNs int64
 
 	escs      map[string]*esc  // in flight
 	done      map[string]int32 // recently finished, for idempotent Submit: its slot in doneOrder and doneEnds
@@ -123,7 +133,7 @@ type hot struct {
 	minPrio   Priority
 	routing   RoutingStatus // effective: INTERACTING while on a conversation
 	budget    uint16        // interruption budget per hour, 0 = none
-	confirmed int64         // unix ns; may lag while MaxStaleness is 0 (see ApplySnapshot)
+	confirmed int64         // unix ns; the later of it and Engine.confFloorNs counts (see ApplySnapshot)
 	cooldown  int64         // unix ns, never if none
 	lastTouch int64         // max(LastDelivery, LastInterrupt) in unix ns, never if none
 	// budgetFull is when the interruption budget stops being used up
@@ -237,6 +247,8 @@ func New(cfg Config) (*Engine, error) {
 		byHolder: map[string]*esc{},
 		unknown:  map[PresenceDefID]*UnknownPresence{},
 		doneKeep: cfg.RecentDone,
+
+		confFloorNs: never,
 	}
 	if e.doneKeep <= 0 {
 		e.doneKeep = 10_000
@@ -453,6 +465,8 @@ func (e *Engine) Load(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// A loaded state's ConfirmedAt replaces the expert's, floor or not.
+	e.lowerFloor()
 	for _, st := range states {
 		if i, ok := e.index[st.ID]; ok {
 			e.experts[i].st = st
@@ -471,18 +485,49 @@ func (e *Engine) State(id ExpertID) (ExpertState, bool) {
 		return ExpertState{}, false
 	}
 	st := e.experts[i].st
+	st.ConfirmedAt = e.confirmedAt(&st)
 	st.Interrupts = slices.Clone(st.Interrupts)
 	return st, true
+}
+
+// confirmedAt is st's ConfirmedAt as it stands: its own, unless the
+// confirmation floor is later (see Engine.confFloor). Whatever reads or
+// hands out a ConfirmedAt goes through it.
+func (e *Engine) confirmedAt(st *ExpertState) time.Time {
+	if e.confFloor.After(st.ConfirmedAt) {
+		return e.confFloor
+	}
+	return st.ConfirmedAt
+}
+
+// lowerFloor writes the confirmation floor into every expert's
+// ConfirmedAt that is older and clears it.
+func (e *Engine) lowerFloor() {
+	if e.confFloor.IsZero() {
+		return
+	}
+	for i := range e.experts {
+		st := &e.experts[i].st
+		st.ConfirmedAt = e.confirmedAt(st)
+		if h := &e.hot[i]; h.confirmed < e.confFloorNs {
+			h.confirmed = e.confFloorNs
+		}
+	}
+	e.confFloor, e.confFloorNs = time.Time{}, never
 }
 
 // Staleness is the time since the expert's state was last confirmed by an
 // event or snapshot; ok is false for unknown experts or ones never heard of.
 func (e *Engine) Staleness(id ExpertID) (time.Duration, bool) {
 	i, ok := e.index[id]
-	if !ok || e.experts[i].st.ConfirmedAt.IsZero() {
+	if !ok {
 		return 0, false
 	}
-	return e.clock.Now().Sub(e.experts[i].st.ConfirmedAt), true
+	c := e.confirmedAt(&e.experts[i].st)
+	if c.IsZero() {
+		return 0, false
+	}
+	return e.clock.Now().Sub(c), true
 }
 
 // UnknownPresences lists the GUIDs seen that the policy does not name,
@@ -582,6 +627,12 @@ func (e *Engine) ApplySnapshot(ctx context.Context, s Snapshot) error {
 	// nothing changed since the last snapshot (synced) is only confirmed:
 	// neither its entry nor its record is read (see Snapshot.Changed).
 	tracked := ordered && len(s.Changed) == len(s.Entries)
+	if tracked && now.Before(e.confFloor) {
+		// The clock went back: the floor would confirm experts later
+		// than now. Not with Changed (see Snapshot), but stay exact.
+		e.lowerFloor()
+		tracked = false
+	}
 	switch {
 	case !tracked:
 		e.synced = nil
@@ -592,18 +643,13 @@ func (e *Engine) ApplySnapshot(ctx context.Context, s Snapshot) error {
 	if tracked {
 		e.syncedAt = s.At
 		changed, synced = s.Changed, e.synced[:len(s.Changed)]
+		// The snapshot covers every expert: each is confirmed now, through
+		// the floor (see Engine.confFloor), and a synced one is not
+		// touched at all.
+		e.confFloor, e.confFloorNs = now, nowNs
 	}
-	// hot.confirmed is read only when Policy.MaxStaleness is set
-	// (eligibility), and SetPolicy refreshes every hot record: without it,
-	// a synced expert's may lag (at 10,000 experts its write was a cache
-	// miss each).
-	hotToo := e.pol.MaxStaleness > 0
 	for k := range s.Entries {
 		if tracked && !changed[k] && synced[k] {
-			e.experts[k].st.ConfirmedAt = now
-			if hotToo {
-				e.hot[k].confirmed = nowNs
-			}
 			continue
 		}
 		en := &s.Entries[k]
@@ -618,8 +664,10 @@ func (e *Engine) ApplySnapshot(ctx context.Context, s Snapshot) error {
 		r := &e.experts[i]
 		if st := &r.st; onlyConfirms(en, st) {
 			// Nothing new: the common case of a periodic resync.
-			st.ConfirmedAt = now
-			e.hot[i].confirmed = nowNs
+			if !tracked {
+				st.ConfirmedAt = now
+				e.hot[i].confirmed = nowNs
+			}
 			pv := &e.prov[i]
 			pv.pres.confirmedByRead(s.At)
 			if hasRouting(en) {

@@ -189,6 +189,7 @@ func (e *Engine) StateAt(i int32) (ExpertState, bool) {
 		return ExpertState{}, false
 	}
 	st := e.experts[i].st
+	st.ConfirmedAt = e.confirmedAt(&st)
 	st.Interrupts = slices.Clone(st.Interrupts)
 	return st, true
 }
@@ -654,7 +655,7 @@ func (e *Engine) Stalest() (ExpertID, time.Duration) {
 	var worst time.Duration
 	now := e.clock.Now()
 	for i := range e.experts {
-		c := e.experts[i].st.ConfirmedAt
+		c := e.confirmedAt(&e.experts[i].st)
 		if c.IsZero() {
 			continue
 		}

@@ -114,7 +114,10 @@ type Snapshot struct {
 	// if nothing changed it since that snapshot, is confirmed without
 	// reading its entry or its state (the simulator sets it: at 10,000
 	// experts those reads were half the cache misses of a run). Nil: any
-	// entry may have changed.
+	// entry may have changed. Such a snapshot confirms every expert at
+	// once, by raising a floor under every ConfirmedAt rather than writing
+	// each; that is exact while the engine's clock does not run backwards
+	// between tracked snapshots (the simulator's virtual clock does not).
 	Changed []bool
 }
 

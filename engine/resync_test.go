@@ -141,7 +141,9 @@ func (h *harness) snapshot(entries ...engine.SnapshotEntry) {
 // the same snapshot without it does: a seeded mix of events (some lost,
 // some late, some tied), deliveries and their outcomes, and reads (some
 // started before changes they do not show, one started earlier than the
-// read before it) goes to two engines, one told which entries changed.
+// read before it), and restarts (Load) go to two engines, one told which
+// entries changed (mostly). What reads ConfirmedAt (State, Staleness,
+// Stalest, eligibility under maxStaleness, the write-through) agrees.
 func TestSnapshotChangedAgreesWithFullRead(t *testing.T) {
 	// maxStaleness before and from step 2000 (a SetPolicy): stale
 	// experts are excluded from the decisions compared.
@@ -239,9 +241,12 @@ func snapshotChangedAgreesWithFullRead(t *testing.T, before, after time.Duration
 			if rng.IntN(10) != 0 { // else it starts before the last one did
 				readAt = now.Add(-time.Duration(rng.IntN(3000)) * time.Millisecond)
 			}
+			// Now and then the delta engine gets a read without Changed
+			// too, as the full one always does.
+			untracked := rng.IntN(8) == 0
 			for _, h := range both {
 				s := engine.Snapshot{At: readAt, Entries: slices.Clone(entries), InEngineOrder: true}
-				if h == delta {
+				if h == delta && !untracked {
 					s.Changed = slices.Clone(changed)
 				}
 				if err := h.eng.ApplySnapshot(ctx, s); err != nil {
@@ -249,6 +254,12 @@ func snapshotChangedAgreesWithFullRead(t *testing.T, before, after time.Duration
 				}
 			}
 			clear(changed)
+		case r < 76: // a restart: the engines reload what they wrote through
+			for _, h := range both {
+				if err := h.eng.Load(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
 		}
 		d := time.Duration(rng.IntN(4)) * time.Second
 		for _, h := range both {
@@ -263,6 +274,28 @@ func snapshotChangedAgreesWithFullRead(t *testing.T, before, after time.Duration
 			if !reflect.DeepEqual(a, b) {
 				t.Fatalf("step %d, expert %d:\nfull read: %+v\nChanged:   %+v", step, i, a, b)
 			}
+			sa, oka := full.eng.Staleness(experts[i].ID)
+			sb, okb := delta.eng.Staleness(experts[i].ID)
+			if sa != sb || oka != okb {
+				t.Fatalf("step %d, expert %d: staleness %v %v (full read), %v %v (Changed)", step, i, sa, oka, sb, okb)
+			}
+		}
+		if wa, da := full.eng.Stalest(); true {
+			if wb, db := delta.eng.Stalest(); wa != wb || da != db {
+				t.Fatalf("step %d: stalest %s %v (full read), %s %v (Changed)", step, wa, da, wb, db)
+			}
+		}
+		// What each wrote through (a restart's Load reads it back).
+		sta, err := full.store.LoadExperts(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stb, err := delta.store.LoadExperts(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(sta, stb) {
+			t.Fatalf("step %d: stored states differ:\nfull read: %+v\nChanged:   %+v", step, sta, stb)
 		}
 	}
 }

@@ -117,7 +117,7 @@ func (e *Engine) eligibility(idx int32, es *esc, now int64) (Reason, bool) {
 	}
 	intr := (g.pres|g.rout)&allowIntr != 0
 	h := &e.hot[idx]
-	if e.pol.MaxStaleness > 0 && now-h.confirmed > int64(e.pol.MaxStaleness) {
+	if e.pol.MaxStaleness > 0 && now-max(h.confirmed, e.confFloorNs) > int64(e.pol.MaxStaleness) {
 		return ExStale, false
 	}
 	if now < h.cooldown {
