@@ -72,10 +72,13 @@ func (s *blockSrc) key(p Priority) blockKey {
 // expert between. The bits are recomputed when a hold reads their word
 // (runWord), not on every change: comparing the neighbours' sources then
 // was a cache miss or two per change.
+//
+// The source is stored without comparing it with the old one first: a
+// stale bit recomputed finds the same answer, and at 10,000 experts the
+// comparison's load missed the cache on most calls (most change the
+// source anyway: refreshState runs after a state change), where a store
+// waits in the store buffer.
 func (e *Engine) setBlk(i int32, s blockSrc) {
-	if e.blk[i] == s {
-		return
-	}
 	e.blk[i] = s
 	e.blkStale[i>>6] |= 1 << (i & 63)
 	if j := i + 1; int(j) < len(e.blk) {
