@@ -5,7 +5,7 @@ import "math/bits"
 // blockSrc is what a hold asks the predictor about one expert (see
 // Engine.blocking), kept per expert in one dense slice (Engine.blk) that
 // refresh rewrites after every change. A hold at 10,000 experts passes
-// over ~3,000 blocked holders in ~700 runs of equal sources (~50
+// over ~3,000 blocked holders in ~110 runs of sources in one state (~50
 // distinct), so the record is packed to 48 bytes, its instants as unix
 // nanoseconds (never for none): a hold reads half of what the 104-byte
 // copy with time.Time fields cost it. The predictor is given the Blocking
@@ -64,12 +64,14 @@ func (s *blockSrc) key(p Priority) blockKey {
 }
 
 // setBlk stores expert i's source and marks Engine.blkRun's bits i and
-// i+1 stale (blkStale): bit i is set when i's source equals i-1's.
-// Experts with neighbouring ids (a team) mostly share a state, so a hold
-// passes over a run of them in one step (runEnd) instead of reading each
-// one's source: at 10,000 experts three holders in four are in the state
-// of the holder before, and every one of them in the state of every
-// expert between. The bits are recomputed when a hold reads their word
+// i+1 stale (blkStale): bit i is set when i's source gives the same key
+// as i-1's for every priority (sameKeys). Experts with neighbouring ids
+// (a team) mostly share a state, so a hold passes over a run of them in
+// one step (runEnd) instead of reading each one's source: at 10,000
+// experts a hold looks up ~110 of ~3,000 holders (~730 when a run was of
+// equal sources, which also differ in what no key reads, such as when
+// the routing status of an expert whose presence blocks every priority
+// last changed). The bits are recomputed when a hold reads their word
 // (runWord), not on every change: comparing the neighbours' sources then
 // was a cache miss or two per change.
 //
@@ -97,7 +99,7 @@ func (e *Engine) runWord(w int32) uint64 {
 
 func (e *Engine) setRun(i int32) {
 	w, b := i>>6, uint64(1)<<(i&63)
-	if i > 0 && e.blk[i] == e.blk[i-1] {
+	if i > 0 && sameKeys(&e.blk[i], &e.blk[i-1]) {
 		e.blkRun[w] |= b
 	} else {
 		e.blkRun[w] &^= b
@@ -113,9 +115,9 @@ func allRuns(n int) []uint64 {
 	return r
 }
 
-// runEnd is the first expert after i whose source differs from the one
-// before it, or the number of experts: experts i..runEnd(i)-1 are in i's
-// state.
+// runEnd is the first expert after i whose source gives another key than
+// the one before it for some priority, or the number of experts: experts
+// i..runEnd(i)-1 are in i's state.
 func (e *Engine) runEnd(i int32) int32 {
 	n := int32(len(e.blk))
 	for j := i + 1; j < n; j = (j>>6 + 1) << 6 {
@@ -124,4 +126,50 @@ func (e *Engine) runEnd(i int32) int32 {
 		}
 	}
 	return n
+}
+
+// routedMask is the set of priorities (bit p) for which the routing
+// status, not the presence, is what blocks (byRouting).
+func (s *blockSrc) routedMask() uint8 {
+	var m uint8
+	for p := P1; p <= P5; p++ {
+		if s.byRouting(p) {
+			m |= 1 << p
+		}
+	}
+	return m
+}
+
+// sameKeys reports whether two sources give the same key for every
+// priority (key), so that a hold may take the experts for one state:
+// equal sources, or sources that differ only in fields no priority's key
+// reads.
+func sameKeys(a, b *blockSrc) bool {
+	if *a == *b {
+		return true
+	}
+	if a.def != b.def || a.sys != b.sys {
+		return false
+	}
+	m := a.routedMask()
+	if m != b.routedMask() {
+		return false
+	}
+	const all = 1<<P1 | 1<<P2 | 1<<P3 | 1<<P4 | 1<<P5
+	if m != all && (a.routing != b.routing || a.presSince != b.presSince || a.blockEnd != b.blockEnd) {
+		return false
+	}
+	if m != 0 && (a.effRouting() != b.effRouting() || a.routSince != b.routSince) {
+		return false
+	}
+	return true
+}
+
+// effRouting is the routing status a key for a priority the routing status
+// blocks names (see key).
+func (s *blockSrc) effRouting() RoutingStatus {
+	if s.onConv && s.routing != RSCommunicating {
+		return RSInteracting
+	}
+	return s.routing
 }

@@ -147,8 +147,8 @@ func (e *Engine) HoldDiff(x Escalation) (string, bool) {
 		e.runWord(int32(w))
 	}
 	for i := range e.blk {
-		if same := i > 0 && e.blk[i] == e.blk[i-1]; same != (e.blkRun[i>>6]&(1<<(i&63)) != 0) {
-			return fmt.Sprintf("%s: run bit %v, sources equal %v", e.experts[i].ID, !same, same), false
+		if same := i > 0 && sameKeys(&e.blk[i], &e.blk[i-1]); same != (e.blkRun[i>>6]&(1<<(i&63)) != 0) {
+			return fmt.Sprintf("%s: run bit %v, same keys %v", e.experts[i].ID, !same, same), false
 		}
 	}
 	now := e.clock.Now()
