@@ -74,8 +74,11 @@ type Kernel struct {
 	slots []eventSlot // by event slot
 	// handler runs the events scheduled as calls (afterCall).
 	handler func(call)
-	free    []uint32 // free slots, reused LIFO
-	stale   int      // entries (heap, ring, far or side) whose event was cancelled
+	// peek, if set, is shown the heap's first call before each event
+	// runs (see Run): a hint of what comes soon, to prefetch for.
+	peek  func(call)
+	free  []uint32 // free slots, reused LIFO
+	stale int      // entries (heap, ring, far or side) whose event was cancelled
 	// side is the one event atSeq schedules (the exogenous stream's next,
 	// see scheduleAll), held beside the heap while hasSide: more than half
 	// of a replication's events are exogenous, and each then costs a
@@ -309,6 +312,13 @@ func (k *Kernel) Run(until time.Time) (ran int) {
 		k.now = e.at
 		k.ran++
 		ran++
+		if k.peek != nil && len(k.heap) > 0 {
+			// The heap's first is, most often, this event's successor
+			// or the one after (the exogenous stream's next aside).
+			if h := &k.heap[0]; k.slots[h.slot].gen == h.gen && k.slots[h.slot].op != 0 {
+				k.peek(k.slots[h.slot].call())
+			}
+		}
 		if fn != nil {
 			fn()
 		} else {

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"slices"
 	"time"
+	"unsafe"
 )
 
 // The exogenous events of a replication (shift starts and ends, calendar
@@ -137,12 +138,47 @@ func (w *world) scheduleAll() {
 		ev := st[pos]
 		if pos++; pos < len(st) {
 			w.k.atSeq(w.at(st[pos].at), base+uint64(st[pos].seq), next)
+			if w.pre != nil {
+				w.prefetch(&st[pos])
+			}
 		}
 		w.runStatic(ev)
 	}
 	if len(st) > 0 {
 		w.k.atSeq(w.at(st[0].at), base+uint64(st[0].seq), next)
 	}
+}
+
+// prefetchMin is the organisation size from which the shadowq arm
+// prefetches (see world.prefetch): below it the experts' records stay in
+// the L2 cache (60 or 600 experts), and prefetching would only cost.
+const prefetchMin = 2048
+
+// prefetch starts loading the records of the expert that the next
+// exogenous event ev concerns: the two lines of its expertState that
+// every handler reads, and the engine's records of it that the event it
+// passes on reads. At 10,000 experts these miss the L2 cache; loaded
+// from here, during this event and the kernel calls before ev, they no
+// longer stall ev (shadowq arm, 10,000 experts: about -75 ns/event of
+// ~1,500). Arrivals are read in order: the hardware prefetcher has them.
+func (w *world) prefetch(ev *staticEv) {
+	if ev.kind != stArrival {
+		w.prefetchExpert(ev.x)
+	}
+}
+
+// prefetchCall is the kernel's peek where world.pre is set: the expert
+// of a coming kernel call (all but opAbandon name one) is prefetched as
+// for an exogenous event (10,000 experts: about -60 ns/event more).
+func (w *world) prefetchCall(c call) {
+	if c.op != opAbandon {
+		w.prefetchExpert(c.a)
+	}
+}
+
+func (w *world) prefetchExpert(i int32) {
+	prefetchLines(uintptr(unsafe.Pointer(&w.xs[i])), 2)
+	w.pre.eng.Prefetch(w.pre.engIdx[i])
 }
 
 func (w *world) runStatic(ev staticEv) {

@@ -152,6 +152,11 @@ type world struct {
 	hist  *historyRec  // nil unless recording a history day (history.go)
 	queue queueSeries  // escalations waiting (arrived, not yet connected or ended) over time
 	days  *dayRun      // per-day figures of a multi-day world; nil otherwise
+	// pre is the shadowq arm's router in an organisation of at least
+	// prefetchMin experts, nil otherwise: the records of the next
+	// exogenous event's expert, and of the kernel's next call's, are
+	// prefetched (see prefetch, prefetchCall).
+	pre *shadowqRouter
 }
 
 // newWorld builds the world of one arm: bl is the baseline ACD it runs,

@@ -1,0 +1,7 @@
+//go:build !amd64
+
+package sim
+
+// prefetchLines does nothing where no prefetch instruction is wired in
+// (see prefetch_amd64.s).
+func prefetchLines(p uintptr, n int) {}
