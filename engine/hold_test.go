@@ -57,7 +57,7 @@ func holdPlanAgreesWithScan(t *testing.T, seed uint64) {
 			i := rng.IntN(len(experts))
 			n := 1
 			if rng.IntN(2) == 0 { // a team: the experts after i change with it
-				n = 2 + rng.IntN(12)
+				n = 2 + rng.IntN(24)
 			}
 			k := rng.IntN(10)
 			pr := presences[rng.IntN(len(presences))]
