@@ -5,7 +5,7 @@ import "math/bits"
 // blockSrc is what a hold asks the predictor about one expert (see
 // Engine.blocking), kept per expert in one dense slice (Engine.blk) that
 // refresh rewrites after every change. A hold at 10,000 experts passes
-// over ~3,000 blocked holders in ~110 runs of sources in one state (~50
+// over ~3,000 blocked holders in ~220 runs of sources in one state (~50
 // distinct), so the record is packed to 48 bytes, its instants as unix
 // nanoseconds (never for none): a hold reads half of what the 104-byte
 // copy with time.Time fields cost it. The predictor is given the Blocking
@@ -68,7 +68,7 @@ func (s *blockSrc) key(p Priority) blockKey {
 // as i-1's for every priority (sameKeys). Experts with neighbouring ids
 // (a team) mostly share a state, so a hold passes over a run of them in
 // one step (runEnd) instead of reading each one's source: at 10,000
-// experts a hold looks up ~110 of ~3,000 holders (~730 when a run was of
+// experts a hold looks up ~220 of ~3,000 holders (~730 when a run was of
 // equal sources, which also differ in what no key reads, such as when
 // the routing status of an expert whose presence blocks every priority
 // last changed). The bits are recomputed when a hold reads their word

@@ -452,7 +452,7 @@ func (e *Engine) planHold(es *esc, now time.Time) (holdPlan, bool) {
 	// win: a later one has the same p and a higher index. The holders in
 	// the run of experts sharing the state of the last holder looked at (a
 	// team offline since its shift ended, see setBlk) are passed over in
-	// one step; the others (~110 of ~3,000 holders at 10,000 experts) are
+	// one step; the others (~220 of ~3,000 holders at 10,000 experts) are
 	// looked up in the memo; the predictor is asked about the rest, ~50
 	// states.
 	pool, _ := e.pool(es)

@@ -2,7 +2,7 @@ package engine
 
 // probMemo is the set of states a hold decision (planHold) has asked the
 // predictor about, keyed by the Blocking as a blockKey: at 10,000 experts
-// a hold meets ~110 runs of holders in ~50 distinct states (a shift's
+// a hold meets ~220 runs of holders in ~50 distinct states (a shift's
 // experts offline since the same moment), and the duration models' CDFs
 // were a fifth of the simulator's shadowq arm. A holder in a state asked
 // about already cannot win the hold (same p by the Predictor contract,
