@@ -140,6 +140,9 @@ func (w *world) scheduleAll() {
 			w.k.atSeq(w.at(st[pos].at), base+uint64(st[pos].seq), next)
 			if w.pre != nil {
 				w.prefetch(&st[pos])
+				if pos+1 < len(st) {
+					w.prefetchHeader(&st[pos+1])
+				}
 			}
 		}
 		w.runStatic(ev)
@@ -160,10 +163,36 @@ const prefetchMin = 2048
 // passes on reads. At 10,000 experts these miss the L2 cache; loaded
 // from here, during this event and the kernel calls before ev, they no
 // longer stall ev (shadowq arm, 10,000 experts: about -75 ns/event of
-// ~1,500). Arrivals are read in order: the hardware prefetcher has them.
+// ~1,500). A calendar block's start or a churn also reads its schedule
+// entry, prefetched too (its slice header was, one event earlier, by
+// prefetchHeader). Arrivals are read in order: the hardware prefetcher
+// has them.
 func (w *world) prefetch(ev *staticEv) {
-	if ev.kind != stArrival {
-		w.prefetchExpert(ev.x)
+	switch ev.kind {
+	case stArrival:
+		return
+	case stChurn:
+		// Read if the expert is free (churnStart).
+		c := &w.sch.churns[ev.x][ev.k]
+		prefetchRange(uintptr(unsafe.Pointer(c)), unsafe.Sizeof(*c))
+	case stBlockStart:
+		if ev.cal { // its end goes to the engine (blockStart)
+			b := &w.sch.blocks[ev.x][ev.k]
+			prefetchRange(uintptr(unsafe.Pointer(b)), unsafe.Sizeof(*b))
+		}
+	}
+	w.prefetchExpert(ev.x)
+}
+
+// prefetchHeader prefetches the slice header of ev's expert's blocks or
+// churns that prefetch, at the next event, reads for ev's block or churn:
+// in cache by then, its load no longer stalls there.
+func (w *world) prefetchHeader(ev *staticEv) {
+	switch {
+	case ev.kind == stChurn:
+		prefetchLines(uintptr(unsafe.Pointer(&w.sch.churns[ev.x])), 1)
+	case ev.kind == stBlockStart && ev.cal:
+		prefetchLines(uintptr(unsafe.Pointer(&w.sch.blocks[ev.x])), 1)
 	}
 }
 
@@ -171,9 +200,18 @@ func (w *world) prefetch(ev *staticEv) {
 // of a coming kernel call (all but opAbandon name one) is prefetched as
 // for an exogenous event (10,000 experts: about -60 ns/event more).
 func (w *world) prefetchCall(c call) {
-	if c.op != opAbandon {
-		w.prefetchExpert(c.a)
+	switch c.op {
+	case opAbandon:
+		return
+	case opHangUp:
+		prefetchLines(uintptr(unsafe.Pointer(&w.pre.conv[c.a])), 1)
 	}
+	w.prefetchExpert(c.a)
+}
+
+// prefetchRange prefetches the cache lines of the size bytes from p.
+func prefetchRange(p, size uintptr) {
+	prefetchLines(p, int((p+size-1)>>6-p>>6+1))
 }
 
 func (w *world) prefetchExpert(i int32) {

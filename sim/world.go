@@ -466,6 +466,9 @@ func (w *world) connect(x *expertState, e *escState) {
 	now := w.now()
 	e.connect, e.expert = now, int(x.i)
 	x.conv = int32(e.i)
+	if r, ok := w.r.(*shadowqRouter); ok {
+		r.conv[x.i] = e.a.conv
+	}
 	w.touch(x)
 	x.busyStart = now
 	w.interruptCost(x, e, now)
