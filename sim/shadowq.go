@@ -190,6 +190,7 @@ func (r *shadowqRouter) resync() {
 	if r.snap == nil {
 		r.snap, r.isStale, r.changed = make([]engine.SnapshotEntry, len(w.xs)), make([]bool, len(w.xs)), make([]bool, len(w.xs))
 		for i := range w.xs {
+			r.snap[i].Expert = w.xs[i].id
 			r.markStale(&w.xs[i])
 		}
 	}
@@ -198,9 +199,10 @@ func (r *shadowqRouter) resync() {
 	// next resync, so stale is emptied before.
 	r.stale, r.rebuilt = r.rebuilt[:0], r.stale
 	for _, i := range r.rebuilt {
-		x := &w.xs[i]
-		r.snap[i] = engine.SnapshotEntry{Expert: x.id, Presence: w.shownEng(x), PresenceSince: w.at(x.shownSince),
-			Routing: x.routing, RoutingSince: w.at(x.routeSince)}
+		// The id was set when snap was made: x's line with it is not read.
+		x, en := &w.xs[i], &r.snap[i]
+		en.Presence, en.PresenceSince = w.shownEng(x), w.at(x.shownSince)
+		en.Routing, en.RoutingSince = x.routing, w.at(x.routeSince)
 		r.isStale[i], r.changed[i] = false, true
 	}
 	s := engine.Snapshot{At: w.k.Now(), Entries: r.snap, InEngineOrder: r.ordered}
