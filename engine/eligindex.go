@@ -255,6 +255,9 @@ func (e *Engine) buildGroup(es *esc, id int32) *group {
 	if gr.gateIndex == nil {
 		gr.gateIndex = &gateIndex{lvl: make([]lvlWord, gr.words()), recs: &countRecs{n: len(gr.members)}}
 		gr.ownGates = true
+		if len(gr.members) == len(e.experts) && e.allRecs == nil {
+			e.allRecs = gr.recs // members are every expert, ascending: a position is an index
+		}
 	}
 	gr.time.count.recs, gr.time.count.off = gr.recs, gr.recs.join()
 	for pos, idx := range gr.members {

@@ -120,7 +120,10 @@ type Engine struct {
 	groups   []*group
 	groupKey map[string]int32
 	memberOf memberships // per expert: its groups
-	sink     int64       // see warm
+	// allRecs is the time-index records of a group holding every expert
+	// (a member's position is then its index), nil if none: Prefetch
+	// reaches an expert's records through it without reading anything.
+	allRecs *countRecs
 }
 
 // hot is the part of an expert's state the selection scan reads, packed
@@ -574,39 +577,11 @@ func (e *Engine) IndexOf(id ExpertID) (int32, bool) {
 // of the cost of an event in the simulator. The result is Apply's. It
 // panics if i is not ev.Expert's index (a caller's bug, never the feed's).
 func (e *Engine) ApplyAt(ctx context.Context, i int32, ev Event) error {
-	e.warm(i)
 	if e.experts[i].st.ID != ev.Expert {
 		panic(fmt.Sprintf("engine: ApplyAt(%d) for expert %q, but %d is %q", i, ev.Expert, i, e.experts[i].ID))
 	}
 	return join2(e.applyOne(ctx, i, &ev, e.clock.Now()), e.settle(ctx))
 }
-
-// warm reads a word of each line of expert i that an event's refresh
-// reads after the record itself: its hot record, block source and
-// provenance, its groups and, through the first, its time-index records.
-// At 10,000 experts each is a cache miss; issued here, side by side with
-// the record's own, the misses overlap instead of following one another
-// (thread CPU of the simulator's shadowq arm, see the commit). The sum is
-// kept only so that the reads are not dropped. Below warmFrom experts the
-// lines mostly stay in cache, and warm is skipped.
-func (e *Engine) warm(i int32) {
-	if len(e.hot) < warmFrom {
-		return
-	}
-	s := int64(e.hot[i].routing) + e.blk[i].presSince
-	if e.prov[i].pres.fromRead {
-		s++
-	}
-	if ms := &e.memberOf; ms.stride > 0 {
-		if m := ms.all[int(i)*ms.stride]; m.g >= 0 {
-			s += int64(e.groups[m.g].time.count.rec(m.pos).class)
-		}
-	}
-	e.sink = s
-}
-
-// warmFrom is the least number of experts warm reads ahead for.
-const warmFrom = 4096
 
 // applyOne applies ev to expert i (see Apply); the caller settles.
 func (e *Engine) applyOne(ctx context.Context, i int32, ev *Event, now time.Time) error {

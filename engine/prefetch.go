@@ -21,4 +21,12 @@ func (e *Engine) Prefetch(i int32) {
 	prefetchLines(uintptr(unsafe.Pointer(&e.blk[i])), 1)
 	prefetchLines(uintptr(unsafe.Pointer(&e.gates[i])), 1)
 	prefetchLines(uintptr(unsafe.Pointer(&e.prov[i])), 1)
+	// its groups and, where the address needs no read, its time-index
+	// records, which a change of its gate reads
+	if ms := &e.memberOf; ms.stride > 0 {
+		prefetchLines(uintptr(unsafe.Pointer(&ms.all[int(i)*ms.stride])), 1)
+	}
+	if r := e.allRecs; r != nil && r.stride > 0 {
+		prefetchLines(uintptr(unsafe.Pointer(&r.m[int(i)*r.stride])), 1)
+	}
 }
