@@ -74,11 +74,8 @@ type Kernel struct {
 	slots []eventSlot // by event slot
 	// handler runs the events scheduled as calls (afterCall).
 	handler func(call)
-	// peek, if set, is shown the heap's first call before each event
-	// runs (see Run): a hint of what comes soon, to prefetch for.
-	peek  func(call)
-	free  []uint32 // free slots, reused LIFO
-	stale int      // entries (heap, ring, far or side) whose event was cancelled
+	free    []uint32 // free slots, reused LIFO
+	stale   int      // entries (heap, ring, far or side) whose event was cancelled
 	// side is the one event atSeq schedules (the exogenous stream's next,
 	// see scheduleAll), held beside the heap while hasSide: more than half
 	// of a replication's events are exogenous, and each then costs a
@@ -312,13 +309,6 @@ func (k *Kernel) Run(until time.Time) (ran int) {
 		k.now = e.at
 		k.ran++
 		ran++
-		if k.peek != nil && len(k.heap) > 0 {
-			// The heap's first is, most often, this event's successor
-			// or the one after (the exogenous stream's next aside).
-			if h := &k.heap[0]; k.slots[h.slot].gen == h.gen && k.slots[h.slot].op != 0 {
-				k.peek(k.slots[h.slot].call())
-			}
-		}
 		if fn != nil {
 			fn()
 		} else {
@@ -395,6 +385,20 @@ func (k *Kernel) next(u int64) (event, bool) {
 		return event{}, false
 	}
 	return k.pop(), true
+}
+
+// nextCall is the heap's first event if it is a pending call: most often
+// the successor of the event running, or the one after (the exogenous
+// stream's next aside), a hint of what to prefetch for.
+func (k *Kernel) nextCall() (call, bool) {
+	if len(k.heap) == 0 {
+		return call{}, false
+	}
+	h := &k.heap[0]
+	if s := &k.slots[h.slot]; s.gen == h.gen && s.op != 0 {
+		return s.call(), true
+	}
+	return call{}, false
 }
 
 // Executed returns the number of events run so far.

@@ -239,7 +239,6 @@ func runPolicy(sc *scenarios.Scenario, sch *schedule, a arm, rep int, sl time.Du
 		w.r = sr
 		if len(w.xs) >= prefetchMin {
 			w.pre = sr
-			w.k.peek = w.prefetchCall
 		}
 		if rep == 0 {
 			w.tl = newTimelineRec(w)

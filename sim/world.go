@@ -525,6 +525,9 @@ const (
 
 // fire runs the world's kernel calls.
 func (w *world) fire(c call) {
+	if w.pre != nil {
+		w.prefetchCall()
+	}
 	switch c.op {
 	case opAlertEnd:
 		w.alertEnd(&w.xs[c.a], &w.es[c.b], engine.DeliveryResult(c.c&0xff), c.c&(1<<8) != 0)
