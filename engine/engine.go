@@ -111,6 +111,15 @@ type Engine struct {
 	storeErr error      // last store failure while the backlog is not empty
 	retryAt  time.Time  // when to retry the backlog
 
+	// logBuf is the copy logDecision hands to log, so that the caller's
+	// decision stays on its stack (see logDecision); logBusy says it is in
+	// use.
+	logBuf  Decision
+	logBusy bool
+	// acceptedWhy[i] is "accepted by " + expert i's ID, made the first
+	// time i accepts (see acceptedBy); nil until then.
+	acceptedWhy []string
+
 	unknown map[PresenceDefID]*UnknownPresence
 	rank    rankFunc // e.presenceRank, bound once
 

@@ -61,7 +61,8 @@ func (e *Engine) settleWith(ctx context.Context, es *esc, o Outcome) (Decision, 
 	now := e.clock.Now()
 	blame := o.Result != Accepted && (o.Result != DeliveryError || o.Fault == FaultExpert)
 	if err := e.settleClaim(ctx, es, idx, o.Result == Accepted, blame); err != nil {
-		es.unsettled = &o
+		u := o // a copy, so that o itself stays on the stack
+		es.unsettled = &u
 		e.pushDeadline(es, now.Add(StoreRetryInterval))
 		return Decision{ConversationID: es.ConversationID, Action: ActHold, At: now}, err
 	}
@@ -76,7 +77,7 @@ func (e *Engine) settleWith(ctx context.Context, es *esc, o Outcome) (Decision, 
 			e.prov[idx].rout.learned(now, false)
 		}
 		e.markDirty(idx)
-		return e.finish(ctx, es, ActRouted, "accepted by "+string(r.ID), nil)
+		return e.finish(ctx, es, ActRouted, e.acceptedBy(idx), nil)
 	}
 	if blame {
 		r.st.CooldownUntil = now.Add(e.pol.Cooldown)
@@ -103,6 +104,20 @@ func (e *Engine) settleWith(ctx context.Context, es *esc, o Outcome) (Decision, 
 	es.holder = ""
 	es.gen++
 	return e.decide(ctx, es)
+}
+
+// acceptedBy is "accepted by " + expert idx's ID, the why of every routed
+// escalation: built once per expert rather than allocated per escalation.
+func (e *Engine) acceptedBy(idx int32) string {
+	if e.acceptedWhy == nil {
+		e.acceptedWhy = make([]string, len(e.experts))
+	}
+	s := e.acceptedWhy[idx]
+	if s == "" {
+		s = "accepted by " + string(e.experts[idx].ID)
+		e.acceptedWhy[idx] = s
+	}
+	return s
 }
 
 // holdForCapacity holds es, whose delivery the dispatcher refused for want
@@ -141,7 +156,7 @@ func (e *Engine) holdForCapacity(ctx context.Context, es *esc, o Outcome, now ti
 	d := e.newDecision(es, ActHold, now)
 	d.HoldUntil, d.ETA, d.ETAMessage = until, o.RetryAfter, etaMessage(o.RetryAfter)
 	d.Why = fmt.Sprintf("no delivery capacity now; deciding again in %v: %s", o.RetryAfter.Round(time.Millisecond), o.Detail)
-	e.log(ctx, &d)
+	e.logDecision(ctx, &d)
 	return d, true
 }
 
