@@ -33,6 +33,77 @@ func TestConformance(t *testing.T) {
 	})
 }
 
+// The store compares claim expiries by a dense Unix-nanosecond word where
+// that compares as time.Time.Before does, and by the full claim otherwise:
+// clocks with a monotonic reading and times outside UnixNano's range must
+// behave as the virtual clock does.
+func TestConformanceClockKinds(t *testing.T) {
+	for name, start := range map[string]time.Time{
+		"monotonic":  time.Now(),
+		"zero":       {},
+		"year-2300":  time.Date(2300, 1, 1, 0, 0, 0, 0, time.UTC),
+		"year-1600":  time.Date(1600, 1, 1, 0, 0, 0, 0, time.UTC),
+		"local-zone": time.Date(2026, 3, 29, 0, 59, 59, 999_999_999, time.FixedZone("x", 3600)),
+	} {
+		t.Run(name, func(t *testing.T) {
+			clock := &fakeClock{now: start}
+			storetest.Run(t, storetest.Harness{
+				New:     func(testing.TB) engine.Store { return memstore.New(clock) },
+				Advance: func(_ testing.TB, d time.Duration) { clock.Advance(d) },
+				TTL:     time.Minute,
+			})
+		})
+	}
+}
+
+// A claim expires exactly at its expiry: held a nanosecond before, free
+// at it, whichever way the store compares.
+func TestIndexedClaimExpiresExactly(t *testing.T) {
+	ctx := t.Context()
+	for name, start := range map[string]time.Time{
+		"virtual":   time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
+		"monotonic": time.Now(),
+		"zero":      {},
+	} {
+		t.Run(name, func(t *testing.T) {
+			clock := &fakeClock{now: start}
+			s := memstore.New(clock)
+			if !s.BindExperts([]engine.ExpertID{"a", "b"}) {
+				t.Fatal("bind refused")
+			}
+			if i, _ := s.ClaimFirstAt(ctx, []int32{0}, "h0", time.Second); i != 0 {
+				t.Fatalf("claim refused (%d)", i)
+			}
+			clock.Advance(time.Second - 1)
+			if i, _ := s.ClaimFirstAt(ctx, []int32{0, 1}, "h1", time.Second); i != 1 {
+				t.Fatalf("ClaimFirstAt = %d a nanosecond before expiry, want 1", i)
+			}
+			if h, _ := s.Holder(ctx, "a"); h != "h0" {
+				t.Errorf("holder of a %q, want h0", h)
+			}
+			clock.Advance(1)
+			if h, _ := s.Holder(ctx, "a"); h != "" {
+				t.Errorf("holder of a %q at expiry, want none", h)
+			}
+			if ok, _ := s.TransitionAt(ctx, 0, "h0", "busy", time.Second); ok {
+				t.Error("transitioned an expired claim")
+			}
+			if ok, _ := s.ReleaseAt(ctx, 0, "h0"); ok {
+				t.Error("released an expired claim")
+			}
+			if i, _ := s.ClaimFirstAt(ctx, []int32{0}, "h2", time.Second); i != 0 {
+				t.Fatalf("expired claim not taken over (%d)", i)
+			}
+			if ok, _ := s.ReleaseAt(ctx, 0, "h2"); !ok {
+				t.Error("ReleaseAt refused")
+			}
+			if h, _ := s.Holder(ctx, "a"); h != "" {
+				t.Errorf("holder of a %q after release, want none", h)
+			}
+		})
+	}
+}
+
 func TestDecisionRetention(t *testing.T) {
 	clock := &fakeClock{}
 	s := memstore.New(clock, memstore.WithDecisionRetention(2))
