@@ -1,6 +1,10 @@
 package engine
 
-import "unsafe"
+import (
+	"unsafe"
+
+	"github.com/shadowq/shadowq/internal/prefetch"
+)
 
 // Prefetch asks the CPU to start loading expert i's records (its
 // expertRec and the per-expert entries an event for it reads: hot,
@@ -16,17 +20,17 @@ func (e *Engine) Prefetch(i int32) {
 		return
 	}
 	const line = 64
-	prefetchLines(uintptr(unsafe.Pointer(&e.experts[i])), int((unsafe.Sizeof(e.experts[0])+line-1)/line))
-	prefetchLines(uintptr(unsafe.Pointer(&e.hot[i])), 1)
-	prefetchLines(uintptr(unsafe.Pointer(&e.blk[i])), 1)
-	prefetchLines(uintptr(unsafe.Pointer(&e.gates[i])), 1)
-	prefetchLines(uintptr(unsafe.Pointer(&e.prov[i])), 1)
+	prefetch.Lines(unsafe.Pointer(&e.experts[i]), int((unsafe.Sizeof(e.experts[0])+line-1)/line))
+	prefetch.Lines(unsafe.Pointer(&e.hot[i]), 1)
+	prefetch.Lines(unsafe.Pointer(&e.blk[i]), 1)
+	prefetch.Lines(unsafe.Pointer(&e.gates[i]), 1)
+	prefetch.Lines(unsafe.Pointer(&e.prov[i]), 1)
 	// its groups and, where the address needs no read, its time-index
 	// records, which a change of its gate reads
 	if ms := &e.memberOf; ms.stride > 0 {
-		prefetchLines(uintptr(unsafe.Pointer(&ms.all[int(i)*ms.stride])), 1)
+		prefetch.Lines(unsafe.Pointer(&ms.all[int(i)*ms.stride]), 1)
 	}
 	if r := e.allRecs; r != nil && r.stride > 0 {
-		prefetchLines(uintptr(unsafe.Pointer(&r.m[int(i)*r.stride])), 1)
+		prefetch.Lines(unsafe.Pointer(&r.m[int(i)*r.stride]), 1)
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"slices"
 	"time"
 	"unsafe"
+
+	"github.com/shadowq/shadowq/internal/prefetch"
 )
 
 // The exogenous events of a replication (shift starts and ends, calendar
@@ -175,11 +177,11 @@ func (w *world) prefetch(ev *staticEv) {
 	case stChurn:
 		// Read if the expert is free (churnStart).
 		c := &w.sch.churns[ev.x][ev.k]
-		prefetchRange(uintptr(unsafe.Pointer(c)), unsafe.Sizeof(*c))
+		prefetchRange(unsafe.Pointer(c), unsafe.Sizeof(*c))
 	case stBlockStart:
 		if ev.cal { // its end goes to the engine (blockStart)
 			b := &w.sch.blocks[ev.x][ev.k]
-			prefetchRange(uintptr(unsafe.Pointer(b)), unsafe.Sizeof(*b))
+			prefetchRange(unsafe.Pointer(b), unsafe.Sizeof(*b))
 		}
 	}
 	w.prefetchExpert(ev.x)
@@ -191,9 +193,9 @@ func (w *world) prefetch(ev *staticEv) {
 func (w *world) prefetchHeader(ev *staticEv) {
 	switch {
 	case ev.kind == stChurn:
-		prefetchLines(uintptr(unsafe.Pointer(&w.sch.churns[ev.x])), 1)
+		prefetch.Lines(unsafe.Pointer(&w.sch.churns[ev.x]), 1)
 	case ev.kind == stBlockStart && ev.cal:
-		prefetchLines(uintptr(unsafe.Pointer(&w.sch.blocks[ev.x])), 1)
+		prefetch.Lines(unsafe.Pointer(&w.sch.blocks[ev.x]), 1)
 	}
 }
 
@@ -211,18 +213,19 @@ func (w *world) prefetchCall() {
 	case opAbandon:
 		return
 	case opHangUp:
-		prefetchLines(uintptr(unsafe.Pointer(&w.pre.conv[c.a])), 1)
+		prefetch.Lines(unsafe.Pointer(&w.pre.conv[c.a]), 1)
 	}
 	w.prefetchExpert(c.a)
 }
 
 // prefetchRange prefetches the cache lines of the size bytes from p.
-func prefetchRange(p, size uintptr) {
-	prefetchLines(p, int((p+size-1)>>6-p>>6+1))
+func prefetchRange(p unsafe.Pointer, size uintptr) {
+	a := uintptr(p)
+	prefetch.Lines(p, int((a+size-1)>>6-a>>6+1))
 }
 
 func (w *world) prefetchExpert(i int32) {
-	prefetchLines(uintptr(unsafe.Pointer(&w.xs[i])), 2)
+	prefetch.Lines(unsafe.Pointer(&w.xs[i]), 2)
 	w.pre.eng.Prefetch(w.pre.engIdx[i])
 }
 

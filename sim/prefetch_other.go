@@ -1,7 +1,0 @@
-//go:build !amd64
-
-package sim
-
-// prefetchLines does nothing where no prefetch instruction is wired in
-// (see prefetch_amd64.s).
-func prefetchLines(p uintptr, n int) {}
