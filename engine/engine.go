@@ -200,6 +200,7 @@ const (
 type esc struct {
 	Escalation
 	skillIDs     []int32
+	skillBuf     [2]int32 // skillIDs' array for up to two skills: esc stays in the 384-byte size class
 	unknownSkill bool
 	state        escState
 	seq          int

@@ -64,9 +64,16 @@ func (e *Engine) Submit(ctx context.Context, x Escalation) (Decision, error) {
 	if x.Arrival.IsZero() {
 		x.Arrival = e.clock.Now()
 	}
-	x.Skills = slices.Clone(x.Skills)
+	// The escalation keeps its skills as ids (skillIDs; unknownSkill for
+	// a name nobody holds), not the caller's slice: nothing reads the
+	// names after this loop, and keeping them meant a copy per escalation.
+	skills := x.Skills
+	x.Skills = nil
 	es := &esc{Escalation: x, expert: -1, observed: e.observe}
-	for _, s := range x.Skills {
+	if len(skills) > 0 {
+		es.skillIDs = es.skillBuf[:0] // not an allocation of its own
+	}
+	for _, s := range skills {
 		id, ok := e.skillIDs[s]
 		if !ok {
 			es.unknownSkill = true // nobody holds it
@@ -219,11 +226,14 @@ func (e *Engine) decide(ctx context.Context, es *esc) (Decision, error) {
 	es.skip = es.skip[:0]
 	ev := e.evaluate(es, now)
 	for len(ev.cands) > 0 {
-		ids := e.scratch.ids[:0]
-		for i := range ev.cands {
-			ids = append(ids, ev.cands[i].Expert)
+		var ids []ExpertID // a store claiming by index (claimsAt) needs none
+		if e.claimsAt() == nil {
+			ids = e.scratch.ids[:0]
+			for i := range ev.cands {
+				ids = append(ids, ev.cands[i].Expert)
+			}
+			e.scratch.ids = ids
 		}
-		e.scratch.ids = ids
 		holder := e.replic + "/" + es.ConversationID + "/" + strconv.Itoa(es.attempts+1)
 		got, err := e.claimFirst(ctx, ids, ev.idxs, holder, e.pol.ClaimTTL)
 		if err != nil {
