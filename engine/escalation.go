@@ -433,14 +433,10 @@ func (h *holdPlan) fill(d *Decision, e *Engine) {
 	d.Why = h.why
 }
 
-// planHold says, changing nothing, whether es may be held from now (its
-// hold started at es.holdStart, or now): ok false means fall back, and
-// why says why.
-func (e *Engine) planHold(es *esc, now time.Time) (holdPlan, bool) {
-	mw := e.pol.MicroWait
-	if e.pred == nil || !mw.Enabled {
-		return holdPlan{why: "no eligible expert (micro-wait off)"}, false
-	}
+// holdLimit is the latest es may be held to: MaxHold from its hold's
+// start (es.holdStart, or now if it is not held yet), and no later than
+// its caller's patience allows.
+func holdLimit(es *esc, mw MicroWait, now time.Time) time.Time {
 	start := es.holdStart
 	if start.IsZero() {
 		start = now
@@ -449,6 +445,18 @@ func (e *Engine) planHold(es *esc, now time.Time) (holdPlan, bool) {
 	if es.Patience > 0 {
 		limit = minTime(limit, es.Arrival.Add(es.Patience))
 	}
+	return limit
+}
+
+// planHold says, changing nothing, whether es may be held from now (its
+// hold started at es.holdStart, or now): ok false means fall back, and
+// why says why.
+func (e *Engine) planHold(es *esc, now time.Time) (holdPlan, bool) {
+	mw := e.pol.MicroWait
+	if e.pred == nil || !mw.Enabled {
+		return holdPlan{why: "no eligible expert (micro-wait off)"}, false
+	}
+	limit := holdLimit(es, mw, now)
 	window := limit.Sub(now)
 	if window <= 0 {
 		return holdPlan{why: "no eligible expert; hold window used up"}, false

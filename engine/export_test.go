@@ -15,14 +15,7 @@ import (
 // against its parts read afresh (freshCandidate). It is for the
 // differential test.
 func (e *Engine) IndexDiff(x Escalation, tried []ExpertID) string {
-	es := &esc{Escalation: x, expert: -1}
-	for _, s := range x.Skills {
-		if id, ok := e.skillIDs[s]; ok {
-			es.skillIDs = append(es.skillIDs, id)
-		} else {
-			es.unknownSkill = true
-		}
-	}
+	es := e.probeEsc(x)
 	for _, id := range tried {
 		es.tried = append(es.tried, e.index[id])
 	}
@@ -135,14 +128,7 @@ func (e *Engine) freshCandidate(idx int32, skills []int32, interrupt bool, now i
 // predictor for every blocked holder (no memo). It describes the first
 // difference ("" when they agree) and reports whether a hold was planned.
 func (e *Engine) HoldDiff(x Escalation) (string, bool) {
-	es := &esc{Escalation: x, expert: -1}
-	for _, s := range x.Skills {
-		if id, ok := e.skillIDs[s]; ok {
-			es.skillIDs = append(es.skillIDs, id)
-		} else {
-			es.unknownSkill = true
-		}
-	}
+	es := e.probeEsc(x)
 	for w := range e.blkStale {
 		e.runWord(int32(w))
 	}
@@ -340,4 +326,18 @@ func (e *Engine) blockedHolders(es *esc, at time.Time) []int32 {
 	}
 	e.scratch.blocked = b
 	return b
+}
+
+// probeEsc is the escalation x as Submit keeps it (skills as ids), for
+// the differential tests' probes; nothing is recorded.
+func (e *Engine) probeEsc(x Escalation) *esc {
+	es := &esc{Escalation: x, expert: -1}
+	for _, s := range x.Skills {
+		if id, ok := e.skillIDs[s]; ok {
+			es.skillIDs = append(es.skillIDs, id)
+		} else {
+			es.unknownSkill = true
+		}
+	}
+	return es
 }

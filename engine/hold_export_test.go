@@ -13,14 +13,7 @@ import (
 // and why; "" when they agree). It also reports whether a hold was
 // planned.
 func (e *Engine) HoldPlanDiff(x Escalation, holding time.Duration) (string, bool) {
-	es := &esc{Escalation: x, expert: -1}
-	for _, s := range x.Skills {
-		if id, ok := e.skillIDs[s]; ok {
-			es.skillIDs = append(es.skillIDs, id)
-		} else {
-			es.unknownSkill = true
-		}
-	}
+	es := e.probeEsc(x)
 	now := e.clock.Now()
 	if holding > 0 {
 		es.holdStart = now.Add(-holding)
@@ -40,14 +33,7 @@ func (e *Engine) planHoldScan(es *esc, now time.Time) (holdPlan, bool) {
 	if e.pred == nil || !mw.Enabled {
 		return holdPlan{why: "no eligible expert (micro-wait off)"}, false
 	}
-	start := es.holdStart
-	if start.IsZero() {
-		start = now
-	}
-	limit := start.Add(mw.MaxHold)
-	if es.Patience > 0 {
-		limit = minTime(limit, es.Arrival.Add(es.Patience))
-	}
+	limit := holdLimit(es, mw, now)
 	window := limit.Sub(now)
 	if window <= 0 {
 		return holdPlan{why: "no eligible expert; hold window used up"}, false

@@ -133,19 +133,14 @@ func (e *Engine) holdForCapacity(ctx context.Context, es *esc, o Outcome, now ti
 	if o.RetryAfter <= 0 || !mw.Enabled {
 		return Decision{}, false
 	}
-	start := es.holdStart
-	if start.IsZero() {
-		start = now
-	}
-	limit := start.Add(mw.MaxHold)
-	if es.Patience > 0 {
-		limit = minTime(limit, es.Arrival.Add(es.Patience))
-	}
+	limit := holdLimit(es, mw, now)
 	until := now.Add(o.RetryAfter)
 	if until.After(limit) {
 		return Decision{}, false
 	}
-	es.holdStart = start
+	if es.holdStart.IsZero() {
+		es.holdStart = now // the hold starts here (holdLimit counted from now)
+	}
 	es.refused++
 	es.state = escDeciding
 	es.expert = -1
