@@ -158,7 +158,7 @@ func (w *world) scheduleAll() {
 // prefetchMin is the organisation size from which the shadowq arm
 // prefetches (see world.prefetch): below it the experts' records stay in
 // the L2 cache (60 or 600 experts), and prefetching would only cost.
-const prefetchMin = 2048
+var prefetchMin = 2048 // a var so that a test can force it either way (TestPrefetchChangesNothing)
 
 // prefetch starts loading the records of the expert that the next
 // exogenous event ev concerns: the two lines of its expertState that
