@@ -6,7 +6,6 @@ package memstore
 
 import (
 	"context"
-	"math"
 	"slices"
 	"sync"
 	"time"
@@ -17,33 +16,7 @@ import (
 type claim struct {
 	holder  string
 	expires time.Time
-}
-
-// Claim slots keep, besides the full claim, a dense until word each, read
-// first by every free test: a ranked candidate's 48-byte claim in an array
-// of 10,000 misses the L2 cache, its 8-byte word in an 80 KB array mostly
-// does not. until is unset for a slot without a claim (the full claim then
-// holds nothing anyone reads), the expiry in Unix nanoseconds when the
-// expiry and the clock's readings compare exactly so (no monotonic clock
-// reading, within UnixNano's range: the simulator's virtual clock), and
-// checkFull otherwise (production's wall clock), where the full claim
-// decides as before.
-const (
-	unset     = math.MinInt64
-	checkFull = math.MaxInt64
-)
-
-// key is t in Unix nanoseconds, or checkFull when t carries a monotonic
-// clock reading (time.Time.Before would compare that) or lies outside
-// ±9e9 s of 1970, where UnixNano would overflow or meet a sentinel.
-func key(t time.Time) int64 {
-	if t.Round(0) != t {
-		return checkFull
-	}
-	if s := t.Unix(); s <= -9e9 || s >= 9e9 {
-		return checkFull
-	}
-	return t.UnixNano()
+	set     bool
 }
 
 // Store is safe for concurrent use.
@@ -57,7 +30,6 @@ type Store struct {
 	// experts claims by index without hashing an id.
 	slot       map[engine.ExpertID]int32
 	claims     []claim
-	until      []int64 // per slot: unset, an expiry key, or checkFull
 	convs      map[string]claim
 	convWrites int
 	decisions  map[string][]engine.Decision
@@ -171,52 +143,32 @@ func (s *Store) intern(e engine.ExpertID) int32 {
 		i = int32(len(s.claims))
 		s.slot[e] = i
 		s.claims = append(s.claims, claim{})
-		s.until = append(s.until, unset)
 	}
 	return i
 }
 
-// set claims slot i for holder until expires.
-func (s *Store) set(i int32, holder string, expires time.Time) {
-	s.claims[i] = claim{holder: holder, expires: expires}
-	s.until[i] = key(expires)
-}
-
-// drop clears slot i's claim. Only the until word is written: the full
-// claim of an unset slot is never read (and holds one stale holder string
-// at most until the slot's next claim), so dropping an expired claim of a
-// ranked candidate does not write a line of the claims array.
-func (s *Store) drop(i int32) { s.until[i] = unset }
-
 // held reports whether slot i (-1: none) is claimed now; it drops an
 // expired claim.
 func (s *Store) held(i int32, now time.Time) (claim, bool) {
-	if i < 0 || s.free(i, now, key(now)) {
+	if i < 0 {
 		return claim{}, false
 	}
-	return s.claims[i], true
+	c := &s.claims[i]
+	if !c.set {
+		return claim{}, false
+	}
+	if !now.Before(c.expires) {
+		*c = claim{}
+		return claim{}, false
+	}
+	return *c, true
 }
 
-// free reports whether slot i (-1: none) holds no live claim at now,
-// whose key is nk; it drops an expired claim. It reads the full claim
-// only when the until word cannot decide.
-func (s *Store) free(i int32, now time.Time, nk int64) bool {
-	if i < 0 {
-		return true
-	}
-	u := s.until[i]
-	if u == unset {
-		return true
-	}
-	if u == checkFull || nk == checkFull {
-		if now.Before(s.claims[i].expires) {
-			return false
-		}
-	} else if nk < u {
-		return false
-	}
-	s.drop(i)
-	return true
+// free reports whether slot i (-1: none) holds no live claim (held drops
+// an expired one).
+func (s *Store) free(i int32, now time.Time) bool {
+	_, ok := s.held(i, now)
+	return !ok
 }
 
 // ClaimFirst implements engine.Store.
@@ -224,12 +176,11 @@ func (s *Store) ClaimFirst(_ context.Context, candidates []engine.ExpertID, hold
 	now := s.clock.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	nk := key(now)
 	for i, e := range candidates {
-		if !s.free(s.at(e), now, nk) {
+		if !s.free(s.at(e), now) {
 			continue
 		}
-		s.set(s.intern(e), holder, now.Add(ttl))
+		s.claims[s.intern(e)] = claim{holder: holder, expires: now.Add(ttl), set: true}
 		return i, nil
 	}
 	return -1, nil
@@ -248,7 +199,7 @@ func (s *Store) transition(i int32, holder, newHolder string, now time.Time, ttl
 	if !ok || c.holder != holder {
 		return false
 	}
-	s.set(i, newHolder, now.Add(ttl))
+	s.claims[i] = claim{holder: newHolder, expires: now.Add(ttl), set: true}
 	return true
 }
 
@@ -265,7 +216,7 @@ func (s *Store) release(i int32, holder string, now time.Time) bool {
 	if !ok || c.holder != holder {
 		return false
 	}
-	s.drop(i)
+	s.claims[i] = claim{}
 	return true
 }
 
@@ -303,12 +254,11 @@ func (s *Store) ClaimFirstAt(_ context.Context, candidates []int32, holder strin
 	now := s.clock.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	nk := key(now)
 	for i, j := range candidates {
-		if !s.free(j, now, nk) {
+		if !s.free(j, now) {
 			continue
 		}
-		s.set(j, holder, now.Add(ttl))
+		s.claims[j] = claim{holder: holder, expires: now.Add(ttl), set: true}
 		return i, nil
 	}
 	return -1, nil
