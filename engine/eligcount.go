@@ -35,8 +35,8 @@ type counted struct {
 	why    Reason // the reason it is counted under, 0 for none
 	lvl    uint8  // its gate level
 	band   int8   // its band in the time index
-	parked bool   // its gate shuts every priority, yet it keeps its entry in class's list (reclass)
-	class  int16  // its class in the time index, -1 for none (its gate shuts every priority)
+	parked bool   // its entry stays in class's list, though its gate's class is another, which class dominates (reclass)
+	class  int16  // the class holding it in the time index (its own unless parked), -1 for none
 }
 
 type dueEntry struct {

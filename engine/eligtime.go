@@ -34,7 +34,8 @@ import (
 // stopping once nobody left in it can beat the ranking's last, a list
 // member by member, each bound by its own last touch, stopping at the
 // first who cannot. So it visits about as many members as it ranks, plus
-// those a cool-down, budget, pending delivery or tried/skip excludes. The
+// those a cool-down, budget, pending delivery or tried/skip excludes, and
+// those parked in a list not their class's (see reclass). The
 // candidates visited are checked and scored exactly as a scan would; ties
 // break on expert order, whatever order they are visited in.
 //
@@ -160,6 +161,19 @@ func (gt *timeIndex) classOf(pos int32, g gate) int {
 	return c
 }
 
+// dominates reports whether class d's list may hold a member of class c
+// (c < 0: in no class) of the same band: every ranking that takes c's
+// members takes d's (d's level is at least c's), and no more cheaply (d
+// interrupts only if c does), so a member of c met in d's list, bound as
+// one of d, is bound no lower than its score.
+func dominates(d, c int) bool {
+	if c < 0 {
+		return true
+	}
+	d, c = d%classesPerBand, c%classesPerBand
+	return d%6 >= c%6 && d/6 <= c/6
+}
+
 // insert puts the member, last touched at lt and in no class, into class
 // c (none if c < 0).
 func (gt *timeIndex) insert(pos int32, c int, lt int64, words int) {
@@ -210,7 +224,9 @@ func (gt *timeIndex) advance(e *Engine, gr *group, now int64) {
 			tc := &gt.classes[c]
 			tc.aging.popFront(cut, func(x ltEntry) {
 				if m := gt.count.rec(x.pos); m.parked {
-					m.class, m.parked = -1, false // its gate is still shut: out of the class
+					// out of the class it was parked in, into its own
+					m.class, m.parked = -1, false
+					gt.insert(x.pos, gt.classOf(x.pos, e.gates[gr.members[x.pos]]), x.lt, words)
 				} else {
 					tc.fresh.add(x.pos, words)
 					gt.nFresh[c]++
@@ -241,11 +257,12 @@ func (e *Engine) retime(i int32, old, h *hot) {
 			gt.recount(m.pos, h, e.gates[i])
 		}
 		if r := gt.count.rec(m.pos); r.class >= 0 && touched {
-			c, parked := r.class, r.parked
-			gt.remove(m.pos, old.lastTouch)
-			if !parked {
-				gt.insert(m.pos, int(c), h.lastTouch, gr.words())
+			c := int(r.class)
+			if r.parked {
+				c = gt.classOf(m.pos, e.gates[i]) // its own class, the gate not changed yet
 			}
+			gt.remove(m.pos, old.lastTouch)
+			gt.insert(m.pos, c, h.lastTouch, gr.words())
 		}
 	}
 }
@@ -253,16 +270,19 @@ func (e *Engine) retime(i int32, old, h *hot) {
 // reclass moves the member at pos, of hot record h, between classes and
 // tallies when its gate changes to g (called by regate, after retime).
 //
-// A member in a list whose gate shuts every priority (a conversation, a
-// meeting) is parked: it keeps its list entry, so that when the gate
-// reopens to the same class before a ranking meets the entry, as it
+// A member in a list whose gate changes to a class its list's class
+// dominates (dominates: a gate that shuts every priority, as for a
+// meeting, or one that admits fewer priorities and interrupts, as for a
+// conversation) is parked: it keeps its list entry, so that when the gate
+// reopens to the list's class before a ranking meets the entry, as it
 // mostly does, neither a delete nor an insert in the middle of a list is
-// needed. A ranking skips a parked entry (a scan would find it shut out)
-// and takes it out of the list after its merge, so a member shut for long
-// is met once; a list's bound from a parked entry's last touch is only
-// looser than from the entries after it. Advancing the clock past its
-// last touch drops it from the class; a touch (retime) or a reopening to
-// another class takes it out of the list.
+// needed. A ranking checks and scores a parked member it meets as it does
+// any other (a bound from the list's class is no lower than its score);
+// one shut out it skips, and takes out of the list after its merge, so a
+// member shut for long is met once. Advancing the clock past its last
+// touch moves it to its own class's fresh set (none if shut); a touch
+// (retime) or a change to a class the list's does not dominate moves it
+// to its own class's list.
 func (gt *timeIndex) reclass(pos int32, h *hot, g gate, words int) {
 	if !gt.on {
 		return
@@ -272,9 +292,9 @@ func (gt *timeIndex) reclass(pos int32, h *hot, g gate, words int) {
 	if m.parked {
 		gt.recount(pos, h, g)
 		switch {
-		case c < 0: // still shut
 		case c == int(m.class):
 			m.parked = false
+		case dominates(int(m.class), c): // still parked
 		default:
 			gt.remove(pos, h.lastTouch)
 			gt.insert(pos, c, h.lastTouch, words)
@@ -285,7 +305,7 @@ func (gt *timeIndex) reclass(pos int32, h *hot, g gate, words int) {
 		return // the same level and interruption: the tallies still hold too
 	}
 	gt.recount(pos, h, g)
-	if c < 0 && !gt.isFresh(h.lastTouch) {
+	if m.class >= 0 && dominates(int(m.class), c) && !gt.isFresh(h.lastTouch) {
 		m.parked = true
 		return
 	}
@@ -372,15 +392,15 @@ func (e *Engine) rankFrom(gr *group, es *esc, now int64, w0 int, top []ranked) [
 					src = append(src, source{base: base, bound: base + wt.Fairness*1 + wt.Budget*1, fresh: &gt.classes[c].fresh})
 				}
 				if h := gt.head[c]; h != math.MaxInt64 { // the list's first last touch
-					src = append(src, source{base: base, bound: base + wt.Fairness*fair(h) + wt.Budget*1, cu: ltCursor{l: &gt.classes[c].aging}})
+					src = append(src, source{base: base, bound: base + wt.Fairness*fair(h) + wt.Budget*1, cu: ltCursor{l: &gt.classes[c].aging}, own: uint8(l) | uint8(intr)*allowIntr})
 				}
 			}
 		}
 	}
 	e.scratch.sources = src
-	// A parked member met in a list is taken out of it once the merge is
-	// done (the lists must not change during it), so that later rankings
-	// do not meet it again (see reclass).
+	// A parked member met in a list is moved to its own class once the
+	// merge is done (the lists must not change during it), so that later
+	// rankings do not meet it again (see reclass).
 	parked := e.scratch.parked[:0]
 	for len(src) > 0 {
 		m, next := 0, -1.0
@@ -417,10 +437,16 @@ func (e *Engine) rankFrom(gr *group, es *esc, now int64, w0 int, top []ranked) [
 		// beaten may still be followed by one of equal bound and a
 		// lower expert index.
 		for s.cu.ok() && s.bound >= next && !beaten(s.bound, -1) {
-			// a listed member whose gate admits nothing is parked
-			if x := s.cu.at(); openLevel(e.gates[gr.members[x.pos]]) == 0 {
-				parked = append(parked, x) // shut out: taken out after the merge
-			} else if x.pos >= first {
+			// a listed member whose gate's level or interruption is not
+			// its list's is parked: visited like any other unless shut
+			// out, moved after the merge
+			x := s.cu.at()
+			g := e.gates[gr.members[x.pos]]
+			l := openLevel(g)
+			if l|(g.pres|g.rout)&allowIntr != s.own {
+				parked = append(parked, x)
+			}
+			if l != 0 && x.pos >= first {
 				visit(x.pos, s.bound)
 			}
 			if s.cu.next(); s.cu.ok() {
@@ -433,6 +459,7 @@ func (e *Engine) rankFrom(gr *group, es *esc, now int64, w0 int, top []ranked) [
 	}
 	for _, x := range parked {
 		gt.remove(x.pos, x.lt)
+		gt.insert(x.pos, gt.classOf(x.pos, e.gates[gr.members[x.pos]]), x.lt, gr.words())
 	}
 	e.scratch.parked = parked
 	return top
@@ -444,6 +471,7 @@ type source struct {
 	bound float64 // the best score of its next member
 	fresh *sparseSet
 	cu    ltCursor
+	own   uint8 // a list's class's level, plus allowIntr if it interrupts
 }
 
 // band is the members of a group with one skill part (proficiency, or

@@ -85,10 +85,10 @@ func (e *Engine) groupDiff(gr *group) string {
 	for pos, idx := range gr.members {
 		h, c := &e.hot[idx], gt.classOf(int32(pos), e.gates[idx])
 		if r := gt.count.rec(int32(pos)); r.parked {
-			// parked: shut out, still listed in its class (reclass)
+			// parked: still listed in a class that dominates its own (reclass)
 			lc, listed := inList[int32(pos)]
 			inSet := r.class >= 0 && gt.classes[r.class].fresh.set != nil && gt.classes[r.class].fresh.set[pos>>6]&(1<<(pos&63)) != 0
-			if c >= 0 || r.class < 0 || !listed || lc != int(r.class) || inSet || gt.isFresh(h.lastTouch) {
+			if c == int(r.class) || r.class < 0 || !dominates(int(r.class), c) || !listed || lc != int(r.class) || inSet || gt.isFresh(h.lastTouch) {
 				return fmt.Sprintf("member %d: parked in class %d, its gate says %d, listed in %d (%v), in the set %v, fresh %v", pos, r.class, c, lc, listed, inSet, gt.isFresh(h.lastTouch))
 			}
 			continue
