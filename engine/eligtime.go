@@ -63,10 +63,17 @@ type timeIndex struct {
 	// head[c] is the last touch first in class c's list (math.MaxInt64
 	// when empty): advance reads this one array, not every class.
 	head []int64
-	// nFresh[c] is the size of class c's fresh set: a ranking finds the
-	// classes with members from head and nFresh, not from each class.
+	// nFresh[c] is the size of class c's fresh set.
 	nFresh []int32
+	// busy[b] has, for the class intr·6 + level of band b, bit
+	// intr·6 + level set when its fresh set has members and bit
+	// 16 + intr·6 + level when its list has: a ranking finds the sets and
+	// lists to merge from it, not from each class.
+	busy []uint32
 }
+
+// listBusy is the shift of a list's bit in busy from its fresh set's.
+const listBusy = 16
 
 // tclass is the members of one band, interruption and level (see above).
 type tclass struct {
@@ -106,6 +113,7 @@ func (gt *timeIndex) build(e *Engine, gr *group, now int64) {
 	gt.classes = make([]tclass, len(gt.bands)*classesPerBand)
 	gt.head = make([]int64, len(gt.classes))
 	gt.nFresh = make([]int32, len(gt.classes))
+	gt.busy = make([]uint32, len(gt.bands))
 	for c := range gt.head {
 		gt.head[c] = math.MaxInt64
 	}
@@ -181,13 +189,16 @@ func (gt *timeIndex) insert(pos int32, c int, lt int64, words int) {
 		return
 	}
 	gt.count.rec(pos).class = int16(c)
+	b, bit := c/classesPerBand, uint32(1)<<(c%classesPerBand)
 	if gt.isFresh(lt) {
 		gt.classes[c].fresh.add(pos, words)
 		gt.nFresh[c]++
+		gt.busy[b] |= bit
 		return
 	}
 	gt.classes[c].aging.insert(ltEntry{lt: lt, pos: pos})
 	gt.head[c] = min(gt.head[c], lt)
+	gt.busy[b] |= bit << listBusy
 }
 
 // remove takes the member out of its class, where it was inserted with
@@ -202,12 +213,17 @@ func (gt *timeIndex) remove(pos int32, lt int64) {
 	}
 	m.class, m.parked = -1, false
 	tc := &gt.classes[c]
+	b, bit := c/classesPerBand, uint32(1)<<(c%classesPerBand)
 	if gt.isFresh(lt) {
 		if tc.fresh.remove(pos) {
-			gt.nFresh[c]--
+			if gt.nFresh[c]--; gt.nFresh[c] == 0 {
+				gt.busy[b] &^= bit
+			}
 		}
 	} else if tc.aging.delete(ltEntry{lt: lt, pos: pos}) && lt == gt.head[c] {
-		gt.head[c] = tc.aging.first()
+		if gt.head[c] = tc.aging.first(); gt.head[c] == math.MaxInt64 {
+			gt.busy[b] &^= bit << listBusy
+		}
 	}
 }
 
@@ -233,6 +249,13 @@ func (gt *timeIndex) advance(e *Engine, gr *group, now int64) {
 				}
 			})
 			gt.head[c] = tc.aging.first()
+			b, bit := c/classesPerBand, uint32(1)<<(c%classesPerBand)
+			if gt.nFresh[c] > 0 {
+				gt.busy[b] |= bit
+			}
+			if gt.head[c] == math.MaxInt64 {
+				gt.busy[b] &^= bit << listBusy
+			}
 		}
 	}
 }
@@ -374,26 +397,42 @@ func (e *Engine) rankFrom(gr *group, es *esc, now int64, w0 int, top []ranked) [
 	// An escalation that repeats a skill weighs it twice: the bands of a
 	// several-skill group bound its skill part only by 1.
 	loose := !single && len(es.skillIDs) != len(gr.skills) && len(gr.skills) > 1
-	fair := func(lt int64) float64 { return max(0, min(1, float64(now-lt)/float64(gt.horizon))) }
+	fair := func(lt int64) float64 {
+		// max(0, min(1, f)), as cheapParts has it, without the
+		// builtins' care for NaN and signed zeros (f has neither
+		// unless horizon is 0, and then both agree)
+		switch f := float64(now-lt) / float64(gt.horizon); {
+		case f > 1:
+			return 1
+		case f < 0:
+			return 0
+		default:
+			return f
+		}
+	}
 	src := e.scratch.sources[:0]
+	levels := uint16(1<<(int(P5)+1) - 1<<p) // the classes of level ≥ p
+	levels |= levels << 6
 	for bi, band := range gt.bands {
 		if loose {
 			band.skill = 1
 		}
-		for intr := range 2 {
+		busy := gt.busy[bi]
+		for m := uint16(busy|busy>>listBusy) & levels; m != 0; m &= m - 1 {
+			cc := bits.TrailingZeros16(m)
+			intr, l := cc/6, cc%6
 			pr := 1.0
 			if intr == 1 {
 				pr = 0
 			}
 			base := wt.Skill*band.skill + wt.Presence*pr
-			for l := p; l <= int(P5); l++ {
-				c := bi*classesPerBand + intr*6 + l
-				if gt.nFresh[c] > 0 {
-					src = append(src, source{base: base, bound: base + wt.Fairness*1 + wt.Budget*1, fresh: &gt.classes[c].fresh})
-				}
-				if h := gt.head[c]; h != math.MaxInt64 { // the list's first last touch
-					src = append(src, source{base: base, bound: base + wt.Fairness*fair(h) + wt.Budget*1, cu: ltCursor{l: &gt.classes[c].aging}, own: uint8(l) | uint8(intr)*allowIntr})
-				}
+			c := bi*classesPerBand + cc
+			if busy&(1<<cc) != 0 {
+				src = append(src, source{base: base, bound: base + wt.Fairness*1 + wt.Budget*1, fresh: &gt.classes[c].fresh})
+			}
+			if busy&(1<<(listBusy+cc)) != 0 {
+				h := gt.head[c] // the list's first last touch
+				src = append(src, source{base: base, bound: base + wt.Fairness*fair(h) + wt.Budget*1, cu: ltCursor{l: &gt.classes[c].aging}, own: uint8(l) | uint8(intr)*allowIntr})
 			}
 		}
 	}

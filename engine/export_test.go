@@ -2,6 +2,7 @@ package engine
 
 import (
 	"fmt"
+	"math"
 	"math/rand/v2"
 	"reflect"
 	"slices"
@@ -67,6 +68,10 @@ func (e *Engine) groupDiff(gr *group) string {
 		l := &gt.classes[c].aging
 		if gt.head[c] != l.first() {
 			return fmt.Sprintf("class %d: head %d, list starts at %d", c, gt.head[c], l.first())
+		}
+		busy, bit := gt.busy[c/classesPerBand], uint32(1)<<(c%classesPerBand)
+		if busy&bit != 0 != (gt.nFresh[c] > 0) || busy&(bit<<listBusy) != 0 != (gt.head[c] != math.MaxInt64) {
+			return fmt.Sprintf("class %d: busy %b, nFresh %d, head %d", c, busy, gt.nFresh[c], gt.head[c])
 		}
 		if n := gt.classes[c].fresh.n; int(gt.nFresh[c]) != n {
 			return fmt.Sprintf("class %d: nFresh %d, its fresh set holds %d", c, gt.nFresh[c], n)
