@@ -15,7 +15,8 @@ import (
 // clock passes it.
 type exclusions struct {
 	// by[l] counts by reason the members of gate level l excluded; only
-	// the reasons excludedAt gives (ownReasons) are ever counted.
+	// the reasons excludedAt gives (cool-down, budget, claimed) are ever
+	// counted.
 	by [P5 + 1]ReasonCounts
 	// recs holds the per-member records (one record: one cache line to
 	// touch), column off of each member's; see countRecs.
@@ -109,10 +110,6 @@ func excludedAt(h *hot, intr bool, now int64) (Reason, int64) {
 	return 0, 0
 }
 
-// ownReasons are the reasons excludedAt gives: a decision sums the
-// tallies of these, not of every reason.
-var ownReasons = [...]Reason{ExCooldown, ExBudget, ExClaimed}
-
 // recount brings the member at pos, of hot record h and gate g, up to
 // date in the tallies at the group's clock.
 func (gt *timeIndex) recount(pos int32, h *hot, g gate) {
@@ -201,15 +198,19 @@ func (x *exclusions) pop() dueEntry {
 func (e *Engine) countFrom(gr *group, es *esc, now int64, w0 int, ev *evaluation) {
 	x := &gr.time.count
 	p := es.Priority
-	open, excluded := 0, 0
+	// the reasons excludedAt gives, not every reason
+	open, cool, budget, claimed := 0, 0, 0, 0
 	for l := p; l <= P5; l++ {
 		open += int(gr.n[l])
-		for _, r := range ownReasons {
-			n := x.by[l][r]
-			ev.counts[r] += n
-			excluded += n
-		}
+		by := &x.by[l]
+		cool += by[ExCooldown]
+		budget += by[ExBudget]
+		claimed += by[ExClaimed]
 	}
+	ev.counts[ExCooldown] += cool
+	ev.counts[ExBudget] += budget
+	ev.counts[ExClaimed] += claimed
+	excluded := cool + budget + claimed
 	for w := range w0 {
 		o := gr.open(p, w)
 		open -= bits.OnesCount64(o)
@@ -221,6 +222,10 @@ func (e *Engine) countFrom(gr *group, es *esc, now int64, w0 int, ev *evaluation
 	// tried and skip: counted under their own reason, which may differ
 	// from the one the tallies hold (tried comes before budget and
 	// claimed), each once.
+	if len(es.tried) == 0 && len(es.skip) == 0 {
+		ev.eligible += open - excluded
+		return
+	}
 	var seen [8]int32
 	done := seen[:0]
 	for _, list := range [2][]int32{es.tried, es.skip} {

@@ -158,11 +158,17 @@ func (gt *timeIndex) isFresh(lt int64) bool { return lt == never || lt <= gt.now
 // classOf is the class of the member at pos under gate g, -1 when g
 // admits no priority.
 func (gt *timeIndex) classOf(pos int32, g gate) int {
+	return classIn(gt.count.rec(pos).band, g)
+}
+
+// classIn is the class in band b under gate g, -1 when g admits no
+// priority.
+func classIn(b int8, g gate) int {
 	l := openLevel(g)
 	if l == 0 {
 		return -1
 	}
-	c := int(gt.count.rec(pos).band)*classesPerBand + int(l)
+	c := int(b)*classesPerBand + int(l)
 	if (g.pres|g.rout)&allowIntr != 0 {
 		c += 6
 	}
@@ -310,8 +316,8 @@ func (gt *timeIndex) reclass(pos int32, h *hot, g gate, words int) {
 	if !gt.on {
 		return
 	}
-	c := gt.classOf(pos, g)
 	m := gt.count.rec(pos)
+	c := classIn(m.band, g)
 	if m.parked {
 		gt.recount(pos, h, g)
 		switch {
