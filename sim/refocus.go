@@ -1,9 +1,6 @@
 package sim
 
-import (
-	"math/rand/v2"
-	"time"
-)
+import "time"
 
 // refocusStream separates the refocus draw's generator from any other use
 // of an arrival's refocus seed.
@@ -16,9 +13,10 @@ const refocusStream = 0x7265666f637573 // "refocus"
 // meeting the conversation and its after-call work overlap.
 func (w *world) interruptCost(x *expertState, e *escState, now time.Duration) {
 	if d := w.pt.info[e.alertPres].Refocus; d.Kind != "" {
-		// One generator per escalation, seeded from the shared schedule:
-		// the same draw in every arm for the same presence.
-		x.refocusDue = d.Sample(rand.New(rand.NewPCG(e.a.refocus, refocusStream)))
+		// The generator is seeded per escalation from the shared
+		// schedule: the same draw in every arm for the same presence.
+		w.refocusSrc.Seed(e.a.refocus, refocusStream)
+		x.refocusDue = d.Sample(w.refocusRand)
 		if e.counted {
 			w.refocusTotal += x.refocusDue
 		}

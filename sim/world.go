@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"math/rand/v2"
 	"time"
 
 	"github.com/shadowq/shadowq/engine"
@@ -157,6 +158,11 @@ type world struct {
 	// exogenous event's expert, and of the kernel's next call's, are
 	// prefetched (see prefetch, prefetchCall).
 	pre *shadowqRouter
+	// refocusSrc and refocusRand draw interruptCost's refocus times,
+	// reseeded per escalation: one generator for the run, not one
+	// allocation per accepted delivery.
+	refocusSrc  rand.PCG
+	refocusRand *rand.Rand
 }
 
 // newWorld builds the world of one arm: bl is the baseline ACD it runs,
@@ -187,6 +193,7 @@ func newWorld(sc *scenarios.Scenario, sch *schedule, bl *scenarios.Baseline) *wo
 			blk: -1, conv: -1, alerting: -1, shown: w.offline, shownSys: off, routing: engine.RSOffQueue}
 	}
 	w.k.handler = w.fire
+	w.refocusRand = rand.New(&w.refocusSrc)
 	w.queue = newQueueSeries(sc.Run.Horizon)
 	if sc.Week != nil {
 		w.days = newDayRun(sc.Week.Days)
