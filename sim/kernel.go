@@ -53,10 +53,11 @@ func before(a, b *event) bool {
 // Virtual times are held as Unix nanoseconds, so they must lie between the
 // years 1678 and 2262.
 //
-// Cancellation is lazy: Cancel marks the event's slot stale in O(1) and the
-// heap entry is dropped when it reaches the top, or earlier by a compaction
-// that runs once stale entries outnumber live ones, so memory stays
-// proportional to the number of pending events.
+// Cancellation is O(1) and, but for the ring's events, lazy: Cancel marks
+// the event's slot stale and the heap entry is dropped when it reaches the
+// top, or earlier by a compaction that runs once stale entries outnumber
+// live ones, so memory stays proportional to the number of pending events.
+// An event in the ring is unlinked at once.
 type Kernel struct {
 	// The pending events, by time slab (slabOf): those of slab near and
 	// earlier in heap, a small 4-ary min-heap ordered by before; those of
@@ -75,7 +76,7 @@ type Kernel struct {
 	// handler runs the events scheduled as calls (afterCall).
 	handler func(call)
 	free    []uint32 // free slots, reused LIFO
-	stale   int      // entries (heap, ring, far or side) whose event was cancelled
+	stale   int      // entries (heap, far or side) whose event was cancelled
 	// side is the one event atSeq schedules (the exogenous stream's next,
 	// see scheduleAll), held beside the heap while hasSide: more than half
 	// of a replication's events are exogenous, and each then costs a
@@ -154,16 +155,23 @@ func (k *Kernel) schedule(at int64, fn func()) EventID {
 }
 
 // eventSlot is what the kernel holds of one pending event besides its heap
-// entry: all of it in one 32-byte record, so that running or cancelling
+// entry: all of it in one 64-byte record, so that running or cancelling
 // an event scheduled long ago (at 10,000 experts, out of cache) costs one
-// cache miss, not one per array.
+// cache miss, not one per array. An event in the ring has no heap entry
+// yet: its time and sequence are here (see ring), so that taking a slab
+// reads the lines its events will run from, and scheduling into the ring
+// writes the slot newSlot just took.
 type eventSlot struct {
-	fn  func() // the pending event's function; nil while free or for a call
-	c   int64  // a call's arguments (call.c, call.a, call.b)
-	a   int32
-	b   int32
-	gen uint32 // odd while the event is pending, even while free
-	op  uint8  // a call's operation, 0 for a function
+	fn     func() // the pending event's function; nil while free or for a call
+	c      int64  // a call's arguments (call.c, call.a, call.b)
+	at     int64  // while in the ring: the event's time and sequence
+	seq    uint64
+	a      int32
+	b      int32
+	gen    uint32   // odd while the event is pending, even while free
+	op     uint8    // a call's operation, 0 for a function
+	inRing bool     // the event is on one of the ring's lists
+	_      [18]byte // to 64 bytes: in the slots' slice each line holds one slot
 }
 
 // call is the slot's call.
@@ -260,8 +268,13 @@ func (k *Kernel) Cancel(id EventID) bool {
 	if gen&1 == 0 || uint(slot) >= uint(len(k.slots)) || k.slots[slot].gen != gen {
 		return false
 	}
+	if s := &k.slots[slot]; s.inRing {
+		k.ring.remove(slot, s.at)
+		s.inRing = false
+	} else {
+		k.stale++
+	}
 	k.release(slot)
-	k.stale++
 	if k.stale > 64 && k.stale > k.entries()/2 {
 		k.compact()
 	}
@@ -417,7 +430,9 @@ func (k *Kernel) push(e event) {
 	case s <= k.near:
 		k.heap = heapPush(k.heap, e)
 	case s-k.near < ringSlabs:
-		k.ring.add(s, e)
+		sl := &k.slots[e.slot]
+		sl.at, sl.seq = e.at, e.seq
+		k.ring.add(s, e.slot, k.slots)
 	default:
 		k.far = heapPush(k.far, e)
 	}
@@ -436,7 +451,7 @@ func (k *Kernel) advance() bool {
 		return false
 	}
 	k.near = s
-	k.heap = k.ring.take(s, k.heap[:0])
+	k.takeSlab(s)
 	for len(k.far) > 0 && slabOf(k.far[0].at) <= s {
 		var e event
 		e, k.far = heapPop(k.far)
@@ -512,7 +527,6 @@ func siftDown(h []event, i int, e event) {
 func (k *Kernel) compact() {
 	k.heap = heapify(k.dropStale(k.heap))
 	k.far = heapify(k.dropStale(k.far))
-	k.ring.filter(k.slots)
 	if k.hasSide && k.slots[k.side.slot].gen != k.side.gen {
 		k.hasSide = false
 	}

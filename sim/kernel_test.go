@@ -265,6 +265,48 @@ func TestKernelCancel(t *testing.T) {
 	}
 }
 
+// TestKernelRingCancel cancels events of the ring's slabs (an hour ahead
+// at most, past the near slab) at the head, middle and tail of a slab's
+// list and all of another slab's: each is unlinked at once, its slot is
+// the next one taken, and the rest run in order.
+func TestKernelRingCancel(t *testing.T) {
+	k := NewKernel(t0)
+	tr := &trace{k: k}
+	at := func(d time.Duration, label string) EventID { return k.At(t0.Add(d), tr.add(label)) }
+	// Slab of t0+10m: a list of five (head is the last scheduled).
+	var ids []EventID
+	for i, d := range []time.Duration{1, 2, 3, 4, 5} {
+		ids = append(ids, at(10*time.Minute+d*time.Millisecond, fmt.Sprint("a", i)))
+	}
+	// Slab of t0+20m: two, both cancelled; slab of t0+30m: one, kept.
+	x, y := at(20*time.Minute, "x"), at(20*time.Minute+time.Millisecond, "y")
+	at(30*time.Minute, "z")
+	for _, id := range []EventID{ids[4], ids[2], ids[0], x, y} { // head, middle, tail
+		if !k.Cancel(id) {
+			t.Fatalf("Cancel(%v) = false for a pending event", id)
+		}
+		if k.Cancel(id) {
+			t.Fatalf("Cancel(%v) = true twice", id)
+		}
+	}
+	if k.Pending() != 3 || k.entries() != 3 || k.ring.n != 3 {
+		t.Fatalf("Pending() = %d, entries() = %d, ring holds %d; want 3, 3, 3 (ring events unlinked at once)", k.Pending(), k.entries(), k.ring.n)
+	}
+	// The last slot cancelled is the next one taken.
+	if id := at(40*time.Minute, "w"); uint32(id) != uint32(y) {
+		t.Errorf("new event took slot %d, want %d (the cancelled y's)", uint32(id), uint32(y))
+	}
+	for k.Step() {
+	}
+	want := []string{"a1@10m0.002s", "a3@10m0.004s", "z@30m0s", "w@40m0s"}
+	if !slices.Equal(tr.got, want) {
+		t.Errorf("ran %v, want %v", tr.got, want)
+	}
+	if k.Pending() != 0 || k.ring.n != 0 {
+		t.Errorf("Pending() = %d, ring holds %d after draining; want 0, 0", k.Pending(), k.ring.n)
+	}
+}
+
 // Cancelled events must not pin memory: after mass cancellation the heap
 // shrinks to the live events and drops the cancelled closures.
 func TestKernelCancelCompacts(t *testing.T) {
