@@ -110,3 +110,9 @@ func (e *Engine) srcRunEnd(i int32) int32 {
 	}
 	return j
 }
+
+// SetCalendarConfidence sets the default predictor's CalendarConfidence
+// (the engine's predictor must be a *ModelPredictor).
+func (e *Engine) SetCalendarConfidence(c float64) {
+	e.pred.(*ModelPredictor).CalendarConfidence = c
+}
