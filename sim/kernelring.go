@@ -20,32 +20,33 @@ const ringSlabs = 4096
 // The lists are of slots rather than of nodes of their own because at
 // 10,000 experts a node was a cache miss to allocate and another to take,
 // and the event's slot a third when it ran; now taking a slab brings in
-// the lines its events run from. The links are in arrays of their own,
-// by slot, not in the slots: four bytes a slot, they stay in cache, so
+// the lines its events run from. The links are in an array of their own,
+// by slot, not in the slots: eight bytes a slot, it stays in cache, so
 // taking a slab does not chase one cache miss after another but has the
 // misses on its slots in flight together.
 type ring struct {
-	head [ringSlabs]int32 // per index: first slot + 1, 0 if empty
-	full [ringSlabs / 64]uint64
-	// By slot, while it is in the ring: the next and the previous slot of
-	// its slab + 1, 0 at the end and at the head.
-	link, prev []int32
-	n          int // events held
+	head  [ringSlabs]int32 // per index: first slot + 1, 0 if empty
+	full  [ringSlabs / 64]uint64
+	links []ringLink // by slot, while it is in the ring
+	n     int        // events held
 }
+
+// ringLink is a slot's place in its slab's list: the next and the
+// previous slot + 1, 0 at the end and at the head.
+type ringLink struct{ next, prev int32 }
 
 // add puts the event of slot, of slab s, in the ring; the slot holds its
 // time and sequence.
 func (r *ring) add(s int64, slot uint32, slots []eventSlot) {
-	if int(slot) >= len(r.link) {
-		r.link = append(r.link, make([]int32, len(slots)-len(r.link))...)
-		r.prev = append(r.prev, make([]int32, len(slots)-len(r.prev))...)
+	if int(slot) >= len(r.links) {
+		r.links = append(r.links, make([]ringLink, len(slots)-len(r.links))...)
 	}
 	i := int(s & (ringSlabs - 1))
 	slots[slot].inRing = true
 	h := r.head[i]
-	r.link[slot], r.prev[slot] = h, 0
+	r.links[slot] = ringLink{next: h}
 	if h != 0 {
-		r.prev[h-1] = int32(slot) + 1
+		r.links[h-1].prev = int32(slot) + 1
 	}
 	r.head[i] = int32(slot) + 1
 	r.full[i>>6] |= 1 << (i & 63)
@@ -55,14 +56,14 @@ func (r *ring) add(s int64, slot uint32, slots []eventSlot) {
 // remove unlinks slot, whose event's time is at, from the ring.
 func (r *ring) remove(slot uint32, at int64) {
 	i := int(slabOf(at) & (ringSlabs - 1))
-	p, nx := r.prev[slot], r.link[slot]
-	if p != 0 {
-		r.link[p-1] = nx
-	} else if r.head[i] = nx; nx == 0 {
+	l := r.links[slot]
+	if l.prev != 0 {
+		r.links[l.prev-1].next = l.next
+	} else if r.head[i] = l.next; l.next == 0 {
 		r.full[i>>6] &^= 1 << (i & 63)
 	}
-	if nx != 0 {
-		r.prev[nx-1] = p
+	if l.next != 0 {
+		r.links[l.next-1].prev = l.prev
 	}
 	r.n--
 }
@@ -94,7 +95,7 @@ func (k *Kernel) takeSlab(s int64) {
 	h := k.heap[:0]
 	for nd := r.head[i]; nd != 0; {
 		slot := uint32(nd - 1)
-		nd = r.link[slot]
+		nd = r.links[slot].next
 		sl := &k.slots[slot]
 		sl.inRing = false
 		h = append(h, event{at: sl.at, seq: sl.seq, slot: slot, gen: sl.gen})
