@@ -65,6 +65,9 @@ type timeIndex struct {
 	head []int64
 	// nFresh[c] is the size of class c's fresh set.
 	nFresh []int32
+	// members is the group's (fixed) members, by position: a list entry
+	// carries its member's expert index.
+	members []int32
 	// busy[b] has, for the class intr·6 + level of band b, bit
 	// intr·6 + level set when its fresh set has members and bit
 	// 16 + intr·6 + level when its list has: a ranking finds the sets and
@@ -85,7 +88,7 @@ type tclass struct {
 func (gt *timeIndex) build(e *Engine, gr *group, now int64) {
 	words := gr.words()
 	recs, off := gt.count.recs, gt.count.off
-	*gt = timeIndex{on: true, now: now, horizon: int64(e.pol.FairnessHorizon)}
+	*gt = timeIndex{on: true, now: now, horizon: int64(e.pol.FairnessHorizon), members: gr.members}
 	gt.count.init(len(gr.members), recs, off)
 	bandOf := make([]int8, len(gr.members))
 	gt.bands = []band{{skill: 1}}
@@ -120,7 +123,7 @@ func (gt *timeIndex) build(e *Engine, gr *group, now int64) {
 	for pos, idx := range gr.members {
 		h, g := &e.hot[idx], e.gates[idx]
 		gt.recount(int32(pos), h, g)
-		gt.insert(int32(pos), gt.classOf(int32(pos), g), h.lastTouch, words)
+		gt.insert(int32(pos), idx, gt.classOf(int32(pos), g), h.lastTouch, words)
 	}
 }
 
@@ -188,9 +191,11 @@ func dominates(d, c int) bool {
 	return d%6 >= c%6 && d/6 <= c/6
 }
 
-// insert puts the member, last touched at lt and in no class, into class
-// c (none if c < 0).
-func (gt *timeIndex) insert(pos int32, c int, lt int64, words int) {
+// insert puts the member at pos (expert idx, or -1 to have it looked up),
+// last touched at lt and in no class, into class c (none if c < 0). The
+// callers that know the expert index pass it: at 10,000 experts reading
+// the group's members array here missed the cache.
+func (gt *timeIndex) insert(pos, idx int32, c int, lt int64, words int) {
 	if c < 0 {
 		return
 	}
@@ -202,7 +207,10 @@ func (gt *timeIndex) insert(pos int32, c int, lt int64, words int) {
 		gt.busy[b] |= bit
 		return
 	}
-	gt.classes[c].aging.insert(ltEntry{lt: lt, pos: pos})
+	if idx < 0 {
+		idx = gt.members[pos] // read only for a list entry
+	}
+	gt.classes[c].aging.insert(ltEntry{lt: lt, pos: pos, idx: idx})
 	gt.head[c] = min(gt.head[c], lt)
 	gt.busy[b] |= bit << listBusy
 }
@@ -248,7 +256,7 @@ func (gt *timeIndex) advance(e *Engine, gr *group, now int64) {
 				if m := gt.count.rec(x.pos); m.parked {
 					// out of the class it was parked in, into its own
 					m.class, m.parked = -1, false
-					gt.insert(x.pos, gt.classOf(x.pos, e.gates[gr.members[x.pos]]), x.lt, words)
+					gt.insert(x.pos, x.idx, gt.classOf(x.pos, e.gates[x.idx]), x.lt, words)
 				} else {
 					tc.fresh.add(x.pos, words)
 					gt.nFresh[c]++
@@ -291,7 +299,7 @@ func (e *Engine) retime(i int32, old, h *hot) {
 				c = gt.classOf(m.pos, e.gates[i]) // its own class, the gate not changed yet
 			}
 			gt.remove(m.pos, old.lastTouch)
-			gt.insert(m.pos, c, h.lastTouch, gr.words())
+			gt.insert(m.pos, i, c, h.lastTouch, gr.words())
 		}
 	}
 }
@@ -326,7 +334,7 @@ func (gt *timeIndex) reclass(pos int32, h *hot, g gate, words int) {
 		case dominates(int(m.class), c): // still parked
 		default:
 			gt.remove(pos, h.lastTouch)
-			gt.insert(pos, c, h.lastTouch, words)
+			gt.insert(pos, -1, c, h.lastTouch, words)
 		}
 		return
 	}
@@ -339,7 +347,7 @@ func (gt *timeIndex) reclass(pos int32, h *hot, g gate, words int) {
 		return
 	}
 	gt.remove(pos, h.lastTouch)
-	gt.insert(pos, c, h.lastTouch, words)
+	gt.insert(pos, -1, c, h.lastTouch, words)
 }
 
 // fastOK reports whether the time index may decide es at now, (re)building
@@ -380,10 +388,15 @@ func (e *Engine) rankFrom(gr *group, es *esc, now int64, w0 int, top []ranked) [
 		last := &top[k-1]
 		return bound < last.score || bound == last.score && idx > last.idx
 	}
-	// visit checks and ranks the member at pos (in class intr) unless one
-	// of score at most bound cannot enter the ranking; false when beaten.
-	visit := func(pos int32, bound float64) bool {
-		idx := gr.members[pos]
+	// A one-skill group's bands are by proficiency (build): a member's
+	// skill part is its band's, float64(prof)/5 as build computed it, so
+	// a visit need not read the member's proficiency (at 10,000 experts
+	// an L1 miss on most visits).
+	byBand := single && gr.oneSkill && len(gr.prof) == len(gr.members)
+	// visit checks and ranks the member at pos (expert idx, in a band of
+	// skill part bskill) unless one of score at most bound cannot enter
+	// the ranking; false when beaten.
+	visit := func(pos, idx int32, bound, bskill float64) bool {
 		if beaten(bound, idx) {
 			return false
 		}
@@ -392,9 +405,12 @@ func (e *Engine) rankFrom(gr *group, es *esc, now int64, w0 int, top []ranked) [
 			return true
 		}
 		var skill float64
-		if single {
+		switch {
+		case byBand:
+			skill = bskill
+		case single:
 			skill = float64(gr.prof[pos]) / 5
-		} else {
+		default:
 			skill = e.skillPart(idx, es.skillIDs)
 		}
 		top = e.considerBounded(top, k, wt, idx, skill, intr, now)
@@ -434,11 +450,11 @@ func (e *Engine) rankFrom(gr *group, es *esc, now int64, w0 int, top []ranked) [
 			base := wt.Skill*band.skill + wt.Presence*pr
 			c := bi*classesPerBand + cc
 			if busy&(1<<cc) != 0 {
-				src = append(src, source{base: base, bound: base + wt.Fairness*1 + wt.Budget*1, fresh: &gt.classes[c].fresh})
+				src = append(src, source{base: base, bound: base + wt.Fairness*1 + wt.Budget*1, skill: band.skill, fresh: &gt.classes[c].fresh})
 			}
 			if busy&(1<<(listBusy+cc)) != 0 {
 				h := gt.head[c] // the list's first last touch
-				src = append(src, source{base: base, bound: base + wt.Fairness*fair(h) + wt.Budget*1, cu: ltCursor{l: &gt.classes[c].aging}, own: uint8(l) | uint8(intr)*allowIntr})
+				src = append(src, source{base: base, bound: base + wt.Fairness*fair(h) + wt.Budget*1, skill: band.skill, cu: ltCursor{l: &gt.classes[c].aging}, own: uint8(l) | uint8(intr)*allowIntr})
 			}
 		}
 	}
@@ -466,10 +482,11 @@ func (e *Engine) rankFrom(gr *group, es *esc, now int64, w0 int, top []ranked) [
 		if s.fresh != nil {
 			// Every member has the same bound: the rest of the set is
 			// beaten once one is (expert order).
-			bound := s.bound
+			bound, bskill := s.bound, s.skill
 			s.fresh.each(w0, func(w int, set uint64) bool {
 				for ; set != 0; set &= set - 1 {
-					if !visit(int32(w*64+bits.TrailingZeros64(set)), bound) {
+					pos := int32(w*64 + bits.TrailingZeros64(set))
+					if !visit(pos, gr.members[pos], bound, bskill) {
 						return false
 					}
 				}
@@ -486,13 +503,13 @@ func (e *Engine) rankFrom(gr *group, es *esc, now int64, w0 int, top []ranked) [
 			// its list's is parked: visited like any other unless shut
 			// out, moved after the merge
 			x := s.cu.at()
-			g := e.gates[gr.members[x.pos]]
+			g := e.gates[x.idx]
 			l := openLevel(g)
 			if l|(g.pres|g.rout)&allowIntr != s.own {
 				parked = append(parked, x)
 			}
 			if l != 0 && x.pos >= first {
-				visit(x.pos, s.bound)
+				visit(x.pos, x.idx, s.bound, s.skill)
 			}
 			if s.cu.next(); s.cu.ok() {
 				s.bound = s.base + wt.Fairness*fair(s.cu.at().lt) + wt.Budget*1
@@ -504,7 +521,7 @@ func (e *Engine) rankFrom(gr *group, es *esc, now int64, w0 int, top []ranked) [
 	}
 	for _, x := range parked {
 		gt.remove(x.pos, x.lt)
-		gt.insert(x.pos, gt.classOf(x.pos, e.gates[gr.members[x.pos]]), x.lt, gr.words())
+		gt.insert(x.pos, x.idx, gt.classOf(x.pos, e.gates[x.idx]), x.lt, gr.words())
 	}
 	e.scratch.parked = parked
 	return top
@@ -514,6 +531,7 @@ func (e *Engine) rankFrom(gr *group, es *esc, now int64, w0 int, top []ranked) [
 type source struct {
 	base  float64 // skill and presence parts
 	bound float64 // the best score of its next member
+	skill float64 // its band's skill part
 	fresh *sparseSet
 	cu    ltCursor
 	own   uint8 // a list's class's level, plus allowIntr if it interrupts
