@@ -68,6 +68,10 @@ type timeIndex struct {
 	// members is the group's (fixed) members, by position: a list entry
 	// carries its member's expert index.
 	members []int32
+	// ident: members[pos] == pos for every member (a group of every
+	// expert, as the usual groups at 10,000 experts are), so an expert
+	// index is known without reading members.
+	ident bool
 	// busy[b] has, for the class intr·6 + level of band b, bit
 	// intr·6 + level set when its fresh set has members and bit
 	// 16 + intr·6 + level when its list has: a ranking finds the sets and
@@ -119,6 +123,10 @@ func (gt *timeIndex) build(e *Engine, gr *group, now int64) {
 	gt.busy = make([]uint32, len(gt.bands))
 	for c := range gt.head {
 		gt.head[c] = math.MaxInt64
+	}
+	gt.ident = true
+	for pos, idx := range gr.members {
+		gt.ident = gt.ident && idx == int32(pos)
 	}
 	for pos, idx := range gr.members {
 		h, g := &e.hot[idx], e.gates[idx]
@@ -208,7 +216,7 @@ func (gt *timeIndex) insert(pos, idx int32, c int, lt int64, words int) {
 		return
 	}
 	if idx < 0 {
-		idx = gt.members[pos] // read only for a list entry
+		idx = gt.expert(pos) // read only for a list entry
 	}
 	gt.classes[c].aging.insert(ltEntry{lt: lt, pos: pos, idx: idx})
 	gt.head[c] = min(gt.head[c], lt)
@@ -350,6 +358,14 @@ func (gt *timeIndex) reclass(pos int32, h *hot, g gate, words int) {
 	gt.insert(pos, -1, c, h.lastTouch, words)
 }
 
+// expert is the expert index of the member at pos.
+func (gt *timeIndex) expert(pos int32) int32 {
+	if gt.ident {
+		return pos
+	}
+	return gt.members[pos]
+}
+
 // fastOK reports whether the time index may decide es at now, (re)building
 // or advancing it as needed.
 func (e *Engine) fastOK(gr *group, now int64) bool {
@@ -486,7 +502,7 @@ func (e *Engine) rankFrom(gr *group, es *esc, now int64, w0 int, top []ranked) [
 			s.fresh.each(w0, func(w int, set uint64) bool {
 				for ; set != 0; set &= set - 1 {
 					pos := int32(w*64 + bits.TrailingZeros64(set))
-					if !visit(pos, gr.members[pos], bound, bskill) {
+					if !visit(pos, gt.expert(pos), bound, bskill) {
 						return false
 					}
 				}
