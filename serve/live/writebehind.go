@@ -88,7 +88,9 @@ func (w *writeBehind) run(ctx context.Context, interval time.Duration) {
 		select {
 		case <-ctx.Done():
 			fctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
-			w.flush(fctx)
+			if err := w.flush(fctx); err != nil && w.onErr != nil {
+				w.onErr(err) // states still pending are lost with the process
+			}
 			cancel()
 			return
 		case <-kick:
@@ -97,6 +99,12 @@ func (w *writeBehind) run(ctx context.Context, interval time.Duration) {
 			w.checkEpoch(ctx)
 		}
 		if err := w.flush(ctx); err != nil {
+			if ctx.Err() != nil {
+				continue // shutting down: the final flush retries with its own deadline
+			}
+			if w.onErr != nil {
+				w.onErr(err)
+			}
 			failing = true
 			retry.Reset(bo.NextBackOff())
 			continue
@@ -122,7 +130,8 @@ func (w *writeBehind) checkEpoch(ctx context.Context) {
 }
 
 // flush writes what is pending; on failure it puts back every state no
-// newer one replaced meanwhile, and returns the error.
+// newer one replaced meanwhile, and returns the error (run reports it,
+// except a write cut short by shutdown, which the final flush retries).
 func (w *writeBehind) flush(ctx context.Context) error {
 	w.mu.Lock()
 	if len(w.pending) == 0 {
@@ -149,9 +158,6 @@ func (w *writeBehind) flush(ctx context.Context) error {
 		}
 	}
 	w.mu.Unlock()
-	if w.onErr != nil {
-		w.onErr(err)
-	}
 	return err
 }
 

@@ -81,3 +81,65 @@ func TestStoreResetRewritesTheCache(t *testing.T) {
 	waitFor(t, all, "the 8 unchanged experts rewritten after the store came back empty")
 	waitFor(t, func() bool { return owner() == "r1" }, "r1 to own its in-flight conversation again")
 }
+
+// blockingStore's PutExperts waits for its context while block is set,
+// then fails with the context's error; otherwise it records the write.
+type blockingStore struct {
+	engine.Store
+	block   atomic.Bool
+	calls   atomic.Int32
+	written atomic.Int32
+}
+
+func (s *blockingStore) PutExperts(ctx context.Context, states []engine.ExpertState) error {
+	s.calls.Add(1)
+	if s.block.Load() {
+		<-ctx.Done()
+		return ctx.Err()
+	}
+	s.written.Add(int32(len(states)))
+	return nil
+}
+
+// A write under way when serve shuts down was cut short by the
+// cancellation and logged as an error ("presence write-behind: context
+// canceled", which TestReadmeProductionWalkthrough caught once on a
+// loaded machine), although the final flush then wrote the state. A
+// write cut short by shutdown is not an error; the final flush's own
+// failure still is.
+func TestWriteBehindShutdownMidWriteIsNoError(t *testing.T) {
+	store := &blockingStore{}
+	store.block.Store(true)
+	var errs atomic.Int32
+	w := newWriteBehind(store, func(error) { errs.Add(1) })
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); w.run(ctx, time.Millisecond) }()
+	st := engine.ExpertState{ID: "x1", Presence: engine.Presence{Def: "busy", System: engine.SysBusy}, PresenceSince: time.Unix(1700000000, 0)}
+	w.PutExperts(context.Background(), []engine.ExpertState{st})
+	waitFor(t, func() bool { return store.calls.Load() >= 1 }, "the write to be under way")
+	store.block.Store(false) // the final flush's write goes through
+	cancel()
+	<-done
+	if n := errs.Load(); n != 0 {
+		t.Fatalf("%d errors reported for a write cut short by shutdown", n)
+	}
+	if store.written.Load() != 1 || w.Pending() != 0 {
+		t.Fatalf("written %d, pending %d: the final flush did not write the state", store.written.Load(), w.Pending())
+	}
+
+	// The final flush failing is still reported.
+	store2 := &blockingStore{}
+	store2.block.Store(true)
+	w2 := newWriteBehind(store2, func(error) { errs.Add(1) })
+	ctx2, cancel2 := context.WithCancel(context.Background())
+	done2 := make(chan struct{})
+	go func() { defer close(done2); w2.run(ctx2, time.Millisecond) }()
+	w2.PutExperts(context.Background(), []engine.ExpertState{st})
+	waitFor(t, func() bool { return store2.calls.Load() >= 1 }, "the write to be under way")
+	cancel2()
+	<-done2 // the final flush waits out its 2 s deadline
+	if errs.Load() != 1 {
+		t.Fatalf("%d errors reported when the final flush failed, want 1", errs.Load())
+	}
+}
