@@ -63,8 +63,6 @@ type timeIndex struct {
 	// head[c] is the last touch first in class c's list (math.MaxInt64
 	// when empty): advance reads this one array, not every class.
 	head []int64
-	// nFresh[c] is the size of class c's fresh set.
-	nFresh []int32
 	// members is the group's (fixed) members, by position: a list entry
 	// carries its member's expert index.
 	members []int32
@@ -81,6 +79,9 @@ type timeIndex struct {
 
 // listBusy is the shift of a list's bit in busy from its fresh set's.
 const listBusy = 16
+
+// busyBit is class c's band and its fresh set's bit in busy[band].
+func busyBit(c int) (int, uint32) { return c / classesPerBand, uint32(1) << (c % classesPerBand) }
 
 // tclass is the members of one band, interruption and level (see above).
 type tclass struct {
@@ -119,7 +120,6 @@ func (gt *timeIndex) build(e *Engine, gr *group, now int64) {
 	}
 	gt.classes = make([]tclass, len(gt.bands)*classesPerBand)
 	gt.head = make([]int64, len(gt.classes))
-	gt.nFresh = make([]int32, len(gt.classes))
 	gt.busy = make([]uint32, len(gt.bands))
 	for c := range gt.head {
 		gt.head[c] = math.MaxInt64
@@ -127,8 +127,6 @@ func (gt *timeIndex) build(e *Engine, gr *group, now int64) {
 	gt.ident = true
 	for pos, idx := range gr.members {
 		gt.ident = gt.ident && idx == int32(pos)
-	}
-	for pos, idx := range gr.members {
 		h, g := &e.hot[idx], e.gates[idx]
 		gt.recount(int32(pos), h, g)
 		gt.insert(int32(pos), idx, gt.classOf(int32(pos), g), h.lastTouch, words)
@@ -208,10 +206,9 @@ func (gt *timeIndex) insert(pos, idx int32, c int, lt int64, words int) {
 		return
 	}
 	gt.count.rec(pos).class = int16(c)
-	b, bit := c/classesPerBand, uint32(1)<<(c%classesPerBand)
+	b, bit := busyBit(c)
 	if gt.isFresh(lt) {
 		gt.classes[c].fresh.add(pos, words)
-		gt.nFresh[c]++
 		gt.busy[b] |= bit
 		return
 	}
@@ -235,12 +232,10 @@ func (gt *timeIndex) remove(pos int32, lt int64) {
 	}
 	m.class, m.parked = -1, false
 	tc := &gt.classes[c]
-	b, bit := c/classesPerBand, uint32(1)<<(c%classesPerBand)
+	b, bit := busyBit(int(c))
 	if gt.isFresh(lt) {
-		if tc.fresh.remove(pos) {
-			if gt.nFresh[c]--; gt.nFresh[c] == 0 {
-				gt.busy[b] &^= bit
-			}
+		if tc.fresh.remove(pos) && tc.fresh.n == 0 {
+			gt.busy[b] &^= bit
 		}
 	} else if tc.aging.delete(ltEntry{lt: lt, pos: pos}) && lt == gt.head[c] {
 		if gt.head[c] = tc.aging.first(); gt.head[c] == math.MaxInt64 {
@@ -267,12 +262,11 @@ func (gt *timeIndex) advance(e *Engine, gr *group, now int64) {
 					gt.insert(x.pos, x.idx, gt.classOf(x.pos, e.gates[x.idx]), x.lt, words)
 				} else {
 					tc.fresh.add(x.pos, words)
-					gt.nFresh[c]++
 				}
 			})
 			gt.head[c] = tc.aging.first()
-			b, bit := c/classesPerBand, uint32(1)<<(c%classesPerBand)
-			if gt.nFresh[c] > 0 {
+			b, bit := busyBit(c)
+			if tc.fresh.n > 0 {
 				gt.busy[b] |= bit
 			}
 			if gt.head[c] == math.MaxInt64 {
@@ -458,7 +452,7 @@ func (e *Engine) rankFrom(gr *group, es *esc, now int64, w0 int, top []ranked) [
 		busy := gt.busy[bi]
 		for m := uint16(busy|busy>>listBusy) & levels; m != 0; m &= m - 1 {
 			cc := bits.TrailingZeros16(m)
-			intr, l := cc/6, cc%6
+			intr := cc / 6
 			pr := 1.0
 			if intr == 1 {
 				pr = 0
@@ -470,7 +464,7 @@ func (e *Engine) rankFrom(gr *group, es *esc, now int64, w0 int, top []ranked) [
 			}
 			if busy&(1<<(listBusy+cc)) != 0 {
 				h := gt.head[c] // the list's first last touch
-				src = append(src, source{base: base, bound: base + wt.Fairness*fair(h) + wt.Budget*1, skill: band.skill, cu: ltCursor{l: &gt.classes[c].aging}, own: uint8(l) | uint8(intr)*allowIntr})
+				src = append(src, source{base: base, bound: base + wt.Fairness*fair(h) + wt.Budget*1, skill: band.skill, cu: ltCursor{l: &gt.classes[c].aging}, class: c})
 			}
 		}
 	}
@@ -519,12 +513,11 @@ func (e *Engine) rankFrom(gr *group, es *esc, now int64, w0 int, top []ranked) [
 			// its list's is parked: visited like any other unless shut
 			// out, moved after the merge
 			x := s.cu.at()
-			g := e.gates[x.idx]
-			l := openLevel(g)
-			if l|(g.pres|g.rout)&allowIntr != s.own {
+			own := classIn(int8(s.class/classesPerBand), e.gates[x.idx])
+			if own != s.class {
 				parked = append(parked, x)
 			}
-			if l != 0 && x.pos >= first {
+			if own >= 0 && x.pos >= first {
 				visit(x.pos, x.idx, s.bound, s.skill)
 			}
 			if s.cu.next(); s.cu.ok() {
@@ -550,7 +543,7 @@ type source struct {
 	skill float64 // its band's skill part
 	fresh *sparseSet
 	cu    ltCursor
-	own   uint8 // a list's class's level, plus allowIntr if it interrupts
+	class int // a list's class
 }
 
 // band is the members of a group with one skill part (proficiency, or

@@ -480,6 +480,7 @@ func (e *Engine) planHold(es *esc, now time.Time) (holdPlan, bool) {
 	pr, nowNs := uint8(es.Priority), now.UnixNano()
 	end := int32(0) // the end of the run of the last holder looked at
 	calLate, calMax := e.calendarBound(nowNs, window)
+	late := e.scratch.late[:0]
 	for j := 0; j < len(pool); j++ {
 		idx := pool[j]
 		if idx < end {
@@ -507,7 +508,7 @@ func (e *Engine) planHold(es *esc, now time.Time) (holdPlan, bool) {
 			// At most calMax (see calendarBound): asked about after the
 			// others, if their best does not exceed that.
 			if best < calMax {
-				memo.late = append(memo.late, idx)
+				late = append(late, idx)
 			}
 			continue
 		}
@@ -520,13 +521,14 @@ func (e *Engine) planHold(es *esc, now time.Time) (holdPlan, bool) {
 	// or the same p and a lower index (the scan's order). None can when
 	// the others' best exceeds their bound.
 	if !(best > calMax) {
-		for _, idx := range memo.late {
+		for _, idx := range late {
 			p := e.pred.ProbFreeWithin(e.blocking(idx, es), now, window)
 			if p > best || p == best && idx < who {
 				best, who = p, idx
 			}
 		}
 	}
+	e.scratch.late = late
 	if who < 0 || best < mw.Threshold {
 		why := fmt.Sprintf("no eligible expert; best chance to free up within %v is %.2f < threshold %.2f", window.Round(time.Second), best, mw.Threshold)
 		return holdPlan{why: why}, false
@@ -549,23 +551,21 @@ func (e *Engine) planHold(es *esc, now time.Time) (holdPlan, bool) {
 
 // calendarBound bounds what the predictor can answer for a holder whose
 // presence blocks until a calendar block known to end after the window
-// (its key: not byRouting, end > late). The default predictor
-// (ModelPredictor) answers (1 − CalendarConfidence) × est there, with est
-// in [0, 1] or NaN: at most bound. planHold asks about such holders last,
-// and not at all once the others' best exceeds the bound, since none of
+// (its key: not byRouting, end > late), for a predictor that states such
+// a bound (lateCalendarCap: the default ModelPredictor). planHold asks
+// about such holders last, and not at all once the others' best exceeds
+// the bound, since none of
 // them could then win (a win needs a higher p, or the same p and a lower
 // index). At 10,000 experts four in five of a hold's ~50 predictions were
 // such blocks, each a few logs and erfcs. The bound reads the key's
 // instants as unix nanoseconds, as the memo does (see probMemo). For
 // another predictor nothing is bounded (bound +Inf, late MaxInt64).
 func (e *Engine) calendarBound(nowNs int64, window time.Duration) (late int64, bound float64) {
-	mp, ok := e.pred.(*ModelPredictor)
+	mp, ok := e.pred.(interface{ lateCalendarCap() float64 })
 	if !ok || nowNs > math.MaxInt64-int64(window) {
 		return math.MaxInt64, math.Inf(1)
 	}
-	// (1 − c) × est ≤ 1 − c for est in [0, 1] (rounding is monotone), and
-	// ≤ 0 when 1 − c < 0; NaN answers and a NaN c compare false.
-	return nowNs + int64(window), math.Max(0, 1-mp.CalendarConfidence)
+	return nowNs + int64(window), mp.lateCalendarCap()
 }
 
 func (e *Engine) blocking(idx int32, es *esc) Blocking {

@@ -69,12 +69,10 @@ func (e *Engine) groupDiff(gr *group) string {
 		if gt.head[c] != l.first() {
 			return fmt.Sprintf("class %d: head %d, list starts at %d", c, gt.head[c], l.first())
 		}
-		busy, bit := gt.busy[c/classesPerBand], uint32(1)<<(c%classesPerBand)
-		if busy&bit != 0 != (gt.nFresh[c] > 0) || busy&(bit<<listBusy) != 0 != (gt.head[c] != math.MaxInt64) {
-			return fmt.Sprintf("class %d: busy %b, nFresh %d, head %d", c, busy, gt.nFresh[c], gt.head[c])
-		}
-		if n := gt.classes[c].fresh.n; int(gt.nFresh[c]) != n {
-			return fmt.Sprintf("class %d: nFresh %d, its fresh set holds %d", c, gt.nFresh[c], n)
+		b, bit := busyBit(c)
+		busy := gt.busy[b]
+		if n := gt.classes[c].fresh.n; busy&bit != 0 != (n > 0) || busy&(bit<<listBusy) != 0 != (gt.head[c] != math.MaxInt64) {
+			return fmt.Sprintf("class %d: busy %b, fresh set of %d, head %d", c, busy, n, gt.head[c])
 		}
 		for cu := (ltCursor{l: l}); cu.ok(); cu.next() {
 			x := cu.at()

@@ -146,6 +146,13 @@ func (p *ModelPredictor) ProbFreeWithin(b Blocking, now time.Time, window time.D
 	return est
 }
 
+// lateCalendarCap is the most ProbFreeWithin answers for a presence
+// blocked by a calendar block that ends after the window: (1 − c) × est
+// ≤ 1 − c for est in [0, 1] (rounding is monotone), and ≤ 0 when
+// 1 − c < 0; NaN answers and a NaN c compare false. planHold relies on it
+// (calendarBound): keep the two together.
+func (p *ModelPredictor) lateCalendarCap() float64 { return math.Max(0, 1-p.CalendarConfidence) }
+
 var _ Predictor = (*ModelPredictor)(nil)
 
 // PresenceSegment is one stretch of one presence, as returned by POST

@@ -18,9 +18,6 @@ package engine
 type probMemo struct {
 	slots []int32 // index into keys + 1; 0: empty. len is a power of two.
 	keys  []blockKey
-	// late holds the holders planHold set aside (calendar blocks ending
-	// after the window), in expert order.
-	late []int32
 }
 
 func (m *probMemo) reset() {
@@ -29,7 +26,6 @@ func (m *probMemo) reset() {
 	}
 	clear(m.slots)
 	m.keys = m.keys[:0]
-	m.late = m.late[:0]
 }
 
 func (k *blockKey) hash() uint64 {

@@ -166,6 +166,7 @@ type scratch struct {
 	ids     []ExpertID
 	states  []ExpertState
 	probs   probMemo
+	late    []int32 // the holders planHold set aside (calendarBound), in expert order
 }
 
 // evaluation is the result of scanning the skill holders.
