@@ -268,9 +268,8 @@ func (k *Kernel) Cancel(id EventID) bool {
 	if gen&1 == 0 || uint(slot) >= uint(len(k.slots)) || k.slots[slot].gen != gen {
 		return false
 	}
-	if s := &k.slots[slot]; s.inRing {
-		k.ring.remove(slot, s.at)
-		s.inRing = false
+	if k.slots[slot].inRing {
+		k.ring.remove(slot, k.slots)
 	} else {
 		k.stale++
 	}
@@ -430,9 +429,7 @@ func (k *Kernel) push(e event) {
 	case s <= k.near:
 		k.heap = heapPush(k.heap, e)
 	case s-k.near < ringSlabs:
-		sl := &k.slots[e.slot]
-		sl.at, sl.seq = e.at, e.seq
-		k.ring.add(s, e.slot, k.slots)
+		k.ring.add(s, e, k.slots)
 	default:
 		k.far = heapPush(k.far, e)
 	}

@@ -35,14 +35,15 @@ type ring struct {
 // previous slot + 1, 0 at the end and at the head.
 type ringLink struct{ next, prev int32 }
 
-// add puts the event of slot, of slab s, in the ring; the slot holds its
-// time and sequence.
-func (r *ring) add(s int64, slot uint32, slots []eventSlot) {
+// add puts e, of slab s, in the ring, its time and sequence in its slot.
+func (r *ring) add(s int64, e event, slots []eventSlot) {
+	slot := e.slot
 	if int(slot) >= len(r.links) {
 		r.links = append(r.links, make([]ringLink, len(slots)-len(r.links))...)
 	}
 	i := int(s & (ringSlabs - 1))
-	slots[slot].inRing = true
+	sl := &slots[slot]
+	sl.at, sl.seq, sl.inRing = e.at, e.seq, true
 	h := r.head[i]
 	r.links[slot] = ringLink{next: h}
 	if h != 0 {
@@ -53,9 +54,11 @@ func (r *ring) add(s int64, slot uint32, slots []eventSlot) {
 	r.n++
 }
 
-// remove unlinks slot, whose event's time is at, from the ring.
-func (r *ring) remove(slot uint32, at int64) {
-	i := int(slabOf(at) & (ringSlabs - 1))
+// remove unlinks slot's event from the ring.
+func (r *ring) remove(slot uint32, slots []eventSlot) {
+	sl := &slots[slot]
+	sl.inRing = false
+	i := int(slabOf(sl.at) & (ringSlabs - 1))
 	l := r.links[slot]
 	if l.prev != 0 {
 		r.links[l.prev-1].next = l.next
