@@ -2,16 +2,17 @@
 // anonymous mappings, the Go heap among them, with transparent huge pages
 // (2 MiB on amd64 instead of 4 KiB).
 //
-// Why: a simulated organisation of 10,000 experts keeps ~100 MiB of
-// per-expert records, read in an order no cache predicts. With 4 KiB pages
-// nearly every such read also misses the TLB, and in a virtual machine a
-// TLB miss walks two page tables; measured on the 2-core VM the project
-// runs on, the shadowq arm at 10,000 experts spent ~1,650 ns per event on
-// 4 KiB pages and ~1,050 ns with the heap on huge pages. Linux gives an
-// anonymous mapping huge pages only when asked (madvise) on machines whose
-// transparent_hugepage setting is "madvise" (the usual default), and the
-// Go runtime no longer asks for its heap (Go 1.21.1 on), so the simulator
-// asks, once its large world is built.
+// Why: a simulated organisation of 10,000 experts keeps ~120 MiB of
+// records. On 4 KiB pages every replication that follows a smaller run
+// (the Go runtime hands freed memory back to the OS) faults ~22,000 pages
+// back in, and every random record read risks a TLB miss; in a virtual
+// machine both cost more (two page tables to walk). Measured on the 2-core
+// VM the project runs on, the shadowq arm at 10,000 experts spent
+// 1,186-1,290 ns per event on 4 KiB pages and 1,023-1,077 on huge pages
+// (~2,000 faults). Linux gives an anonymous mapping huge pages only when
+// asked (madvise) where transparent_hugepage is "madvise" (the usual
+// default), and the Go runtime no longer asks for its heap (Go 1.21.1
+// on), so the simulator asks, for large worlds.
 //
 // It is a hint: it changes no byte the program reads, and where the
 // system cannot or will not (another OS, THP set to "never", a kernel
