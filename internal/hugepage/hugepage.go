@@ -20,6 +20,11 @@
 // what it did.
 package hugepage
 
+import "errors"
+
+// ErrDisabled is Advise's answer when GODEBUG=disablethp=1 is set.
+var ErrDisabled = errors.New("hugepage: off (GODEBUG=disablethp=1)")
+
 // Size is the huge page size advised for (x86-64 and arm64 with 4 KiB
 // base pages: a PMD maps 2 MiB).
 const Size = 2 << 20

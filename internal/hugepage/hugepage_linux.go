@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 
 	"golang.org/x/sys/unix"
@@ -23,7 +24,15 @@ var mu sync.Mutex
 // MiB the first time, microseconds when already folded). Call it after
 // the large structures are built: the heap grows in new mappings, which
 // the advice made before does not reach.
-func Advise() Report {
+//
+// GODEBUG=disablethp=1, the Go runtime's own switch that keeps its heap
+// off huge pages, turns Advise off too (Report.Err is ErrDisabled).
+func Advise() Report { return advise(os.Getenv("GODEBUG")) }
+
+func advise(godebug string) Report {
+	if disabled(godebug) {
+		return Report{Err: ErrDisabled}
+	}
 	mu.Lock()
 	defer mu.Unlock()
 	maps, err := os.ReadFile("/proc/self/maps")
@@ -50,10 +59,22 @@ func Advise() Report {
 		r.Mappings++
 		r.Bytes += uint64(hi - lo)
 		note(madvise(lo, hi-lo, unix.MADV_HUGEPAGE, "MADV_HUGEPAGE"))
-		note(madvise(lo, hi-lo, unix.MADV_COLLAPSE, "MADV_COLLAPSE"))
+		note(collapse(lo, hi))
 	}
 	note(sc.Err())
 	return r
+}
+
+// disabled reports whether a GODEBUG value sets disablethp=1 (the last
+// setting of a key wins, as in the runtime).
+func disabled(godebug string) bool {
+	off := false
+	for _, kv := range strings.Split(godebug, ",") {
+		if k, v, ok := strings.Cut(strings.TrimSpace(kv), "="); ok && k == "disablethp" {
+			off = v == "1"
+		}
+	}
+	return off
 }
 
 // anonRW parses one line of /proc/self/maps ("lo-hi perms offset dev
@@ -76,6 +97,30 @@ func anonRW(line []byte) (lo, hi uintptr, ok bool) {
 		return 0, 0, false
 	}
 	return uintptr(l), uintptr(h), true
+}
+
+// collapse folds [lo, hi) into huge pages: in one call, and where that
+// is refused, 2 MiB at a time, each tried twice. One call stops at the
+// first huge page it cannot make (the kernel gives up on the rest of the
+// range when, say, another thread of the process maps or releases memory
+// while it copies: the Go runtime's scavenger and heap growth do), while
+// huge pages one at a time fail alone. A range never written (no page
+// to fold) is refused again each time: a few microseconds per 2 MiB.
+func collapse(lo, hi uintptr) error {
+	if madvise(lo, hi-lo, unix.MADV_COLLAPSE, "MADV_COLLAPSE") == nil {
+		return nil
+	}
+	var first error
+	for p := lo; p < hi; p += Size {
+		err := madvise(p, Size, unix.MADV_COLLAPSE, "MADV_COLLAPSE")
+		if err != nil {
+			err = madvise(p, Size, unix.MADV_COLLAPSE, "MADV_COLLAPSE")
+		}
+		if err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
 }
 
 func madvise(addr, n uintptr, advice int, name string) error {

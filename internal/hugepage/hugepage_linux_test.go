@@ -33,6 +33,29 @@ func TestAnonRW(t *testing.T) {
 	}
 }
 
+func TestDisabled(t *testing.T) {
+	for _, c := range []struct {
+		godebug string
+		off     bool
+	}{
+		{"", false},
+		{"disablethp=1", true},
+		{"madvdontneed=1, disablethp=1", true},
+		{"disablethp=0", false},
+		{"disablethp=1,disablethp=0", false},
+		{"xdisablethp=1", false},
+	} {
+		if got := disabled(c.godebug); got != c.off {
+			t.Errorf("disabled(%q) = %v, want %v", c.godebug, got, c.off)
+		}
+	}
+	// (not through the environment: setting GODEBUG in the process also
+	// switches the runtime's disablethp, for the rest of the tests)
+	if r := advise("disablethp=1"); r.Err != ErrDisabled || r.Mappings != 0 {
+		t.Errorf("advise with GODEBUG=disablethp=1 = %+v, want nothing advised and ErrDisabled", r)
+	}
+}
+
 // A large slice already written (its pages faulted in as 4 KiB pages, as
 // a built world's are) is on huge pages after Advise, read from the
 // kernel's own account (/proc/self/smaps), and its bytes are unchanged.
