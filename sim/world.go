@@ -82,11 +82,10 @@ type expertState struct {
 	unsched      time.Duration
 	unschedSince time.Duration
 	unschedSegs  int32
-	overruns     int32
 	hides        int32
 	interrup     int32 // deliveries into interruptible presences (counted escalations)
 
-	_ [8]byte // to a multiple of 64 bytes
+	_ [12]byte // to a multiple of 64 bytes
 }
 
 func (x *expertState) busyNow() bool { return x.conv >= 0 || x.acw }
@@ -323,7 +322,6 @@ func (w *world) blockEnd(x *expertState, bi int32) {
 	if cp := w.sc.CherryPickers; x.cherry && cp.Mode == scenarios.Stretch && x.inShift {
 		if b := &w.sch.blocks[x.i][bi]; b.calendar {
 			// Keep showing the meeting after the calendar says it ended.
-			x.overruns++
 			w.setOverlay(x, b.pid, cp.Stretch, 's')
 			w.update(x)
 			return
