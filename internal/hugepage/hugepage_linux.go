@@ -99,16 +99,22 @@ func anonRW(line []byte) (lo, hi uintptr, ok bool) {
 	return uintptr(l), uintptr(h), true
 }
 
+// maxPiecewise is the largest mapping collapse retries 2 MiB at a time.
+const maxPiecewise = 1 << 30
+
 // collapse folds [lo, hi) into huge pages: in one call, and where that
 // is refused, 2 MiB at a time, each tried twice. One call stops at the
 // first huge page it cannot make (the kernel gives up on the rest of the
 // range when, say, another thread of the process maps or releases memory
 // while it copies: the Go runtime's scavenger and heap growth do), while
 // huge pages one at a time fail alone. A range never written (no page
-// to fold) is refused again each time: a few microseconds per 2 MiB.
+// to fold) is refused again each time: a few microseconds per 2 MiB, so
+// a mapping larger than maxPiecewise (a sparse reservation, not a heap
+// this simulator builds) is not tried piece by piece.
 func collapse(lo, hi uintptr) error {
-	if madvise(lo, hi-lo, unix.MADV_COLLAPSE, "MADV_COLLAPSE") == nil {
-		return nil
+	err := madvise(lo, hi-lo, unix.MADV_COLLAPSE, "MADV_COLLAPSE")
+	if err == nil || hi-lo > maxPiecewise {
+		return err
 	}
 	var first error
 	for p := lo; p < hi; p += Size {
