@@ -160,7 +160,7 @@ func (w *world) scheduleAll() {
 // world and again after. A world of 10,000 experts spans ~120 MiB; on
 // 4 KiB pages each replication that follows a smaller run (the Go
 // runtime hands freed memory back to the OS) faults ~22,000 pages back
-// in, ~250 ns per event of the shadowq arm on the project's VM, and
+// in, ~150-250 ns per event of the shadowq arm on the project's VM, and
 // every random record read risks a TLB miss; on 2 MiB pages it faults
 // ~2,000 (measured: sim's scale benchmark, the shadowq arm at 10,000
 // experts, 1,186-1,290 ns/event on 4 KiB pages, 1,023-1,077 on huge
