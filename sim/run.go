@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/shadowq/shadowq/engine"
-	"github.com/shadowq/shadowq/internal/hugepage"
 	"github.com/shadowq/shadowq/reports"
 	"github.com/shadowq/shadowq/scenarios"
 )
@@ -228,16 +227,8 @@ func replicate(sc *scenarios.Scenario, st *Streams, rep int, sl time.Duration, r
 	return res, nil
 }
 
-// adviseHugePages puts the heap on huge pages (see hugePageMin); a var so
-// that a test can count the calls.
-var adviseHugePages = func() { hugepage.Advise() }
-
 func runPolicy(sc *scenarios.Scenario, sch *schedule, a arm, rep int, sl time.Duration, records bool) (runResult, error) {
 	policy := a.name
-	large := len(sc.Experts) >= hugePageMin
-	if large { // the heap earlier runs grew: the new world's pages fault in huge
-		adviseHugePages()
-	}
 	w := newWorld(sc, sch, a.bl)
 	var sr *shadowqRouter
 	if policy == reports.Shadowq {
@@ -258,9 +249,6 @@ func runPolicy(sc *scenarios.Scenario, sch *schedule, a arm, rep int, sl time.Du
 		w.r = newACDRouter(w)
 	}
 	w.scheduleAll()
-	if large { // and the mappings the build added, its pages folded now
-		adviseHugePages()
-	}
 	// One run end for every arm: the horizon plus the drain window. Timers
 	// still pending then (resync, ticks, hang-ups) never run, and every
 	// escalation still open is unfinished, its wait censored right here.
