@@ -155,20 +155,6 @@ func (w *world) scheduleAll() {
 	}
 }
 
-// hugePageMin is the organisation size from which a run asks for the
-// heap to be on huge pages (internal/hugepage), before it builds its
-// world and again after. A world of 10,000 experts spans ~120 MiB; on
-// 4 KiB pages each replication that follows a smaller run (the Go
-// runtime hands freed memory back to the OS) faults ~22,000 pages back
-// in, ~150-250 ns per event of the shadowq arm on the project's VM, and
-// every random record read risks a TLB miss; on 2 MiB pages it faults
-// ~2,000 (measured: sim's scale benchmark, the shadowq arm at 10,000
-// experts, 1,186-1,290 ns/event on 4 KiB pages, 1,023-1,077 on huge
-// pages once the first run has folded them). Below this size the heap
-// is small and folding it would only cost. It changes no result: the
-// advice moves pages, never the bytes in them.
-var hugePageMin = 2048 // a var so that a test can force it either way
-
 // prefetchMin is the organisation size from which the shadowq arm
 // prefetches (see world.prefetch): below it the experts' records stay in
 // the L2 cache (60 or 600 experts), and prefetching would only cost.
