@@ -190,7 +190,7 @@ func (e *Engine) regate(i int32, old, g gate) {
 		if gr.ownGates {
 			gr.regate(m.pos, old, g)
 		}
-		gr.time.reclass(m.pos, &e.hot[i], g, gr.words())
+		gr.time.reclass(m.pos, i, &e.hot[i], g, gr.words())
 	}
 }
 

@@ -197,10 +197,10 @@ func dominates(d, c int) bool {
 	return d%6 >= c%6 && d/6 <= c/6
 }
 
-// insert puts the member at pos (expert idx, or -1 to have it looked up),
-// last touched at lt and in no class, into class c (none if c < 0). The
-// callers that know the expert index pass it: at 10,000 experts reading
-// the group's members array here missed the cache.
+// insert puts the member at pos (expert idx), last touched at lt and in
+// no class, into class c (none if c < 0). Its callers know the expert
+// index: at 10,000 experts reading the group's members array here missed
+// the cache.
 func (gt *timeIndex) insert(pos, idx int32, c int, lt int64, words int) {
 	if c < 0 {
 		return
@@ -211,9 +211,6 @@ func (gt *timeIndex) insert(pos, idx int32, c int, lt int64, words int) {
 		gt.classes[c].fresh.add(pos, words)
 		gt.busy[b] |= bit
 		return
-	}
-	if idx < 0 {
-		idx = gt.expert(pos) // read only for a list entry
 	}
 	gt.classes[c].aging.insert(ltEntry{lt: lt, pos: pos, idx: idx})
 	gt.head[c] = min(gt.head[c], lt)
@@ -306,8 +303,9 @@ func (e *Engine) retime(i int32, old, h *hot) {
 	}
 }
 
-// reclass moves the member at pos, of hot record h, between classes and
-// tallies when its gate changes to g (called by regate, after retime).
+// reclass moves the member at pos (expert idx), of hot record h, between
+// classes and tallies when its gate changes to g (called by regate, after
+// retime).
 //
 // A member in a list whose gate changes to a class its list's class
 // dominates (dominates: a gate that shuts every priority, as for a
@@ -322,7 +320,7 @@ func (e *Engine) retime(i int32, old, h *hot) {
 // touch moves it to its own class's fresh set (none if shut); a touch
 // (retime) or a change to a class the list's does not dominate moves it
 // to its own class's list.
-func (gt *timeIndex) reclass(pos int32, h *hot, g gate, words int) {
+func (gt *timeIndex) reclass(pos, idx int32, h *hot, g gate, words int) {
 	if !gt.on {
 		return
 	}
@@ -336,7 +334,7 @@ func (gt *timeIndex) reclass(pos int32, h *hot, g gate, words int) {
 		case dominates(int(m.class), c): // still parked
 		default:
 			gt.remove(pos, h.lastTouch)
-			gt.insert(pos, -1, c, h.lastTouch, words)
+			gt.insert(pos, idx, c, h.lastTouch, words)
 		}
 		return
 	}
@@ -349,7 +347,7 @@ func (gt *timeIndex) reclass(pos int32, h *hot, g gate, words int) {
 		return
 	}
 	gt.remove(pos, h.lastTouch)
-	gt.insert(pos, -1, c, h.lastTouch, words)
+	gt.insert(pos, idx, c, h.lastTouch, words)
 }
 
 // expert is the expert index of the member at pos.

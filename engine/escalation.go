@@ -554,9 +554,8 @@ func (e *Engine) planHold(es *esc, now time.Time) (holdPlan, bool) {
 // (its key: not byRouting, end > late), for a predictor that states such
 // a bound (lateCalendarCap: the default ModelPredictor). planHold asks
 // about such holders last, and not at all once the others' best exceeds
-// the bound, since none of
-// them could then win (a win needs a higher p, or the same p and a lower
-// index). At 10,000 experts four in five of a hold's ~50 predictions were
+// the bound, since none of them could then win (a win needs a higher p,
+// or the same p and a lower index). At 10,000 experts four in five of a hold's ~50 predictions were
 // such blocks, each a few logs and erfcs. The bound reads the key's
 // instants as unix nanoseconds, as the memo does (see probMemo). For
 // another predictor nothing is bounded (bound +Inf, late MaxInt64).
