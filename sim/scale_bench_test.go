@@ -216,6 +216,11 @@ func BenchmarkScale(b *testing.B) {
 		}
 		acdOf := func(s sample) armCost { return s.acd }
 		sqOf := func(s sample) armCost { return s.sq }
+		// sq-cold-N: N's cold replication against 60's timed ones.
+		cold := make([]float64, len(ss))
+		for i := range ss {
+			cold[i] = base[i].sq.cpuRate() / ss[i].coldSQ.cpuRate()
+		}
 		if ss[0].sq.cpu > 0 {
 			rs := make([]string, len(ss))
 			for i := range ss {
@@ -223,7 +228,7 @@ func BenchmarkScale(b *testing.B) {
 			}
 			b.Logf("sq-cpu-%d by round: %s", n, strings.Join(rs, " "))
 			for i := range ss {
-				rs[i] = fmt.Sprintf("%.2f", base[i].sq.cpuRate()/ss[i].coldSQ.cpuRate())
+				rs[i] = fmt.Sprintf("%.2f", cold[i])
 			}
 			b.Logf("sq-cold-%d by round: %s", n, strings.Join(rs, " "))
 		}
@@ -232,11 +237,7 @@ func BenchmarkScale(b *testing.B) {
 		if ss[0].sq.cpu > 0 {
 			b.ReportMetric(ratio(armCost.cpuRate, acdOf), fmt.Sprintf("acd-cpu-%d", n))
 			b.ReportMetric(ratio(armCost.cpuRate, sqOf), fmt.Sprintf("sq-cpu-%d", n))
-			coldRS := make([]float64, len(ss))
-			for i := range ss {
-				coldRS[i] = base[i].sq.cpuRate() / ss[i].coldSQ.cpuRate()
-			}
-			b.ReportMetric(median(coldRS, func(x float64) float64 { return x }), fmt.Sprintf("sq-cold-%d", n))
+			b.ReportMetric(median(cold, func(x float64) float64 { return x }), fmt.Sprintf("sq-cold-%d", n))
 		}
 	}
 }
